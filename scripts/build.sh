@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Restores and builds the whole solution, then publishes every executable into artifacts/bin/
+# (contiv-cni as a NativeAOT binary). Idempotent; prints nothing but errors on success.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log="$root/artifacts/build.log"
+mkdir -p "$root/artifacts/bin"
+run() {
+  if ! "$@" >"$log" 2>&1; then
+    grep -E 'error|Error' "$log" | sort -u | head -50 >&2 || cat "$log" >&2
+    echo "build failed: $* (full log: $log)" >&2
+    exit 1
+  fi
+}
+run dotnet build Contiv.sln -c Release -nologo -v q -clp:ErrorsOnly
+# Publishing one project at a time keeps copies into the shared artifacts/bin from racing.
+for proj in $(grep -l '<OutputType>Exe</OutputType>' src/*/*.csproj); do
+  run dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly
+done

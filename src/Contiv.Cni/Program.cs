@@ -1,0 +1,3 @@
+// Placeholder entry point until the component's issue lands.
+Console.Error.WriteLine("contiv-cni: not implemented yet");
+return 1;

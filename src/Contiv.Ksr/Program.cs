@@ -1,0 +1,3 @@
+// Placeholder entry point until the component's issue lands.
+Console.Error.WriteLine("contiv-ksr: not implemented yet");
+return 1;
