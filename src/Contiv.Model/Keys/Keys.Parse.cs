@@ -88,7 +88,7 @@ public static partial class Keys
         var slash = afterRoot.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0)
         {
-            problem = slash == 0
+            problem = afterRoot.Length == 0 || slash == 0
                 ? $"empty agent label after {AgentRoot}"
                 : $"expected {AgentRoot}{{label}}/..., but there is nothing after the label '{afterRoot}'";
             return false;
