@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using Grpc.Core;
+
+namespace Contiv.Store;
+
+/// <summary>Classifies gRPC failures from etcd: transient (retry) or not, and whether a request can have reached etcd.</summary>
+internal static class EtcdErrors
+{
+    /// <summary>True for failures that a retry after back-off can fix: unreachable, no leader, timeouts, broken streams.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        RpcException r => r.StatusCode switch
+        {
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted => true,
+            // A connection that dies mid-call surfaces as Internal/Unknown with an I/O cause.
+            StatusCode.Internal or StatusCode.Unknown => r.Status.DebugException is IOException or HttpRequestException or SocketException
+                || r.Status.Detail.Contains("etcdserver: leader changed", StringComparison.Ordinal)
+                || r.Status.Detail.Contains("etcdserver: no leader", StringComparison.Ordinal),
+            _ => false,
+        },
+        IOException or HttpRequestException or SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// True when the request certainly never reached etcd (no connection could be made), so even a
+    /// non-idempotent request may be retried.
+    /// </summary>
+    public static bool CertainlyNotSent(Exception e)
+    {
+        if (e is not RpcException { StatusCode: StatusCode.Unavailable } r)
+        {
+            return false;
+        }
+
+        if (r.Status.Detail.Contains("Error connecting to subchannel", StringComparison.Ordinal)
+            || r.Status.Detail.Contains("No address resolved", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        for (var inner = r.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A one-line description of a failure.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        RpcException r => $"{r.StatusCode}: {r.Status.Detail}{(r.Status.DebugException is { } d ? $" ({d.GetBaseException().Message})" : string.Empty)}",
+        _ => e.Message,
+    };
+
+    /// <summary>Maps a non-transient etcd error to a store exception naming the operation.</summary>
+    public static StoreException Translate(string what, RpcException e)
+    {
+        if (e.Status.Detail.Contains("requested lease not found", StringComparison.Ordinal))
+        {
+            return new LeaseExpiredException($"{what}: etcd: {e.Status.Detail}", e);
+        }
+
+        return new StoreException($"{what} failed: etcd answered {e.StatusCode}: {e.Status.Detail}", e);
+    }
+}
