@@ -10,7 +10,7 @@ namespace Contiv.Model;
 /// </summary>
 /// <remarks>
 /// Writing: original .proto field names (<c>ip_address</c>, <c>pod_CIDR</c>), enums as names, 64-bit
-/// integers as strings, default values omitted. Reading: accepts both the original names and the
+/// integers as strings, default values omitted, compact (no whitespace, like Go's jsonpb). Reading: accepts both the original names and the
 /// lowerCamel JSON names (<c>ipAddress</c>), ignores fields it does not know (values written by a
 /// newer writer stay readable). All members are thread-safe.
 /// </remarks>
@@ -35,7 +35,7 @@ public static class ProtoJson
     public static string Format(IMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return Formatter.Format(message);
+        return Compact(Formatter.Format(message));
     }
 
     /// <summary>Writes <paramref name="message"/> as UTF-8 protobuf-JSON (see <see cref="Format(IMessage)"/>).</summary>
@@ -100,6 +100,45 @@ public static class ProtoJson
         }
 
         return Parse<T>(json);
+    }
+
+    // JsonFormatter writes "{ "a": 1 }"; Go's jsonpb (what the original stored in etcd) writes "{"a":1}".
+    // Drop whitespace outside string literals so our values look like the original's byte for byte.
+    private static string Compact(string json)
+    {
+        var builder = new StringBuilder(json.Length);
+        var inString = false;
+        var escaped = false;
+        foreach (var c in json)
+        {
+            if (inString)
+            {
+                builder.Append(c);
+                if (escaped)
+                {
+                    escaped = false;
+                }
+                else if (c == '\\')
+                {
+                    escaped = true;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+                builder.Append(c);
+            }
+            else if (c is not (' ' or '\n' or '\r' or '\t'))
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     private static bool IsParseError(Exception ex) =>
