@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+
+namespace Contiv.Linux;
+
+/// <summary>
+/// A long-lived OS thread that stays inside one network namespace and runs queued operations in
+/// order. Use it to batch many operations (opening TAPs, sockets, sysctl writes) without creating a
+/// thread per call. Operations queued from the thread itself run inline, so nesting cannot deadlock.
+/// Disposing drains the queue and stops the thread.
+/// </summary>
+public sealed class NamespaceThread : IDisposable
+{
+    private readonly BlockingCollection<WorkItem> _queue = [];
+    private readonly Thread _thread;
+
+    internal NamespaceThread(NetworkNamespace ns, string threadName)
+    {
+        Namespace = ns;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _thread = new Thread(() => Loop(started)) { IsBackground = true, Name = threadName };
+        _thread.Start();
+        started.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The namespace this thread runs in.</summary>
+    public NetworkNamespace Namespace { get; }
+
+    /// <summary>True when called from this namespace thread.</summary>
+    public bool IsCurrentThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="action"/> on the namespace thread and returns its result or rethrows its exception.</summary>
+    public T Run<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return IsCurrentThread ? action() : RunAsync(action).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the namespace thread and waits for it.</summary>
+    public void Run(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (IsCurrentThread)
+        {
+            action();
+            return;
+        }
+
+        RunAsync(action).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Queues <paramref name="action"/> on the namespace thread; the task completes with its result or exception.</summary>
+    public Task<T> RunAsync<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var item = new WorkItem<T>(action);
+        if (IsCurrentThread)
+        {
+            item.Execute();
+            return item.Task;
+        }
+
+        try
+        {
+            _queue.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(NamespaceThread), $"the thread of netns {Namespace.DisplayName} was stopped");
+        }
+
+        return item.Task;
+    }
+
+    /// <summary>Queues <paramref name="action"/> on the namespace thread.</summary>
+    public Task RunAsync(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync<object?>(() =>
+        {
+            action();
+            return null;
+        });
+    }
+
+    /// <summary>Lets queued operations finish, then stops the thread.</summary>
+    public void Dispose()
+    {
+        if (!_queue.IsAddingCompleted)
+        {
+            _queue.CompleteAdding();
+        }
+
+        if (!IsCurrentThread)
+        {
+            _thread.Join();
+            _queue.Dispose();
+        }
+    }
+
+    private void Loop(TaskCompletionSource started)
+    {
+        try
+        {
+            Namespace.Enter();
+        }
+        catch (NetlinkException e)
+        {
+            _queue.CompleteAdding();
+            started.SetException(e);
+            return;
+        }
+
+        started.SetResult();
+        foreach (var item in _queue.GetConsumingEnumerable())
+        {
+            item.Execute();
+        }
+    }
+
+    private abstract class WorkItem
+    {
+        public abstract void Execute();
+    }
+
+    private sealed class WorkItem<T>(Func<T> action) : WorkItem
+    {
+        private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _tcs.Task;
+
+        public override void Execute()
+        {
+            try
+            {
+                _tcs.SetResult(action());
+            }
+            catch (Exception e)
+            {
+                _tcs.SetException(e);
+            }
+        }
+    }
+}
