@@ -1,0 +1,8 @@
+namespace Contiv.Agent.Ipam;
+
+/// <summary>Kubernetes identity of a pod.</summary>
+public readonly record struct PodId(string Name, string Namespace)
+{
+    /// <summary>"namespace/name".</summary>
+    public override string ToString() => $"{Namespace}/{Name}";
+}
