@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Contiv.Ksr.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace Contiv.Ksr.Hosting;
+
+/// <summary>The contiv-ksr process: the KSR plus its HTTP server, stopped gracefully on SIGTERM/SIGINT.</summary>
+public static partial class KsrHost
+{
+    /// <summary>Runs until SIGTERM/SIGINT or <paramref name="ct"/>.</summary>
+    /// <param name="settings">Validated settings.</param>
+    /// <param name="ct">Stops the process.</param>
+    /// <returns>Exit code.</returns>
+    public static async Task<int> RunAsync(KsrSettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.WebHost.UseUrls("http://" + settings.HttpAddress);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        await using var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var log = loggers.CreateLogger("contiv-ksr");
+        KsrRunner runner;
+        try
+        {
+            var kube = KsrRunner.CreateKubernetesClient(settings);
+            var store = KsrRunner.CreateStore(settings, loggers);
+            runner = new KsrRunner(settings, kube, store, loggers, ownsStore: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or k8s.Exceptions.KubeConfigException)
+        {
+            LogBadSetup(log, e.Message);
+            return 2;
+        }
+
+        await using (runner.ConfigureAwait(false))
+        {
+            var metrics = new KsrMetrics(runner);
+            app.MapGet("/liveness", () => runner.Running ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
+            app.MapGet("/readiness", () => runner.IsReady ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
+            app.MapMetrics("/stats", metrics.Stats);
+            app.MapMetrics("/metrics", metrics.Default);
+
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+            await app.StartAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The status document served by the probes.</summary>
+    /// <param name="runner">The KSR.</param>
+    public static Dictionary<string, object> Status(KsrRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        return new Dictionary<string, object>
+        {
+            ["running"] = runner.Running,
+            ["ready"] = runner.IsReady,
+            ["leader"] = runner.IsLeader,
+            ["writable"] = runner.Controller.Writable,
+            ["etcd"] = runner.Store.ConnectionState.ToString(),
+            ["dataLossEvents"] = runner.Controller.DataLossEvents,
+            ["reflectors"] = runner.Reflectors.ToDictionary(
+                r => r.Name,
+                r => (object)new Dictionary<string, object>
+                {
+                    ["informerSynced"] = r.InformerSynced,
+                    ["synced"] = r.IsSynced,
+                    ["objects"] = r.DesiredCount,
+                    ["queue"] = r.QueueLength,
+                    ["adds"] = r.Statistics.Adds,
+                    ["updates"] = r.Statistics.Updates,
+                    ["deletes"] = r.Statistics.Deletes,
+                    ["resyncs"] = r.Statistics.Resyncs,
+                }),
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "contiv-ksr cannot start: {Reason}")]
+    private static partial void LogBadSetup(ILogger log, string reason);
+}

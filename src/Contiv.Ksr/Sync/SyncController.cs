@@ -1,0 +1,320 @@
+using System.Threading.Channels;
+using Contiv.Ksr.Reflection;
+using Contiv.Model;
+using Contiv.Model.Ksr;
+using Contiv.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Contiv.Ksr.Sync;
+
+/// <summary>
+/// Decides when the reflectors may write and when they resync (SPEC §1.3):
+/// <list type="bullet">
+/// <item>writes only while etcd is connected and this KSR leads;</item>
+/// <item>a full mark-and-sweep resync of every reflector whenever that becomes true (start,
+/// etcd reconnect, leadership gained) and when data loss is detected;</item>
+/// <item>a resync of one reflector after a write error or after its watch expired (410 Gone), retried
+/// with back-off 100 ms doubling to 1 s;</item>
+/// <item>once every reflector is synced, every <see cref="StatsInterval"/>: reads the statistics key —
+/// a missing key or a mod revision lower than the last one written means etcd lost data (wiped or
+/// restored from an older snapshot) → full resync — then writes the current statistics.</item>
+/// </list>
+/// All decisions are made on one loop, so state changes are handled one at a time in order.
+/// </summary>
+public sealed partial class SyncController
+{
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+
+    private readonly IReadOnlyList<Reflector> _reflectors;
+    private readonly IEtcdBroker _store;
+    private readonly ILogger _log;
+    private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<Reflector, (long Id, Task Task)> _resyncs = [];
+    private long _nextResyncId;
+    private CancellationTokenSource? _epoch;
+    private bool _connected;
+    private bool _leader;
+    private long _lastStatsRevision;
+    private long _dataLossEvents;
+    private long _fullResyncs;
+
+    /// <summary>Creates the controller.</summary>
+    /// <param name="reflectors">Every reflector.</param>
+    /// <param name="store">etcd.</param>
+    /// <param name="log">Logger.</param>
+    public SyncController(IReadOnlyList<Reflector> reflectors, IEtcdBroker store, ILogger log)
+    {
+        _reflectors = reflectors;
+        _store = store;
+        _log = log;
+        foreach (var r in reflectors)
+        {
+            r.WriteFailed += (reflector, _) => _signals.Writer.TryWrite(new Signal(SignalKind.ReflectorFailed, reflector));
+            r.Relisted += reflector => _signals.Writer.TryWrite(new Signal(SignalKind.ReflectorFailed, reflector));
+        }
+
+        store.ConnectionStateChanged += (_, e) => _signals.Writer.TryWrite(new Signal(SignalKind.Connection, null));
+    }
+
+    private enum SignalKind
+    {
+        Connection,
+        Leadership,
+        ReflectorFailed,
+        ResyncDone,
+    }
+
+    /// <summary>How often the statistics key is checked for data loss and rewritten.</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Writers per reflector.</summary>
+    public int WritersPerReflector { get; init; } = 2;
+
+    /// <summary>True while this KSR may write (etcd connected and leading).</summary>
+    public bool Writable => _connected && _leader;
+
+    /// <summary>True when writable and every reflector is synced.</summary>
+    public bool AllSynced => Writable && _reflectors.All(r => r.IsSynced);
+
+    /// <summary>Number of times data loss was detected.</summary>
+    public long DataLossEvents => Interlocked.Read(ref _dataLossEvents);
+
+    /// <summary>Number of full resyncs started (start, reconnect, leadership, data loss).</summary>
+    public long FullResyncs => Interlocked.Read(ref _fullResyncs);
+
+    /// <summary>Reflectors under control.</summary>
+    public IReadOnlyList<Reflector> Reflectors => _reflectors;
+
+    /// <summary>Tells the controller whether this KSR leads (call on every change; true when there is no election).</summary>
+    /// <param name="leader">True when leading.</param>
+    public void SetLeadership(bool leader) => _signals.Writer.TryWrite(new Signal(SignalKind.Leadership, null, leader));
+
+    /// <summary>The current statistics of every reflector as the <c>ksrapi.Stats</c> record.</summary>
+    public Stats StatsRecord()
+    {
+        var stats = new Stats();
+        foreach (var r in _reflectors)
+        {
+            var s = r.Statistics.ToProto();
+            switch (r.Name)
+            {
+                case ReflectorNames.Namespace: stats.NamespaceStats = s; break;
+                case ReflectorNames.Pod: stats.PodStats = s; break;
+                case ReflectorNames.Policy: stats.PolicyStats = s; break;
+                case ReflectorNames.Endpoints: stats.EndpointsStats = s; break;
+                case ReflectorNames.Service: stats.ServiceStats = s; break;
+                case ReflectorNames.Node: stats.NodeStats = s; break;
+                case ReflectorNames.SfcPod: stats.SfcPodStats = s; break;
+            }
+        }
+
+        return stats;
+    }
+
+    /// <summary>Runs the writers and the control loop until cancelled.</summary>
+    /// <param name="ct">Stops everything.</param>
+    /// <returns>A task that completes on cancellation.</returns>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var writers = _reflectors.Select(r => r.RunWritersAsync(WritersPerReflector, ct)).ToList();
+        _signals.Writer.TryWrite(new Signal(SignalKind.Connection, null));
+        using var timer = new PeriodicTimer(StatsInterval);
+        var tick = timer.WaitForNextTickAsync(ct).AsTask();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var read = _signals.Reader.WaitToReadAsync(ct).AsTask();
+                var done = await Task.WhenAny(read, tick).ConfigureAwait(false);
+                await done.ConfigureAwait(false);
+                while (_signals.Reader.TryRead(out var signal))
+                {
+                    Handle(signal, ct);
+                }
+
+                if (done == tick)
+                {
+                    await CheckDataLossAndWriteStatsAsync(ct).ConfigureAwait(false);
+                    tick = timer.WaitForNextTickAsync(ct).AsTask();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // shutdown
+        }
+        finally
+        {
+            _epoch?.Cancel();
+            _epoch?.Dispose();
+            try
+            {
+                await Task.WhenAll(writers.Concat(_resyncs.Values.Select(r => r.Task))).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private void Handle(Signal signal, CancellationToken ct)
+    {
+        switch (signal.Kind)
+        {
+            case SignalKind.Connection:
+                SetWritable(_store.ConnectionState == StoreConnectionState.Connected, _leader, "etcd connection " + _store.ConnectionState, ct);
+                break;
+            case SignalKind.Leadership:
+                SetWritable(_connected, signal.Leader, signal.Leader ? "leadership gained" : "leadership lost", ct);
+                break;
+            case SignalKind.ReflectorFailed:
+                if (Writable && signal.Reflector is { } r)
+                {
+                    StartResync(r);
+                }
+
+                break;
+            case SignalKind.ResyncDone:
+                if (signal.Reflector is { } done && _resyncs.TryGetValue(done, out var running) && running.Id == signal.Id)
+                {
+                    _resyncs.Remove(done);
+                }
+
+                break;
+        }
+    }
+
+    private void SetWritable(bool connected, bool leader, string reason, CancellationToken ct)
+    {
+        var was = Writable;
+        _connected = connected;
+        _leader = leader;
+        if (was == Writable)
+        {
+            return;
+        }
+
+        if (Writable)
+        {
+            LogWritable(_log, reason);
+            FullResync(ct);
+        }
+        else
+        {
+            LogSuspended(_log, reason);
+            _epoch?.Cancel();
+            foreach (var r in _reflectors)
+            {
+                r.Suspend();
+            }
+        }
+    }
+
+    private void FullResync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _fullResyncs);
+        _epoch?.Cancel();
+        _epoch?.Dispose();
+        _epoch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _resyncs.Clear();
+        _lastStatsRevision = 0;
+        foreach (var r in _reflectors)
+        {
+            r.Suspend();
+            StartResync(r);
+        }
+    }
+
+    private void StartResync(Reflector reflector)
+    {
+        if (_epoch is null || _resyncs.ContainsKey(reflector))
+        {
+            return;
+        }
+
+        var token = _epoch.Token;
+        var id = ++_nextResyncId;
+        _resyncs[reflector] = (id, Task.Run(() => ResyncWithRetryAsync(reflector, id, token), CancellationToken.None));
+    }
+
+    private async Task ResyncWithRetryAsync(Reflector reflector, long id, CancellationToken ct)
+    {
+        var backoff = MinBackoff;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                try
+                {
+                    await reflector.ResyncAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    LogResyncFailed(_log, reflector.Name, backoff.TotalMilliseconds, e.Message);
+                    await Task.Delay(backoff, ct).ConfigureAwait(false);
+                    backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _signals.Writer.TryWrite(new Signal(SignalKind.ResyncDone, reflector, Id: id));
+        }
+    }
+
+    private async Task CheckDataLossAndWriteStatsAsync(CancellationToken ct)
+    {
+        if (!AllSynced || _epoch is null)
+        {
+            return;
+        }
+
+        var token = _epoch.Token;
+        try
+        {
+            var current = await _store.GetAsync(Keys.KsrStatsKey, token).ConfigureAwait(false);
+            if (_lastStatsRevision > 0 && (current is null || current.ModRevision < _lastStatsRevision))
+            {
+                Interlocked.Increment(ref _dataLossEvents);
+                LogDataLoss(_log, Keys.KsrStatsKey, _lastStatsRevision, current?.ModRevision ?? 0);
+                FullResync(ct);
+                return;
+            }
+
+            _lastStatsRevision = await _store.PutAsync(Keys.KsrStatsKey, ProtoJson.Format(StatsRecord()), 0, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (StoreException e)
+        {
+            LogStatsFailed(_log, e.Message);
+        }
+    }
+
+    private readonly record struct Signal(SignalKind Kind, Reflector? Reflector, bool Leader = false, long Id = 0);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "writing to etcd ({Reason}): full mark-and-sweep resync")]
+    private static partial void LogWritable(ILogger log, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writes to etcd suspended ({Reason})")]
+    private static partial void LogSuspended(ILogger log, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reflector}: resync failed, retrying in {DelayMs} ms: {Reason}")]
+    private static partial void LogResyncFailed(ILogger log, string reflector, double delayMs, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "data loss detected: {Key} was written at revision {Last} but now has revision {Now} (0 = missing); full resync")]
+    private static partial void LogDataLoss(ILogger log, string key, long last, long now);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writing KSR statistics failed: {Reason}")]
+    private static partial void LogStatsFailed(ILogger log, string reason);
+}
