@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Contiv.ApiServer;
+
+/// <summary>Small helpers over <see cref="JsonNode"/> trees (objects are stored generically, any kind works).</summary>
+internal static class Json
+{
+    /// <summary>Options for compact output.</summary>
+    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    /// <summary>Walks a path of object keys; null when any step is missing or not an object.</summary>
+    public static JsonNode? At(JsonNode? node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (node is not JsonObject o || !o.TryGetPropertyValue(key, out node))
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
+    /// <summary>String at a path (numbers and booleans are rendered), or null.</summary>
+    public static string? Str(JsonNode? node, params string[] path) => AsString(At(node, path));
+
+    /// <summary>Renders a scalar node as text; null for missing, null or non-scalar nodes.</summary>
+    public static string? AsString(JsonNode? node)
+    {
+        if (node is not JsonValue v)
+        {
+            return null;
+        }
+
+        return v.GetValueKind() switch
+        {
+            JsonValueKind.String => v.GetValue<string>(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            JsonValueKind.Number => v.ToJsonString(),
+            _ => null,
+        };
+    }
+
+    /// <summary>Object at a path, created (with intermediate objects) when missing.</summary>
+    public static JsonObject Obj(JsonObject root, params string[] path)
+    {
+        var cur = root;
+        foreach (var key in path)
+        {
+            if (cur[key] is not JsonObject next)
+            {
+                next = new JsonObject();
+                cur[key] = next;
+            }
+
+            cur = next;
+        }
+
+        return cur;
+    }
+
+    /// <summary>Integer value of a scalar (number or numeric string), or null.</summary>
+    public static long? Long(JsonNode? node)
+    {
+        if (node is JsonValue v)
+        {
+            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l))
+            {
+                return l;
+            }
+
+            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d))
+            {
+                return (long)d;
+            }
+
+            if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l))
+            {
+                return l;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Forces every object and array of the tree to materialize its children, so that the tree can be
+    /// read from many threads at once afterwards (parsed nodes initialize lazily and not thread-safely).
+    /// </summary>
+    public static void Freeze(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var kv in o)
+                {
+                    Freeze(kv.Value);
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    Freeze(item);
+                }
+
+                break;
+            case JsonValue v:
+                _ = v.GetValueKind();
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Parses a JSON object body; 400 BadRequest when it is not a JSON object.</summary>
+    public static JsonObject ParseObject(ReadOnlySpan<byte> body, string what)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"{what}: body is not valid JSON: {e.Message}");
+        }
+
+        return node as JsonObject ?? throw ApiException.BadRequest($"{what}: body must be a JSON object, got {node?.GetValueKind().ToString() ?? "null"}");
+    }
+
+    /// <summary>Deep equality of two trees (object key order ignored).</summary>
+    public static bool DeepEquals(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+
+    /// <summary>Current time as RFC 3339 with second precision, UTC.</summary>
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Parses an RFC 3339 timestamp; null when missing or invalid.</summary>
+    public static DateTimeOffset? ParseTime(string? s)
+        => s is not null && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Contiv.ApiServer.Patching;
+
+/// <summary>Converts a YAML document (or JSON, which is YAML) to a <see cref="JsonNode"/> tree with YAML 1.2 core scalar typing.</summary>
+public static class YamlJson
+{
+    /// <summary>Parses the first document of <paramref name="text"/>; 400 BadRequest when it is not valid YAML.</summary>
+    public static JsonNode? Parse(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw ApiException.BadRequest($"body is not valid YAML: {e.Message}");
+        }
+
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
+    }
+
+    private static JsonNode? Convert(YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                var obj = new JsonObject();
+                foreach (var (k, v) in map.Children)
+                {
+                    var key = k is YamlScalarNode ks ? ks.Value ?? string.Empty : k.ToString();
+                    obj[key] = Convert(v);
+                }
+
+                return obj;
+            case YamlSequenceNode seq:
+                return new JsonArray(seq.Children.Select(Convert).ToArray());
+            case YamlScalarNode scalar:
+                return Scalar(scalar);
+            default:
+                return null;
+        }
+    }
+
+    private static JsonNode? Scalar(YamlScalarNode s)
+    {
+        var v = s.Value ?? string.Empty;
+        if (s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+        {
+            return JsonValue.Create(v);
+        }
+
+        switch (v)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+            default:
+                break;
+        }
+
+        if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && v.Any(char.IsDigit))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(v);
+    }
+}
