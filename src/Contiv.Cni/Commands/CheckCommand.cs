@@ -1,0 +1,99 @@
+using System.Net;
+using Contiv.Cni.Netns;
+using Contiv.Cni.Protocol;
+
+namespace Contiv.Cni.Commands;
+
+/// <summary>
+/// CHECK: the container's interface named <c>CNI_IFNAME</c> must exist and be up in
+/// <c>CNI_NETNS</c> with the MAC, addresses and routes that prevResult lists for it; the IPAM
+/// plugin (when configured) is asked to CHECK its reservation too.
+/// </summary>
+public static class CheckCommand
+{
+    /// <summary>Runs CHECK; prints nothing.</summary>
+    public static string? Run(Invocation inv)
+    {
+        inv.RequireNetns();
+        var prev = inv.Conf.PrevResult
+            ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, "CHECK needs prevResult (the result of the ADD), but the configuration has none");
+        var problems = Verify(prev, inv.Env.IfName, inv.Env.Netns, NetnsInspector.Inspect(inv.Env.Netns));
+        if (problems.Count > 0)
+        {
+            throw new CniException(CniErrorCode.CheckMismatch,
+                $"CHECK of {inv.Env.ContainerId}: {string.Join("; ", problems)}");
+        }
+
+        inv.FindIpam()?.Run("CHECK", inv.Conf.Text, inv.OwnDelegateEnv());
+        return null;
+    }
+
+    /// <summary>Compares the namespace's state with prevResult; returns every difference found.</summary>
+    public static List<string> Verify(CniResult prev, string ifName, string netns, NetnsSnapshot snapshot)
+    {
+        var problems = new List<string>();
+        var index = prev.Interfaces.FindIndex(i => i.Name == ifName && (string.IsNullOrEmpty(i.Sandbox) || i.Sandbox == netns));
+        if (index < 0)
+        {
+            problems.Add($"prevResult lists no interface {ifName} in sandbox {netns}");
+            return problems;
+        }
+
+        var expected = prev.Interfaces[index];
+        var link = snapshot.Links.Find(l => l.Name == ifName);
+        if (link is null)
+        {
+            problems.Add($"interface {ifName} does not exist in {netns}");
+            return problems;
+        }
+
+        if (!link.IsUp)
+        {
+            problems.Add($"interface {ifName} in {netns} is down");
+        }
+
+        if (!string.IsNullOrEmpty(expected.Mac) && !string.Equals(expected.Mac, link.Mac, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"interface {ifName} has MAC {link.Mac}, prevResult says {expected.Mac}");
+        }
+
+        foreach (var ip in prev.Ips.Where(ip => ip.Interface == index))
+        {
+            var (address, prefix) = SplitCidr(ip.Address);
+            if (!snapshot.Addresses.Exists(a => a.LinkIndex == link.Index && a.Address.Equals(address) && a.PrefixLength == prefix))
+            {
+                var present = snapshot.Addresses.Where(a => a.LinkIndex == link.Index).Select(a => $"{a.Address}/{a.PrefixLength}").ToList();
+                problems.Add($"address {ip.Address} is missing on {ifName} (present: {(present.Count > 0 ? string.Join(", ", present) : "none")})");
+            }
+        }
+
+        foreach (var route in prev.Routes)
+        {
+            if (!IPNetwork.TryParse(route.Dst, out var dst))
+            {
+                problems.Add($"prevResult route dst \"{route.Dst}\" is not a prefix");
+                continue;
+            }
+
+            IPAddress? gw = null;
+            if (!string.IsNullOrEmpty(route.Gw) && !IPAddress.TryParse(route.Gw, out gw))
+            {
+                problems.Add($"prevResult route gw \"{route.Gw}\" is not an address");
+                continue;
+            }
+
+            if (!snapshot.Routes.Exists(r => r.Destination.Equals(dst) && (gw is null || gw.Equals(r.Gateway))))
+            {
+                problems.Add($"route {route.Dst}{(gw is null ? string.Empty : $" via {gw}")} is missing in {netns}");
+            }
+        }
+
+        return problems;
+    }
+
+    private static (IPAddress Address, int Prefix) SplitCidr(string cidr)
+    {
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        return (IPAddress.Parse(cidr.AsSpan(0, slash)), int.Parse(cidr.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
