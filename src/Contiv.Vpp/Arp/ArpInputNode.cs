@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+using Contiv.Vpp.Buffers;
+using Contiv.Vpp.Ethernet;
+using Contiv.Vpp.Graph;
+
+namespace Contiv.Vpp.Arp;
+
+/// <summary>
+/// arp-input: validates ARP (Ethernet/IPv4, lengths 6/4, request or reply), learns the sender when
+/// the packet is for one of our addresses or refreshes a known neighbour, releases packets waiting
+/// for that neighbour to ip4-rewrite, and replies in place to requests for our addresses (own or
+/// unnumbered donor's) and for proxy-ARP ranges.
+/// </summary>
+public sealed class ArpInputNode : GraphNode
+{
+    /// <summary>Node name.</summary>
+    public const string NodeName = "arp-input";
+
+    private const int NextOutput = 0;
+    private const int NextRewrite = 1;
+
+    private const int ErrShort = 0;
+    private const int ErrBadFormat = 1;
+    private const int ErrBadOpcode = 2;
+    private const int ErrRepliesSent = 3;
+    private const int ErrNotForUs = 4;
+    private const int ErrRepliesReceived = 5;
+    private const int ErrBadSender = 6;
+    private const int ErrProxyReplies = 7;
+
+    /// <summary>Creates the node.</summary>
+    public ArpInputNode()
+        : base(NodeName, NodeKind.Internal, ["interface-output", "ip4-rewrite"],
+            ["ARP packet too short", "ARP hardware/protocol type or address length invalid", "ARP opcode not request or reply",
+             "ARP replies sent", "ARP request for an address not ours", "ARP replies received", "ARP sender address invalid", "proxy ARP replies sent"])
+    {
+    }
+
+    /// <inheritdoc />
+    public override unsafe void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)
+    {
+        var ifs = Dataplane.InterfaceArray;
+        var nt = Dataplane.Neighbors;
+        foreach (var b in buffers)
+        {
+            ref var m = ref Pool.Meta(b);
+            if (m.CurrentLength < 28)
+            {
+                ctx.Drop(b, Error(ErrShort));
+                continue;
+            }
+
+            var a = new Span<byte>(Pool.Data(b), 28);
+            if (BinaryPrimitives.ReadUInt16BigEndian(a) != 1 || BinaryPrimitives.ReadUInt16BigEndian(a[2..]) != 0x0800 || a[4] != 6 || a[5] != 4)
+            {
+                ctx.Drop(b, Error(ErrBadFormat));
+                continue;
+            }
+
+            var op = BinaryPrimitives.ReadUInt16BigEndian(a[6..]);
+            if (op is not (1 or 2))
+            {
+                ctx.Drop(b, Error(ErrBadOpcode));
+                continue;
+            }
+
+            var senderMac = MacAddress.Read(a[8..]);
+            var senderIp = BinaryPrimitives.ReadUInt32BigEndian(a[14..]);
+            var targetIp = BinaryPrimitives.ReadUInt32BigEndian(a[24..]);
+            var sw = m.RxSwIfIndex;
+            var intf = ifs[sw]!;
+            if (senderMac.IsMulticast || senderMac.Value == 0 || (senderIp >> 28) >= 0xe)
+            {
+                ctx.Drop(b, Error(ErrBadSender));
+                continue;
+            }
+
+            var forUs = Dataplane.IsLocalAddress(sw, targetIp);
+            var proxy = !forUs && op == 1 && intf.ProxyArp && targetIp != senderIp && Dataplane.IsProxyArpTarget(intf.FibIndex, targetIp);
+
+            // Learn: create when the packet is addressed to us, otherwise only refresh a known neighbour.
+            if (senderIp != 0)
+            {
+                var released = ctx.ScratchList;
+                released.Clear();
+                lock (nt.Lock)
+                {
+                    if (forUs || nt.Find(sw, senderIp) is not null)
+                    {
+                        var n = nt.Update(sw, senderIp, senderMac, false, released);
+                        if (released.Count > 0)
+                        {
+                            var adj = nt.GetOrCreateAdjacency(sw, senderIp);
+                            foreach (var held in released)
+                            {
+                                Pool.Meta(held).AdjIndex = adj.Index;
+                            }
+                        }
+
+                        _ = n;
+                    }
+                }
+
+                foreach (var held in released)
+                {
+                    ctx.Enqueue(Next(NextRewrite), held);
+                }
+            }
+
+            if (op == 2)
+            {
+                ctx.CountError(Error(ErrRepliesReceived));
+                ctx.Buffers.Free(b);
+                continue;
+            }
+
+            if (!forUs && !proxy)
+            {
+                ctx.CountError(Error(ErrNotForUs));
+                ctx.Buffers.Free(b);
+                continue;
+            }
+
+            // Reply in place.
+            BinaryPrimitives.WriteUInt16BigEndian(a[6..], 2);
+            senderMac.Write(a[18..]);
+            BinaryPrimitives.WriteUInt32BigEndian(a[24..], senderIp);
+            intf.Mac.Write(a[8..]);
+            BinaryPrimitives.WriteUInt32BigEndian(a[14..], targetIp);
+            m.CurrentData -= 14;
+            m.CurrentLength = 42;
+            var eth = new Span<byte>(Pool.Data(b), 14);
+            senderMac.Write(eth);
+            intf.Mac.Write(eth[6..]);
+            m.TxSwIfIndex = sw;
+            m.Flags |= BufferFlags.LocallyOriginated;
+            m.Gso = GsoType.None;
+            ctx.CountError(Error(proxy ? ErrProxyReplies : ErrRepliesSent));
+            ctx.Enqueue(Next(NextOutput), b);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string FormatTrace(WorkerContext ctx, int buffer) => EthernetFormat.DescribeArp(Pool.Span(buffer));
+}

@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using Contiv.Vpp.Arp;
+using Contiv.Vpp.Buffers;
+using Contiv.Vpp.Ethernet;
+using Contiv.Vpp.Graph;
+using Contiv.Vpp.Interfaces;
+using Contiv.Vpp.Ip4;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Contiv.Vpp;
+
+/// <summary>Settings of a data plane instance.</summary>
+public sealed record DataplaneOptions
+{
+    /// <summary>Worker threads polling devices (at least 1).</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Packet buffers in the arena.</summary>
+    public int Buffers { get; init; } = 16384;
+
+    /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
+    public bool PollMode { get; init; }
+
+    /// <summary>Dynamic ARP entries older than this are removed.</summary>
+    public TimeSpan ArpAge { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The node's host network namespace (name or path) where TAPs and AF_PACKET sockets are opened; null = our own.</summary>
+    public string? HostNamespace { get; init; }
+
+    /// <summary>Logger factory.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}
+
+/// <summary>Change of an interface reported to watchers.</summary>
+public enum InterfaceChange
+{
+    /// <summary>State changed.</summary>
+    Changed,
+    /// <summary>Created.</summary>
+    Created,
+    /// <summary>Deleted.</summary>
+    Deleted,
+}
+
+/// <summary>
+/// One data plane instance (VPP's vlib_main + vnet_main): the buffer arena, the node graph, the
+/// interfaces, FIBs, neighbours and worker threads, plus the control operations the API and CLI call.
+/// <para>Threading: control operations are serialized by a control lock and run at the worker barrier
+/// (all workers parked between graph iterations), so data-path structures are read without locks.</para>
+/// </summary>
+public sealed partial class Dataplane : IDisposable
+{
+    private readonly Lock _control = new();
+    private readonly List<Worker> _workers = [];
+    private readonly ILogger _log;
+    private int _barrierRequests;
+    private int _nextWorker;
+    private bool _started;
+    private bool _disposed;
+    private Timer? _ageTimer;
+
+    /// <summary>Creates the data plane: arena, graph (wired), local0 and table 0. Call <see cref="Start"/> to run workers.</summary>
+    public Dataplane(DataplaneOptions? options = null)
+    {
+        Options = options ?? new DataplaneOptions();
+        if (Options.Workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Workers, "workers must be at least 1");
+        }
+
+        _log = Options.LoggerFactory.CreateLogger("Contiv.Vpp.Dataplane");
+        StartTicks = Stopwatch.GetTimestamp();
+        StartTime = DateTimeOffset.UtcNow;
+        Buffers = new BufferPool(Options.Buffers);
+        Graph = new NodeGraph();
+        Neighbors = new NeighborTable { InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero };
+        RegisterNodes();
+        Graph.Start();
+        ErrorDropIndex = Graph.IndexOf(ErrorDropNode.NodeName);
+        Main = new WorkerContext(this, 0, "vpp_main");
+        for (var i = 0; i < Options.Workers; i++)
+        {
+            _workers.Add(new Worker(this, new WorkerContext(this, i + 1, $"vpp_wk_{i}"), Options.PollMode));
+        }
+
+        var fib0 = new FibTable(0, 0, "ipv4-VRF:0");
+        _fibs.Add(fib0);
+        FibArray = [fib0];
+        var local0 = new SwInterface(0, "local0", InterfaceKind.Local) { Mac = MacAddress.Zero, Mtu = 0 };
+        _interfaces.Add(local0);
+        InterfaceArray = [local0];
+    }
+
+    /// <summary>Settings.</summary>
+    public DataplaneOptions Options { get; }
+
+    /// <summary>Packet buffer arena.</summary>
+    public BufferPool Buffers { get; }
+
+    /// <summary>The node graph.</summary>
+    public NodeGraph Graph { get; }
+
+    /// <summary>Neighbours and adjacencies.</summary>
+    public NeighborTable Neighbors { get; }
+
+    /// <summary>The control thread's context (thread 0), used at the barrier for injected packets.</summary>
+    public WorkerContext Main { get; }
+
+    /// <summary>All thread contexts (main first).</summary>
+    public IEnumerable<WorkerContext> Contexts
+    {
+        get
+        {
+            yield return Main;
+            foreach (var w in _workers)
+            {
+                yield return w.Context;
+            }
+        }
+    }
+
+    /// <summary>Index of error-drop.</summary>
+    public int ErrorDropIndex { get; }
+
+    /// <summary>Stopwatch timestamp at creation (trace and runtime clocks).</summary>
+    public long StartTicks { get; }
+
+    /// <summary>Wall-clock creation time.</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>Interfaces by sw_if_index (lock-free read; replaced on growth at the barrier).</summary>
+    public SwInterface?[] InterfaceArray { get; private set; }
+
+    /// <summary>FIB tables by FIB index (lock-free read).</summary>
+    public FibTable?[] FibArray { get; private set; }
+
+    /// <summary>Node index per UDP destination port for packets to our own addresses (0 = none).</summary>
+    public int[] UdpPuntNodes { get; } = new int[65536];
+
+    /// <summary>True when the control thread wants the workers parked.</summary>
+    internal bool BarrierRequested => Volatile.Read(ref _barrierRequests) != 0;
+
+    /// <summary>Raised (on the control thread) when an interface is created, deleted or changes state.</summary>
+    public event Action<SwInterface, InterfaceChange>? InterfaceChanged;
+
+    /// <summary>True once workers run.</summary>
+    public bool Running => _started && !_disposed;
+
+    /// <summary>Number of worker threads.</summary>
+    public int WorkerCount => _workers.Count;
+
+    /// <summary>Starts the worker threads and the ARP ager.</summary>
+    public void Start()
+    {
+        lock (_control)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            foreach (var w in _workers)
+            {
+                w.Start();
+            }
+
+            _started = true;
+            _ageTimer = new Timer(_ => AgeNeighbors(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with every worker parked (VPP's worker barrier) and the control
+    /// lock held. Nested calls on the control thread are fine.
+    /// </summary>
+    public T Exclusive<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_control)
+        {
+            Interlocked.Increment(ref _barrierRequests);
+            var entered = 0;
+            try
+            {
+                foreach (var w in _workers)
+                {
+                    w.Gate.Enter();
+                    entered++;
+                }
+
+                return action();
+            }
+            finally
+            {
+                for (var i = entered - 1; i >= 0; i--)
+                {
+                    _workers[i].Gate.Exit();
+                }
+
+                Interlocked.Decrement(ref _barrierRequests);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> at the barrier.</summary>
+    public void Exclusive(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Exclusive(() =>
+        {
+            action();
+            return 0;
+        });
+    }
+
+    private void RegisterNodes()
+    {
+        Graph.Add(new ErrorDropNode(), this);
+        Graph.Add(new InterfaceOutputNode(), this);
+        Graph.Add(new EthernetInputNode(), this);
+        Graph.Add(new ArpInputNode(), this);
+        Graph.Add(new Ip4InputNode(), this);
+        Graph.Add(new Ip4LookupNode(), this);
+        Graph.Add(new Ip4RewriteNode(), this);
+        Graph.Add(new Ip4ArpNode(), this);
+        Graph.Add(new Ip4LocalNode(), this);
+        Graph.Add(new IcmpErrorNode(), this);
+        Graph.Add(new L2InputPlaceholderNode(), this);
+        Graph.Add(new InputNode(TapInputNodeName), this);
+        Graph.Add(new InputNode(AfPacketInputNodeName), this);
+        Graph.Add(new InputNode(PgInputNodeName), this);
+    }
+
+    /// <summary>Input node of TAP interfaces.</summary>
+    public const string TapInputNodeName = "tap-input";
+
+    /// <summary>Input node of AF_PACKET interfaces.</summary>
+    public const string AfPacketInputNodeName = "af-packet-input";
+
+    /// <summary>Input node of packet-generator interfaces (tests).</summary>
+    public const string PgInputNodeName = "pg-input";
+
+    private void RaiseInterfaceChanged(SwInterface intf, InterfaceChange change)
+    {
+        try
+        {
+            InterfaceChanged?.Invoke(intf, change);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogWarning(e, "interface watcher failed for {Interface}", intf.Name);
+        }
+    }
+
+    private void AgeNeighbors()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var released = new List<int>();
+        lock (Neighbors.Lock)
+        {
+            Neighbors.Age(Options.ArpAge, released);
+        }
+
+        foreach (var b in released)
+        {
+            Buffers.FreeShared(b);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_control)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _ageTimer?.Dispose();
+        foreach (var w in _workers)
+        {
+            w.Dispose();
+        }
+
+        foreach (var intf in _interfaces)
+        {
+            intf?.Device?.Dispose();
+        }
+
+        Buffers.Dispose();
+    }
+}
+
+/// <summary>l2-input until bridge domains exist: drops frames of L2-mode interfaces.</summary>
+internal sealed class L2InputPlaceholderNode : GraphNode
+{
+    public L2InputPlaceholderNode()
+        : base("l2-input", NodeKind.Internal, [], ["L2 bridging not supported yet"])
+    {
+    }
+
+    public override void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)
+    {
+        foreach (var b in buffers)
+        {
+            ctx.Drop(b, Error(0));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+namespace Contiv.Vpp.Graph;
+
+/// <summary>
+/// The registry of graph nodes. Nodes are added before <see cref="Start"/>, which resolves every
+/// node's next-node names into indices once; afterwards the graph is immutable.
+/// </summary>
+public sealed class NodeGraph
+{
+    private readonly List<GraphNode> _nodes = [];
+    private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly List<(GraphNode Node, string Reason)> _errors = [];
+
+    /// <summary>True once wired.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>All nodes in registration order.</summary>
+    public IReadOnlyList<GraphNode> Nodes => _nodes;
+
+    /// <summary>Error counters (node, reason) by global error index.</summary>
+    public IReadOnlyList<(GraphNode Node, string Reason)> Errors => _errors;
+
+    /// <summary>Registers a node; its error counters get consecutive global indices.</summary>
+    public T Add<T>(T node, Dataplane dataplane)
+        where T : GraphNode
+    {
+        if (Started)
+        {
+            throw new InvalidOperationException($"node {node.Name}: the graph is already started");
+        }
+
+        if (_byName.ContainsKey(node.Name))
+        {
+            throw new ArgumentException($"node {node.Name} is already registered", nameof(node));
+        }
+
+        node.Index = _nodes.Count;
+        node.Dataplane = dataplane;
+        node.ErrorBase = _errors.Count;
+        foreach (var e in node.ErrorNames)
+        {
+            _errors.Add((node, e));
+        }
+
+        _nodes.Add(node);
+        _byName[node.Name] = node.Index;
+        return node;
+    }
+
+    /// <summary>Index of a node by name.</summary>
+    public int IndexOf(string name)
+        => _byName.TryGetValue(name, out var i) ? i : throw new KeyNotFoundException($"graph node '{name}' is not registered");
+
+    /// <summary>Finds a node by name.</summary>
+    public GraphNode? Find(string name) => _byName.TryGetValue(name, out var i) ? _nodes[i] : null;
+
+    /// <summary>Resolves next-node names; fails naming the node whose next is missing.</summary>
+    public void Start()
+    {
+        foreach (var n in _nodes)
+        {
+            try
+            {
+                n.Wire(this);
+            }
+            catch (KeyNotFoundException e)
+            {
+                throw new InvalidOperationException($"node {n.Name}: {e.Message}", e);
+            }
+        }
+
+        Started = true;
+    }
+}

@@ -1,0 +1,151 @@
+using Contiv.Vpp.Interfaces;
+using Contiv.Vpp.Native;
+
+namespace Contiv.Vpp.Graph;
+
+/// <summary>
+/// A data-plane worker thread: waits in epoll on the receive fds of the devices assigned to it (so an
+/// idle data plane sleeps), polls the ready ones, runs the graph, repeats. In poll mode it never
+/// sleeps. The control thread stops it between iterations through <see cref="Gate"/> (the barrier).
+/// </summary>
+internal sealed unsafe class Worker : IDisposable
+{
+    private const ulong WakeToken = ulong.MaxValue;
+    private const int PollBudget = NodeFrame.FrameSize;
+
+    private readonly Dataplane _dp;
+    private readonly int _epfd;
+    private readonly int _eventfd;
+    private readonly bool _pollMode;
+    private Thread? _thread;
+    private volatile bool _stop;
+
+    public Worker(Dataplane dp, WorkerContext ctx, bool pollMode)
+    {
+        _dp = dp;
+        Context = ctx;
+        _pollMode = pollMode;
+        _epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        if (_epfd < 0)
+        {
+            throw Libc.Error("epoll_create1");
+        }
+
+        _eventfd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        if (_eventfd < 0)
+        {
+            throw Libc.Error("eventfd");
+        }
+
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = WakeToken };
+        if (Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_ADD, _eventfd, &ev) != 0)
+        {
+            throw Libc.Error("epoll_ctl add eventfd");
+        }
+    }
+
+    public WorkerContext Context { get; }
+
+    /// <summary>Held by the worker while it processes; the barrier holds it to keep the worker out.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>Number of devices this worker polls.</summary>
+    public int DeviceCount { get; private set; }
+
+    /// <summary>Total time this worker spent in epoll_wait vs. working, for show runtime.</summary>
+    public long Loops { get; private set; }
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = Context.Name };
+        _thread.Start();
+    }
+
+    public void AddDevice(SwInterface intf, int fd)
+    {
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)intf.SwIfIndex };
+        if (Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
+        {
+            throw Libc.Error($"epoll_ctl add {intf.DevName} fd {fd}");
+        }
+
+        DeviceCount++;
+    }
+
+    public void RemoveDevice(int fd)
+    {
+        var ev = default(Libc.EpollEvent);
+        _ = Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_DEL, fd, &ev);
+        DeviceCount--;
+    }
+
+    /// <summary>Wakes the worker from epoll_wait.</summary>
+    public void Wake()
+    {
+        ulong one = 1;
+        _ = Libc.write(_eventfd, &one, 8);
+    }
+
+    private void Run()
+    {
+        var events = stackalloc Libc.EpollEvent[64];
+        var ctx = Context;
+        while (!_stop)
+        {
+            var n = Libc.epoll_wait(_epfd, events, 64, _pollMode ? 0 : -1);
+            if (n < 0)
+            {
+                if (Libc.Errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                throw Libc.Error("epoll_wait");
+            }
+
+            Gate.Enter();
+            try
+            {
+                Loops++;
+                var ifs = _dp.InterfaceArray;
+                for (var i = 0; i < n; i++)
+                {
+                    var token = events[i].Data;
+                    if (token == WakeToken)
+                    {
+                        ulong v;
+                        _ = Libc.read(_eventfd, &v, 8);
+                        continue;
+                    }
+
+                    var sw = (int)token;
+                    if ((uint)sw < (uint)ifs.Length && ifs[sw]?.Device is { } dev)
+                    {
+                        dev.Poll(ctx, PollBudget);
+                        ctx.Dispatch();
+                    }
+                }
+            }
+            finally
+            {
+                Gate.Exit();
+            }
+
+            // Let a waiting control thread in before re-entering.
+            var spin = default(SpinWait);
+            while (_dp.BarrierRequested)
+            {
+                spin.SpinOnce(sleep1Threshold: 20);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        Wake();
+        _thread?.Join(TimeSpan.FromSeconds(5));
+        _ = Libc.close(_eventfd);
+        _ = Libc.close(_epfd);
+    }
+}

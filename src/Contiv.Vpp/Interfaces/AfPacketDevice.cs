@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using Contiv.Linux;
+using Contiv.Vpp.Buffers;
+using Contiv.Vpp.Ethernet;
+using Contiv.Vpp.Graph;
+using Contiv.Vpp.Native;
+
+namespace Contiv.Vpp.Interfaces;
+
+/// <summary>
+/// An AF_PACKET "host-interface" on an existing Linux link: a TPACKET_V3 receive ring (blocks of
+/// frames handed over by the kernel, one poll per block instead of one syscall per packet) with
+/// virtio-net headers so GSO super-frames and partial checksums survive; transmit is one send() per
+/// frame with its virtio header (qdisc bypassed).
+/// </summary>
+public sealed unsafe class AfPacketDevice : Device
+{
+    private const int PACKET_RX_RING = 5;
+    private const int PACKET_VERSION = 10;
+    private const int PACKET_VNET_HDR = 15;
+    private const int PACKET_QDISC_BYPASS = 20;
+    private const int PACKET_IGNORE_OUTGOING = 23;
+    private const int TPACKET_V3 = 2;
+    private const uint TP_STATUS_USER = 1;
+    private const int BlockSize = 1 << 18;
+    private const int BlockCount = 16;
+    private const int FrameSize = 1 << 11;
+
+    private readonly Dataplane _dp;
+    private readonly int _fd;
+    private readonly byte* _ring;
+    private readonly bool _vnet;
+    private readonly InputNode _input;
+    private int _block;
+
+    private AfPacketDevice(Dataplane dp, int fd, byte* ring, bool vnet, string hostIfName)
+    {
+        _dp = dp;
+        _fd = fd;
+        _ring = ring;
+        _vnet = vnet;
+        HostIfName = hostIfName;
+        _input = (InputNode)dp.Graph.Find(Dataplane.AfPacketInputNodeName)!;
+    }
+
+    /// <summary>Linux link name.</summary>
+    public string HostIfName { get; }
+
+    /// <summary>The packet socket.</summary>
+    public int Fd => _fd;
+
+    /// <inheritdoc />
+    public override int RxFd => _fd;
+
+    /// <inheritdoc />
+    public override string InputNodeName => Dataplane.AfPacketInputNodeName;
+
+    /// <inheritdoc />
+    public override string HardwareDescription => _vnet ? "Linux PACKET socket interface (TPACKET_V3, vnet hdr)" : "Linux PACKET socket interface (TPACKET_V3)";
+
+    /// <inheritdoc />
+    public override bool SupportsOffload => _vnet;
+
+    /// <summary>Opens the socket in the data plane's host namespace and binds it to <paramref name="hostIfName"/>.</summary>
+    internal static AfPacketDevice Open(Dataplane dp, string hostIfName, out MacAddress mac, out int mtu)
+    {
+        using var ns = dp.Options.HostNamespace is { Length: > 0 } h ? NetworkNamespace.Open(h) : null;
+        Link link;
+        try
+        {
+            using var nl = ns is null ? RtNetlink.Open() : RtNetlink.Open(ns);
+            link = nl.FindLink(hostIfName) ?? throw new DataplaneException($"host-{hostIfName}: Invalid interface name (no Linux link {hostIfName}{(ns is null ? string.Empty : " in " + ns.DisplayName)})", DataplaneError.NotFound);
+            nl.SetLinkUp(link.Index);
+        }
+        catch (NetlinkException e)
+        {
+            throw new DataplaneException($"host-{hostIfName}: {e.Message}", DataplaneError.NotFound);
+        }
+
+        var hw = link.MacAddress?.GetAddressBytes();
+        mac = hw is { Length: 6 } ? MacAddress.Read(hw) : MacAddress.Random02Fe();
+        mtu = link.Mtu > 0 ? link.Mtu : 1500;
+        var index = link.Index;
+        var result = ns is null ? OpenSocket(index) : ns.Run(() => OpenSocket(index));
+        if (result.Error is { } err)
+        {
+            throw new DataplaneException($"host-{hostIfName}: {err}");
+        }
+
+        return new AfPacketDevice(dp, result.Fd, (byte*)result.Ring, result.Vnet, hostIfName);
+    }
+
+    private readonly record struct OpenResult(int Fd, nint Ring, bool Vnet, string? Error);
+
+    private static OpenResult OpenSocket(int ifindex)
+    {
+        const ushort ethPAll = 0x0300; // htons(ETH_P_ALL)
+        var fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, ethPAll);
+        if (fd < 0)
+        {
+            return new OpenResult(-1, 0, false, Libc.Error("socket(AF_PACKET)").Message);
+        }
+
+        int v = TPACKET_V3;
+        if (Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_VERSION, &v, 4) != 0)
+        {
+            return Fail(fd, "PACKET_VERSION TPACKET_V3");
+        }
+
+        v = 1;
+        var vnet = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_VNET_HDR, &v, 4) == 0;
+        _ = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_QDISC_BYPASS, &v, 4);
+        _ = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_IGNORE_OUTGOING, &v, 4);
+        var sndbuf = 4 << 20;
+        _ = Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &sndbuf, 4);
+
+        // struct tpacket_req3: block_size, block_nr, frame_size, frame_nr, retire_blk_tov(ms), sizeof_priv, feature_req_word
+        var req = stackalloc uint[7];
+        req[0] = BlockSize;
+        req[1] = BlockCount;
+        req[2] = FrameSize;
+        req[3] = BlockSize / FrameSize * BlockCount;
+        req[4] = 1;
+        req[5] = 0;
+        req[6] = 0;
+        if (Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_RX_RING, req, 28) != 0)
+        {
+            return Fail(fd, "PACKET_RX_RING");
+        }
+
+        var ring = Libc.mmap(null, (nuint)BlockSize * BlockCount, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        if (ring == (void*)-1)
+        {
+            return Fail(fd, "mmap rx ring");
+        }
+
+        // struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8]
+        var sll = stackalloc byte[20];
+        new Span<byte>(sll, 20).Clear();
+        *(ushort*)sll = Libc.AF_PACKET;
+        *(ushort*)(sll + 2) = ethPAll;
+        *(int*)(sll + 4) = ifindex;
+        if (Libc.bind(fd, sll, 20) != 0)
+        {
+            _ = Libc.munmap(ring, (nuint)BlockSize * BlockCount);
+            return Fail(fd, "bind");
+        }
+
+        return new OpenResult(fd, (nint)ring, vnet, null);
+    }
+
+    private static OpenResult Fail(int fd, string what)
+    {
+        var e = Libc.Error(what).Message;
+        _ = Libc.close(fd);
+        return new OpenResult(-1, 0, false, e);
+    }
+
+    /// <inheritdoc />
+    public override int Poll(WorkerContext ctx, int budget)
+    {
+        var pool = _dp.Buffers;
+        var sw = Interface.SwIfIndex;
+        var t0 = Stopwatch.GetTimestamp();
+        var n = 0;
+        ref var c = ref ctx.IfCounters[sw];
+        var vnetLen = _vnet ? VirtioNetHeader.Size : 0;
+        while (n < budget)
+        {
+            var block = _ring + ((nint)_block * BlockSize);
+            // struct tpacket_block_desc: version, offset_to_priv, then tpacket_hdr_v1 {block_status, num_pkts, offset_to_first_pkt, ...}
+            if ((Volatile.Read(ref *(uint*)(block + 8)) & TP_STATUS_USER) == 0)
+            {
+                break;
+            }
+
+            var count = *(uint*)(block + 12);
+            var pkt = block + *(uint*)(block + 16);
+            for (var i = 0; i < count; i++)
+            {
+                // struct tpacket3_hdr: next_offset, sec, nsec, snaplen, len, status, mac(u16), net(u16)
+                var next = *(uint*)pkt;
+                var snap = (int)*(uint*)(pkt + 12);
+                var mac = *(ushort*)(pkt + 24);
+                if (snap < 14)
+                {
+                    c.RxErrors++;
+                    ctx.CountError(_input.ShortError);
+                }
+                else
+                {
+                    var b = ctx.Buffers.Alloc();
+                    if (b < 0)
+                    {
+                        c.RxNoBuf++;
+                        ctx.CountError(_input.NoBufferError);
+                    }
+                    else
+                    {
+                        ref var m = ref pool.Meta(b);
+                        var len = Math.Min(snap, BufferPool.DataSize);
+                        new ReadOnlySpan<byte>(pkt + mac, len).CopyTo(new Span<byte>(pool.Data(b), len));
+                        m.CurrentLength = len;
+                        m.RxSwIfIndex = sw;
+                        if (vnetLen != 0)
+                        {
+                            VirtioNetHeader.Parse(pkt + mac - vnetLen, ref m);
+                        }
+
+                        c.RxPackets++;
+                        c.RxBytes += len;
+                        if (ctx.TracingActive && ctx.TryStartTrace(_input.Index, b))
+                        {
+                            ctx.TraceRecord(b, Dataplane.AfPacketInputNodeName, $"af_packet: hw_if_index {Interface.HwIfIndex} next-index 0\n  tpacket3_hdr:\n    status 0x{*(uint*)(pkt + 20):x8} len {*(uint*)(pkt + 16)} snaplen {snap} mac {mac} net {*(ushort*)(pkt + 26)}");
+                        }
+
+                        ctx.Enqueue(_input.EthernetInput, b);
+                        n++;
+                    }
+                }
+
+                pkt += next;
+            }
+
+            Volatile.Write(ref *(uint*)(block + 8), 0u);
+            _block = (_block + 1) % BlockCount;
+        }
+
+        ctx.AccountInput(_input.Index, n, Stopwatch.GetTimestamp() - t0);
+        return n;
+    }
+
+    /// <inheritdoc />
+    public override void Transmit(WorkerContext ctx, int buffer)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var pool = _dp.Buffers;
+        ref var m = ref pool.Meta(buffer);
+        if (!_vnet && SoftwareOffload.Needed(ref m))
+        {
+            SoftwareOffload.Resolve(ctx, buffer, this);
+            return;
+        }
+
+        var p = pool.Data(buffer);
+        var len = m.CurrentLength;
+        if (_vnet)
+        {
+            p -= VirtioNetHeader.Size;
+            VirtioNetHeader.Write(p, ref m);
+            len += VirtioNetHeader.Size;
+        }
+
+        while (true)
+        {
+            var r = Libc.send(_fd, p, (nuint)len, Libc.MSG_DONTWAIT);
+            if (r >= 0 || Libc.Errno != Libc.EINTR)
+            {
+                if (r < 0)
+                {
+                    ctx.IfCounters[Interface.SwIfIndex].TxErrors++;
+                }
+
+                break;
+            }
+        }
+
+        ctx.Buffers.Free(buffer);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        _ = Libc.munmap(_ring, (nuint)BlockSize * BlockCount);
+        _ = Libc.close(_fd);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Contiv.Vpp.Ip4;
+
+/// <summary>Internet (ones' complement) checksum helpers.</summary>
+public static class Checksum
+{
+    /// <summary>Ones' complement sum of <paramref name="data"/> (not folded, not inverted), plus <paramref name="initial"/>.</summary>
+    public static ulong Sum(ReadOnlySpan<byte> data, ulong initial = 0)
+    {
+        var sum = initial;
+        var i = 0;
+        // 32-bit words: the carries accumulate in the high half of the ulong.
+        for (; i + 4 <= data.Length; i += 4)
+        {
+            sum += BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+        }
+
+        if (i + 2 <= data.Length)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+            i += 2;
+        }
+
+        if (i < data.Length)
+        {
+            sum += (ulong)data[i] << 8;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Folds a sum to 16 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Fold(ulong sum)
+    {
+        while ((sum >> 16) != 0)
+        {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+
+        return (ushort)sum;
+    }
+
+    /// <summary>The checksum to write (inverted fold) of <paramref name="data"/>.</summary>
+    public static ushort Compute(ReadOnlySpan<byte> data, ulong initial = 0) => (ushort)~Fold(Sum(data, initial));
+
+    /// <summary>RFC 1624 incremental update: a 16-bit word of the covered data changed from <paramref name="old"/> to <paramref name="new"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Update(ushort checksum, ushort old, ushort @new)
+    {
+        var sum = (uint)(ushort)~checksum + (ushort)~old + @new;
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = (sum & 0xffff) + (sum >> 16);
+        return (ushort)~sum;
+    }
+
+    /// <summary>Pseudo-header sum for TCP/UDP over IPv4.</summary>
+    public static ulong PseudoHeader(uint src, uint dst, byte protocol, int length)
+        => (ulong)(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + protocol + (uint)length;
+}
