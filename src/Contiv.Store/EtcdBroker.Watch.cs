@@ -147,6 +147,10 @@ public sealed partial class EtcdBroker
             await call.RequestStream.WriteAsync(req, ct);
             return null;
         }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            return new IOException("watch stream aborted while sending", e); // the connection died under the call
+        }
         catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException && !ct.IsCancellationRequested)
         {
             return e;
@@ -158,6 +162,10 @@ public sealed partial class EtcdBroker
         try
         {
             return await call.ResponseStream.MoveNext(ct) ? (call.ResponseStream.Current, null) : (null, null);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            return (null, new IOException("watch stream aborted", e)); // the connection died under the call
         }
         catch (Exception e) when (e is RpcException or IOException or HttpRequestException && !ct.IsCancellationRequested)
         {

@@ -236,6 +236,12 @@ public sealed partial class EtcdBroker : IEtcdBroker
                         var options = new CallOptions(deadline: DateTime.UtcNow + _options.RequestTimeout, cancellationToken: token);
                         return await call(options);
                     }
+                    catch (OperationCanceledException e) when (!token.IsCancellationRequested)
+                    {
+                        // Not our cancellation: the HTTP/2 connection died under the call.
+                        last = new RpcException(new Status(StatusCode.Unavailable, "call aborted: " + e.Message, e));
+                        throw last;
+                    }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
                         last = e;

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using Contiv.Testing;
+
+namespace Contiv.Store.Tests;
+
+/// <summary>Connection loss and recovery; each test owns its etcd.</summary>
+public sealed class ConnectionTests
+{
+    [Fact]
+    public async Task State_goes_connected_disconnected_connected_across_an_etcd_kill_and_restart()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        var changes = new ConcurrentQueue<ConnectionStateChangedEventArgs>();
+        await using var broker = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl));
+        broker.ConnectionStateChanged += (_, e) => changes.Enqueue(e);
+        await broker.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(StoreConnectionState.Connected, broker.ConnectionState);
+
+        await etcd.KillAsync();
+        await WaitForAsync(() => broker.ConnectionState == StoreConnectionState.Disconnected, TimeSpan.FromSeconds(10));
+        var waiting = broker.WaitConnectedAsync();
+        Assert.False(waiting.IsCompleted);
+
+        await etcd.StartAgainAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(StoreConnectionState.Connected, broker.ConnectionState);
+
+        await WaitForAsync(() => changes.Count >= 3, TimeSpan.FromSeconds(5));
+        var seq = changes.ToArray();
+        Assert.Equal(
+            [(StoreConnectionState.Connecting, StoreConnectionState.Connected), (StoreConnectionState.Connected, StoreConnectionState.Disconnected), (StoreConnectionState.Disconnected, StoreConnectionState.Connected)],
+            seq.Take(3).Select(c => (c.Previous, c.Current)));
+        Assert.NotNull(seq[1].Error);
+        Assert.Contains(etcd.ClientUrl, seq[1].Reason, StringComparison.Ordinal);
+
+        await broker.DisposeAsync();
+        Assert.Equal(StoreConnectionState.Closed, broker.ConnectionState);
+    }
+
+    [Fact]
+    public async Task Requests_wait_out_a_restart_and_fail_clearly_when_etcd_stays_down()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { RetryTimeout = TimeSpan.FromSeconds(3) });
+        await broker.PutAsync("/x", "1");
+
+        // Down for a short while: a request (and a transaction, which was never sent) rides it out.
+        await etcd.KillAsync();
+        var restart = Task.Run(async () =>
+        {
+            await Task.Delay(1000);
+            await etcd.StartAgainAsync();
+        });
+        Assert.Equal("1", (await broker.GetAsync("/x"))!.Value);
+        await restart;
+        await etcd.KillAsync();
+        restart = Task.Run(async () =>
+        {
+            await Task.Delay(1000);
+            await etcd.StartAgainAsync();
+        });
+        var txn = await broker.TxnAsync([TxnCompare.ValueIs("/x", "1")], [TxnOp.Put("/x", "2")]);
+        Assert.True(txn.Succeeded);
+        await restart;
+
+        // Down for good: the request gives up after RetryTimeout and names the endpoint.
+        await etcd.KillAsync();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<StoreUnavailableException>(() => broker.GetAsync("/x"));
+        Assert.InRange(sw.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(10));
+        Assert.Contains(etcd.ClientUrl, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("get '/x'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broker_balances_over_endpoints_and_survives_one_being_unreachable()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        var dead = $"http://127.0.0.1:{FreePort()}";
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Endpoints = [dead, etcd.ClientUrl] });
+        for (var i = 0; i < 20; i++)
+        {
+            await broker.PutAsync($"/lb/{i}", "v");
+        }
+
+        Assert.Equal(20, await broker.ListKeysAsync("/lb/").CountAsync());
+    }
+
+    [Fact]
+    public async Task Broker_started_before_etcd_connects_when_it_comes_up()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await etcd.KillAsync();
+        await using var broker = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl));
+        var put = broker.PutAsync("/early", "1");
+        await Task.Delay(500);
+        Assert.NotEqual(StoreConnectionState.Connected, broker.ConnectionState);
+        await etcd.StartAgainAsync();
+        await put.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal("1", await etcd.GetAsync("/early"));
+        Assert.Equal(StoreConnectionState.Connected, broker.ConnectionState);
+    }
+
+    [Fact]
+    public async Task Basic_auth_credentials_are_used_and_missing_ones_are_rejected()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        Etcdctl(etcd, "user", "add", "root:s3cret");
+        Etcdctl(etcd, "auth", "enable");
+
+        await using var authed = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Username = "root", Password = "s3cret" });
+        await authed.PutAsync("/auth/k", "v");
+        Assert.Equal("v", (await authed.GetAsync("/auth/k"))!.Value);
+
+        await using var anonymous = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl));
+        var ex = await Assert.ThrowsAnyAsync<StoreException>(() => anonymous.GetAsync("/auth/k"));
+        Assert.IsNotType<StoreUnavailableException>(ex);
+        Assert.Contains("get '/auth/k'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:2379", "is not an http:// or https:// URL")]
+    [InlineData("ftp://127.0.0.1:2379", "ftp://127.0.0.1:2379")]
+    public void Options_reject_bad_endpoints_naming_them(string endpoint, string expected)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { Endpoints = [endpoint] }.Validate());
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_reject_half_configured_tls_and_auth()
+    {
+        Assert.Contains("cert-file", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { CertFile = "/tmp/x.pem" }.Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/ca.pem", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { CaFile = "/nonexistent/ca.pem" }.Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("username 'u'", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { Username = "u" }.Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("mix http and https", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { Endpoints = ["http://a:1", "https://b:2"] }.Validate()).Message, StringComparison.Ordinal);
+    }
+
+    private static void Etcdctl(EtcdServer etcd, params string[] args)
+        => Shell.Run("/usr/bin/etcdctl", ["--endpoints", etcd.ClientUrl, .. args], env: new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" })
+            .EnsureSuccess("etcdctl " + string.Join(' ', args));
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
