@@ -7,8 +7,8 @@ namespace Contiv.ApiServer;
 /// <summary>Small helpers over <see cref="JsonNode"/> trees (objects are stored generically, any kind works).</summary>
 internal static class Json
 {
-    /// <summary>Options for compact output.</summary>
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    /// <summary>Writer options: compact, and no HTML-safe escaping (<c>"</c> stays <c>\"</c>, not <c>\u0022</c>).</summary>
+    public static readonly JsonWriterOptions Writer = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Walks a path of object keys; null when any step is missing or not an object.</summary>
     public static JsonNode? At(JsonNode? node, params string[] path)

@@ -222,7 +222,7 @@ internal sealed partial class ApiHandler
             }
 
             var body = _ctx.Response.BodyWriter;
-            using (var w = new Utf8JsonWriter(body))
+            using (var w = new Utf8JsonWriter(body, Json.Writer))
             {
                 w.WriteStartObject();
                 w.WriteString("type", type);

@@ -300,8 +300,13 @@ internal sealed partial class ApiHandler
 
     private static async Task<JsonObject> ReadBodyObjectAsync(HttpContext ctx, string what)
     {
-        var text = await ReadBodyTextAsync(ctx);
         var media = MediaType(ctx.Request.ContentType);
+        if (media.Contains("protobuf", StringComparison.Ordinal) || media.Contains("cbor", StringComparison.Ordinal))
+        {
+            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({media}) - accepted media types include: application/json, application/yaml");
+        }
+
+        var text = await ReadBodyTextAsync(ctx);
         if (media is "application/yaml" or "application/x-yaml")
         {
             return Patching.YamlJson.Parse(text) as JsonObject ?? throw ApiException.BadRequest($"{what}: body must be a YAML mapping");
@@ -371,7 +376,7 @@ internal sealed partial class ApiHandler
 
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter))
+        using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter, Json.Writer))
         {
             w.WriteStartObject();
             w.WriteString("kind", type.ListKind);
@@ -401,7 +406,7 @@ internal sealed partial class ApiHandler
     {
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter))
+        using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter, Json.Writer))
         {
             node.WriteTo(w);
         }

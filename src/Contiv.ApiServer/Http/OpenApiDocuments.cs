@@ -67,7 +67,7 @@ internal sealed class OpenApiDocuments
                     ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.0-lab" },
                     ["paths"] = paths,
                 };
-                var text = doc.ToJsonString();
+                var text = doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
                 var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
                 docs[key] = (text, hash);
             }
