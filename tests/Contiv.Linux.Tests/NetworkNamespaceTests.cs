@@ -164,4 +164,36 @@ public sealed class NetworkNamespaceTests : IDisposable
         Assert.Equal(want, Shell.Ip($"netns exec {name} cat /proc/sys/net/ipv4/ip_forward").Trim());
         Assert.Equal(rootValue, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
     }
+
+    [RootFact]
+    public async Task Continuations_of_async_runs_never_start_threads_inside_the_namespace()
+    {
+        // A context that starts a new OS thread per Post (as xUnit's does): the thread inherits the
+        // namespace of whichever thread completes the task, so it reveals where completion happened.
+        using var ns = NetworkNamespace.Open(_scope.Create("leak"));
+        var home = new FileInfo("/proc/self/ns/net").LinkTarget;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new ThreadPerPostContext());
+        string? afterRunAsync, afterWorker;
+        try
+        {
+            Assert.Equal(1, await ns.RunAsync(() => 1));
+            afterRunAsync = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
+            using var worker = ns.StartThread();
+            Assert.Equal(2, await worker.RunAsync(() => 2));
+            afterWorker = new FileInfo("/proc/thread-self/ns/net").LinkTarget;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        Assert.Equal(home, afterRunAsync);
+        Assert.Equal(home, afterWorker);
+    }
+
+    private sealed class ThreadPerPostContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => new Thread(() => d(state)) { IsBackground = true }.Start();
+    }
 }

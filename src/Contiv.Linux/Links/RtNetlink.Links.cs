@@ -242,7 +242,7 @@ public sealed partial class RtNetlink
         {
             Begin(Nl.RTM_NEWLINK, 0).Write(new IfInfoMsg { Index = index });
             _writer.AttributeU32(Nl.IFLA_MASTER, (uint)masterIndex);
-            Execute("link set master " + LinkLabel(masterIndex), () => LinkLabel(index));
+            Execute("link set master", () => $"{LinkLabel(index)} master {LinkLabel(masterIndex)}");
         }
     }
 

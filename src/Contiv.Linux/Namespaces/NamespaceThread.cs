@@ -56,6 +56,7 @@ public sealed class NamespaceThread : IDisposable
         if (IsCurrentThread)
         {
             item.Execute();
+            item.Complete();
             return item.Task;
         }
 
@@ -99,9 +100,23 @@ public sealed class NamespaceThread : IDisposable
 
     private void Loop(TaskCompletionSource started)
     {
+        // The thread enters the namespace only while it runs an item and completes every task from
+        // its home namespace: completing a task queues continuations, and a thread-pool worker the
+        // runtime creates from this thread would otherwise inherit the pod's namespace.
+        NetworkNamespace home;
         try
         {
-            Namespace.Enter();
+            home = NetworkNamespace.OpenCurrent();
+            try
+            {
+                Namespace.Enter();
+                home.Enter();
+            }
+            catch
+            {
+                home.Dispose();
+                throw;
+            }
         }
         catch (NetlinkException e)
         {
@@ -111,20 +126,43 @@ public sealed class NamespaceThread : IDisposable
         }
 
         started.SetResult();
-        foreach (var item in _queue.GetConsumingEnumerable())
+        using (home)
         {
-            item.Execute();
+            foreach (var item in _queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    Namespace.Enter();
+                    item.Execute();
+                }
+                catch (Exception e)
+                {
+                    item.Fail(e);
+                }
+
+                home.Enter();
+                item.Complete();
+            }
         }
     }
 
     private abstract class WorkItem
     {
+        /// <summary>Runs the action and keeps its outcome (inside the namespace).</summary>
         public abstract void Execute();
+
+        /// <summary>Records a failure to enter the namespace.</summary>
+        public abstract void Fail(Exception e);
+
+        /// <summary>Publishes the outcome (from the home namespace).</summary>
+        public abstract void Complete();
     }
 
     private sealed class WorkItem<T>(Func<T> action) : WorkItem
     {
         private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+        private Exception? _error;
 
         public Task<T> Task => _tcs.Task;
 
@@ -132,11 +170,25 @@ public sealed class NamespaceThread : IDisposable
         {
             try
             {
-                _tcs.SetResult(action());
+                _result = action();
             }
             catch (Exception e)
             {
-                _tcs.SetException(e);
+                _error = e;
+            }
+        }
+
+        public override void Fail(Exception e) => _error = e;
+
+        public override void Complete()
+        {
+            if (_error is null)
+            {
+                _tcs.SetResult(_result);
+            }
+            else
+            {
+                _tcs.SetException(_error);
             }
         }
     }

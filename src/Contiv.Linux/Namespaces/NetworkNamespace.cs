@@ -206,6 +206,7 @@ public sealed class NetworkNamespace : IDisposable
     /// Runs <paramref name="action"/> on a new dedicated OS thread that has entered this namespace,
     /// waits for it, and returns its result or rethrows its exception (original stack preserved).
     /// Sockets, TAP devices and /proc/sys/net files opened by the action belong to this namespace.
+    /// The action must not start threads or tasks: a thread created from inside inherits the namespace.
     /// </summary>
     public T Run<T>(Func<T> action)
     {
@@ -234,14 +235,37 @@ public sealed class NetworkNamespace : IDisposable
         var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            T result = default!;
+            Exception? error = null;
             try
             {
-                Enter();
-                tcs.SetResult(action());
+                using var home = OpenCurrent();
+                try
+                {
+                    Enter();
+                    result = action();
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+
+                // Back home before completing the task: completion queues continuations, and a
+                // thread-pool worker the runtime creates from this thread would inherit the namespace.
+                home.Enter();
             }
             catch (Exception e)
             {
-                tcs.SetException(e);
+                error ??= e;
+            }
+
+            if (error is null)
+            {
+                tcs.SetResult(result);
+            }
+            else
+            {
+                tcs.SetException(error);
             }
         })
         {

@@ -1,0 +1,69 @@
+using Contiv.Linux;
+using Contiv.Testing;
+
+namespace Contiv.Linux.Tests;
+
+public sealed class LinkWatcherTests : IDisposable
+{
+    private readonly NetnsScope _scope = new();
+
+    public void Dispose() => _scope.Dispose();
+
+    [RootFact]
+    public async Task Add_up_down_and_delete_are_reported_in_order()
+    {
+        var name = _scope.Create("watch");
+        using var ns = NetworkNamespace.Open(name);
+        using var watcher = LinkWatcher.Start(ns);
+        Assert.Equal(["lo"], watcher.InitialLinks.Select(l => l.Name));
+
+        // Changes made by another tool (ip) in that namespace.
+        Shell.Ip($"-n {name} link add w0 type veth peer name w1");
+        Shell.Ip($"-n {name} link set w1 up");
+        Shell.Ip($"-n {name} link set w0 up");
+        Shell.Ip($"-n {name} link set w0 down");
+        Shell.Ip($"-n {name} link del w0");
+
+        var seen = new List<LinkEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (var e in watcher.ReadAllAsync(timeout.Token))
+        {
+            if (e.Link.Name is "w0" or "w1")
+            {
+                seen.Add(e);
+            }
+
+            if (seen.Count(x => x.Kind == LinkEventKind.Deleted) == 2)
+            {
+                break;
+            }
+        }
+
+        var w0 = seen.Where(e => e.Link.Name == "w0").Select(e => e.Kind).Where(k => k != LinkEventKind.Changed).ToList();
+        Assert.Equal([LinkEventKind.Added, LinkEventKind.Up, LinkEventKind.Down, LinkEventKind.Deleted], w0);
+        var w1 = seen.Where(e => e.Link.Name == "w1").Select(e => e.Kind).Where(k => k != LinkEventKind.Changed).ToList();
+
+        // w1 is up but has no carrier until w0 comes up; it loses it again when w0 goes down.
+        Assert.Equal([LinkEventKind.Added, LinkEventKind.Up, LinkEventKind.Down, LinkEventKind.Deleted], w1);
+    }
+
+    [RootFact]
+    public void Dispose_completes_the_stream_and_other_namespaces_are_not_reported()
+    {
+        var name = _scope.Create("watch2");
+        var other = _scope.Create("other");
+        using var ns = NetworkNamespace.Open(name);
+        var watcher = LinkWatcher.Start(ns);
+        Shell.Ip($"-n {other} link add o0 type veth peer name o1");
+        Thread.Sleep(200);
+        watcher.Dispose();
+        var events = new List<LinkEvent>();
+        while (watcher.Events.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+
+        Assert.Empty(events);
+        Assert.True(watcher.Events.Completion.Wait(TimeSpan.FromSeconds(5)));
+    }
+}
