@@ -161,3 +161,39 @@ public sealed class ConnectionTests
         }
     }
 }
+
+/// <summary>TLS with a private CA and client certificates.</summary>
+public sealed class TlsTests
+{
+    [Fact]
+    public async Task Broker_talks_mutual_tls_with_ca_cert_and_key_and_rejects_a_foreign_ca()
+    {
+        await using var etcd = await EtcdServer.StartTlsAsync();
+        var tls = etcd.Tls!;
+        Assert.StartsWith("https://", etcd.ClientUrl, StringComparison.Ordinal);
+
+        await using (var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { CaFile = tls.CaFile, CertFile = tls.ClientCertFile, KeyFile = tls.ClientKeyFile }))
+        {
+            await broker.PutAsync("/tls/k", "secret");
+            Assert.Equal("secret", (await broker.GetAsync("/tls/k"))!.Value);
+        }
+
+        Assert.Equal("secret", await etcd.GetAsync("/tls/k"));
+
+        // Trusting another CA: the handshake fails, nothing is written, and the broker says so.
+        await using var wrongCa = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl) with
+        {
+            CaFile = tls.OtherCaFile,
+            CertFile = tls.ClientCertFile,
+            KeyFile = tls.ClientKeyFile,
+            RetryTimeout = TimeSpan.FromSeconds(2),
+        });
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => wrongCa.PutAsync("/tls/evil", "x"));
+        Assert.Equal(StoreConnectionState.Disconnected, wrongCa.ConnectionState);
+
+        // No client certificate: etcd (--client-cert-auth) refuses the connection.
+        await using var noCert = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl) with { CaFile = tls.CaFile, RetryTimeout = TimeSpan.FromSeconds(2) });
+        await Assert.ThrowsAnyAsync<StoreException>(() => noCert.PutAsync("/tls/evil", "x"));
+        Assert.Null(await etcd.GetAsync("/tls/evil"));
+    }
+}

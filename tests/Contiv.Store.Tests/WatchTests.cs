@@ -96,6 +96,14 @@ public sealed class WatchResumeTests
         await using var etcd = await EtcdServer.StartAsync();
         await using var writer = await TestBrokers.ConnectAsync(etcd.ClientUrl);
         await using var watcher = await TestBrokers.ConnectAsync(etcd.ClientUrl);
+        var watcherDisconnects = 0;
+        watcher.ConnectionStateChanged += (_, e) =>
+        {
+            if (e.Current == StoreConnectionState.Disconnected)
+            {
+                Interlocked.Increment(ref watcherDisconnects);
+            }
+        };
         const int writes = 1000;
         const int keys = 50;
         var start = await writer.GetRevisionAsync() + 1;
@@ -139,6 +147,7 @@ public sealed class WatchResumeTests
         await watchTask.WaitAsync(cts.Token);
         await restart!;
         Assert.True(killed);
+        Assert.True(Volatile.Read(ref watcherDisconnects) >= 1, "the watcher never noticed the outage, so no resume was exercised");
 
         // No gaps: every revision from the start to the last write, in order, exactly once.
         var revisions = seen.Select(e => e.Revision).ToList();

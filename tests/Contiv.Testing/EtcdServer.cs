@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 
@@ -28,18 +30,23 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _name = "ct" + Guid.NewGuid().ToString("N")[..8];
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
     private readonly object _logLock = new();
     private readonly Queue<string> _log = new();
     private Process? _process;
     private bool _disposed;
 
-    private EtcdServer(string dataRoot, int clientPort, int peerPort)
+    private EtcdServer(string dataRoot, int clientPort, int peerPort, EtcdTls? tls)
     {
         DataRoot = dataRoot;
         ClientPort = clientPort;
         PeerPort = peerPort;
+        Tls = tls;
+        _http = new HttpClient(CreateHandler(tls)) { Timeout = TimeSpan.FromSeconds(5) };
     }
+
+    /// <summary>The certificates when the client port serves TLS (<see cref="StartTlsAsync"/>), else null.</summary>
+    public EtcdTls? Tls { get; }
 
     /// <summary>Client port on 127.0.0.1.</summary>
     public int ClientPort { get; }
@@ -48,7 +55,7 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     public int PeerPort { get; }
 
     /// <summary>Client URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
-    public string ClientUrl => $"http://127.0.0.1:{ClientPort}";
+    public string ClientUrl => $"{(Tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}";
 
     /// <summary>Temp directory owned by this server (holds the data directory).</summary>
     public string DataRoot { get; }
@@ -75,19 +82,28 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Starts a fresh etcd on free ports with an empty data directory and waits until it is healthy.</summary>
-    public static async Task<EtcdServer> StartAsync(CancellationToken ct = default)
+    public static Task<EtcdServer> StartAsync(CancellationToken ct = default) => StartAsync(tls: false, ct);
+
+    /// <summary>
+    /// Starts etcd whose client port serves TLS and requires a client certificate signed by the test
+    /// CA (<see cref="Tls"/>: certificates generated in the temp directory).
+    /// </summary>
+    public static Task<EtcdServer> StartTlsAsync(CancellationToken ct = default) => StartAsync(tls: true, ct);
+
+    private static async Task<EtcdServer> StartAsync(bool tls, CancellationToken ct)
     {
         var shm = "/dev/shm";
         var baseDir = Directory.Exists(shm) ? shm : Path.GetTempPath();
         var root = Path.Combine(baseDir, "contiv-etcd-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
+        var certs = tls ? EtcdTls.Create(Path.Combine(root, "tls")) : null;
 
         // Free ports are probed, then released and handed to etcd; another process may grab one in
         // between, so a failed start is retried on new ports.
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var server = new EtcdServer(root, FreePort(), FreePort());
+            var server = new EtcdServer(root, FreePort(), FreePort(), certs);
             try
             {
                 await server.LaunchAsync(ct);
@@ -327,6 +343,14 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
             psi.ArgumentList.Add(a);
         }
 
+        if (Tls is not null)
+        {
+            foreach (var a in new[] { "--cert-file", Tls.ServerCertFile, "--key-file", Tls.ServerKeyFile, "--trusted-ca-file", Tls.CaFile, "--client-cert-auth" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+
         // ETCD_* variables from the environment would override the flags.
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("ETCD", StringComparison.Ordinal)).ToList())
         {
@@ -410,6 +434,33 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
         {
             // exited in between
         }
+    }
+
+    private static HttpMessageHandler CreateHandler(EtcdTls? tls)
+    {
+        var handler = new SocketsHttpHandler();
+        if (tls is null)
+        {
+            return handler;
+        }
+
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(tls.CaFile);
+        handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.ClientCertFile, tls.ClientKeyFile)];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+        {
+            if (cert is not X509Certificate2 c || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(c);
+        };
+        return handler;
     }
 
     private static int FreePort()
