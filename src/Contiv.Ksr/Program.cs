@@ -86,6 +86,7 @@ public static class Program
         ["endpoints-source"] = "Endpoints or EndpointSlices [Endpoints]",
         ["writers"] = "concurrent etcd writers per reflector [2]",
         ["stats-interval-ms"] = "interval of the data-loss check and the status/gauges write, ms [1000]",
+        ["watch-timeout"] = "server-side timeout of each watch request, seconds; the watch then resumes [300]",
         ["log-level"] = "Trace, Debug, Information, Warning, Error [Information]",
     };
 }

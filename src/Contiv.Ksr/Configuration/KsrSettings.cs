@@ -85,6 +85,10 @@ public sealed class KsrSettings
     [SettingKey("stats-interval-ms")]
     public int StatsIntervalMs { get; set; } = 1000;
 
+    /// <summary>Server-side timeout of each watch request in seconds (<c>watch-timeout</c>); the watch is then resumed.</summary>
+    [SettingKey("watch-timeout")]
+    public int WatchTimeoutSeconds { get; set; } = Kube.KubeSource.DefaultWatchTimeoutSeconds;
+
     /// <summary>Minimum log level (<c>log-level</c>): Trace, Debug, Information, Warning, Error.</summary>
     [SettingKey("log-level")]
     public string LogLevel { get; set; } = "Information";
@@ -204,6 +208,11 @@ public sealed class KsrSettings
         if (WritersPerReflector is < 1 or > 64)
         {
             throw new ArgumentException($"writers: {WritersPerReflector} is outside 1-64");
+        }
+
+        if (WatchTimeoutSeconds < 1)
+        {
+            throw new ArgumentException($"watch-timeout: {WatchTimeoutSeconds} s is below 1");
         }
 
         if (StatsIntervalMs < 10)

@@ -75,14 +75,14 @@ public sealed partial class KsrRunner : IAsyncDisposable
 
         Reflectors = [ns, pod, sfc, policy, service, endpoints, node];
         var informerLog = loggers.CreateLogger("contiv-ksr.informer");
-        _informers.Add(new KubeInformer(KubeSource.Namespaces(kube), [ns], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Pods(kube), [pod, sfc], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.NetworkPolicies(kube), [policy], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Services(kube), [service], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.Namespaces(kube, settings.WatchTimeoutSeconds), [ns], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.Pods(kube, settings.WatchTimeoutSeconds), [pod, sfc], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.NetworkPolicies(kube, settings.WatchTimeoutSeconds), [policy], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.Services(kube, settings.WatchTimeoutSeconds), [service], informerLog));
         _informers.Add(new KubeInformer(
-            settings.EndpointsSource == EndpointsSource.EndpointSlices ? KubeSource.EndpointSlices(kube) : KubeSource.Endpoints(kube),
+            settings.EndpointsSource == EndpointsSource.EndpointSlices ? KubeSource.EndpointSlices(kube, settings.WatchTimeoutSeconds) : KubeSource.Endpoints(kube, settings.WatchTimeoutSeconds),
             [endpoints], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Nodes(kube), [node], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.Nodes(kube, settings.WatchTimeoutSeconds), [node], informerLog));
 
         Controller = new SyncController(Reflectors, store, loggers.CreateLogger("contiv-ksr.sync"))
         {

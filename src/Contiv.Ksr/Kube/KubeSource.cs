@@ -21,50 +21,50 @@ public sealed record KubeSource(
     Func<string?, int, CancellationToken, Task<KubeListPage>> List,
     Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, IKubernetesObject<V1ObjectMeta> Object)>> Watch)
 {
-    // Server-side watch timeout: the watch is re-established from the last resource version after it.
-    private const int WatchTimeoutSeconds = 300;
+    /// <summary>Server-side watch timeout; the watch is then re-established from the last resource version.</summary>
+    public const int DefaultWatchTimeoutSeconds = 300;
 
     /// <summary>namespaces (core/v1).</summary>
-    public static KubeSource Namespaces(IKubernetes client) => new(
+    public static KubeSource Namespaces(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "namespaces",
         async (cont, limit, ct) => Page(await client.CoreV1.ListNamespaceAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.CoreV1.WatchListNamespaceAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.CoreV1.WatchListNamespaceAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>pods (core/v1), all namespaces.</summary>
-    public static KubeSource Pods(IKubernetes client) => new(
+    public static KubeSource Pods(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "pods",
         async (cont, limit, ct) => Page(await client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>services (core/v1), all namespaces.</summary>
-    public static KubeSource Services(IKubernetes client) => new(
+    public static KubeSource Services(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "services",
         async (cont, limit, ct) => Page(await client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>endpoints (core/v1), all namespaces.</summary>
-    public static KubeSource Endpoints(IKubernetes client) => new(
+    public static KubeSource Endpoints(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "endpoints",
         async (cont, limit, ct) => Page(await client.CoreV1.ListEndpointsForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.CoreV1.WatchListEndpointsForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.CoreV1.WatchListEndpointsForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>endpointslices (discovery.k8s.io/v1), all namespaces.</summary>
-    public static KubeSource EndpointSlices(IKubernetes client) => new(
+    public static KubeSource EndpointSlices(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "endpointslices",
         async (cont, limit, ct) => Page(await client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>networkpolicies (networking.k8s.io/v1), all namespaces.</summary>
-    public static KubeSource NetworkPolicies(IKubernetes client) => new(
+    public static KubeSource NetworkPolicies(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "networkpolicies",
         async (cont, limit, ct) => Page(await client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.NetworkingV1.WatchListNetworkPolicyForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.NetworkingV1.WatchListNetworkPolicyForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     /// <summary>nodes (core/v1).</summary>
-    public static KubeSource Nodes(IKubernetes client) => new(
+    public static KubeSource Nodes(IKubernetes client, int watchTimeoutSeconds = DefaultWatchTimeoutSeconds) => new(
         "nodes",
         async (cont, limit, ct) => Page(await client.CoreV1.ListNodeAsync(continueParameter: cont, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, onError, ct) => Cast(client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)));
+        (rv, onError, ct) => Cast(client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct)));
 
     private static KubeListPage Page<T>(IKubernetesObject<V1ListMeta> list)
         where T : IKubernetesObject<V1ObjectMeta>
