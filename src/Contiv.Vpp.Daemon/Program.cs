@@ -1,3 +1,134 @@
-// Placeholder entry point until the component's issue lands.
-Console.Error.WriteLine("contiv-vpp: not implemented yet");
-return 1;
+using System.Net;
+using Contiv.Vpp;
+using Contiv.Vpp.Cli;
+using Contiv.Vpp.Daemon;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
+
+DaemonOptions options;
+try
+{
+    options = DaemonOptions.Parse(args, out var help);
+    if (help)
+    {
+        Console.WriteLine(DaemonOptions.Usage);
+        return 0;
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"contiv-vpp: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Logging.SetMinimumLevel(options.LogLevel);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+var loggerFactory = LoggerFactory.Create(l =>
+{
+    l.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "HH:mm:ss.fff ";
+    });
+    l.SetMinimumLevel(options.LogLevel);
+});
+var log = loggerFactory.CreateLogger("contiv-vpp");
+
+Dataplane dp;
+try
+{
+    dp = new Dataplane(new DataplaneOptions
+    {
+        Workers = options.Workers,
+        Buffers = options.Buffers,
+        PollMode = options.PollMode,
+        HostNamespace = options.Netns,
+        LoggerFactory = loggerFactory,
+    });
+}
+catch (Exception e) when (e is IOException or ArgumentException)
+{
+    Console.Error.WriteLine($"contiv-vpp: cannot create the data plane: {e.Message}");
+    return 1;
+}
+
+var cli = new CliEngine(dp);
+dp.Start();
+foreach (var cmd in options.StartupCommands)
+{
+    var r = cli.Execute(cmd);
+    if (r.Error)
+    {
+        Console.Error.WriteLine($"contiv-vpp: startup command failed: {r.Output.TrimEnd()}");
+        dp.Dispose();
+        return 1;
+    }
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ApiSocket))!);
+if (File.Exists(options.ApiSocket))
+{
+    File.Delete(options.ApiSocket);
+}
+
+builder.Services.AddSingleton(dp);
+builder.Services.AddSingleton(cli);
+builder.Services.AddGrpc(o =>
+{
+    o.MaxReceiveMessageSize = 256 << 20;
+    o.MaxSendMessageSize = 256 << 20;
+});
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.ListenUnixSocket(options.ApiSocket, l => l.Protocols = HttpProtocols.Http2);
+    if (options.HttpAddress.Length > 0)
+    {
+        if (!IPEndPoint.TryParse(options.HttpAddress, out var ep))
+        {
+            throw new ArgumentException($"--http '{options.HttpAddress}' is not host:port");
+        }
+
+        k.Listen(ep, l => l.Protocols = HttpProtocols.Http1);
+    }
+});
+
+var app = builder.Build();
+app.MapGrpcService<DataplaneApiService>();
+InterfaceMetrics.Register(dp);
+app.MapMetrics("/metrics");
+app.MapGet("/liveness", () => dp.Running ? Results.Ok("live") : Results.StatusCode(503));
+app.MapGet("/readiness", () => dp.Running ? Results.Ok("ready") : Results.StatusCode(503));
+
+await using var cliServer = new CliSocketServer(cli, options.CliSocket, log);
+try
+{
+    await app.StartAsync();
+}
+catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+{
+    Console.Error.WriteLine($"contiv-vpp: cannot start the API server: {e.Message}");
+    dp.Dispose();
+    return 1;
+}
+
+log.LogInformation("contiv-vpp {Version} ready: cli {Cli}, api {Api}, {Workers} worker(s), {Buffers} buffers{Netns}", CliEngine.Version,
+    options.CliSocket, options.ApiSocket, options.Workers, options.Buffers, options.Netns is null ? string.Empty : ", host netns " + options.Netns);
+await app.WaitForShutdownAsync();
+log.LogInformation("contiv-vpp shutting down");
+await app.StopAsync();
+dp.Dispose();
+if (File.Exists(options.ApiSocket))
+{
+    File.Delete(options.ApiSocket);
+}
+
+return 0;

@@ -14,7 +14,7 @@ namespace Contiv.Vpp;
 public sealed record DataplaneOptions
 {
     /// <summary>Worker threads polling devices (at least 1).</summary>
-    public int Workers { get; init; } = 1;
+    public int Workers { get; init; } = Math.Min(2, Environment.ProcessorCount);
 
     /// <summary>Packet buffers in the arena.</summary>
     public int Buffers { get; init; } = 16384;

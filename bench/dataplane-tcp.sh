@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# TCP throughput pod-to-pod through contiv-vpp (two TAPs, VRF 1, GSO) vs. the same two namespaces on a
+# Linux bridge, in the same run: iperf3 single stream, DURATION seconds, REPS repetitions alternating
+# between the two, median of each. Needs root, iperf3, a published contiv-vpp.
+# Env: REPS (5), DURATION (5), VPP_ARGS (extra contiv-vpp options, e.g. "--workers 2").
+source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
+REPS="${REPS:-5}"; DURATION="${DURATION:-5}"
+# shellcheck disable=SC2086
+start_vpp ${VPP_ARGS:-}
+setup_vpp_pods
+setup_bridge_pods
+
+iperf() { # iperf <client-ns> <server-ns> <server-ip>
+  ip netns exec "$2" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+  local srv=$!
+  sleep 0.3
+  ip netns exec "$1" iperf3 -c "$3" -p 5201 -t "$DURATION" -J | python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+  wait "$srv" 2>/dev/null || true
+}
+
+vpp_runs=(); br_runs=()
+for r in $(seq "$REPS"); do
+  v=$(iperf "$(ns a)" "$(ns b)" 10.1.2.2); b=$(iperf "$(ns c)" "$(ns d)" 10.9.0.2)
+  echo "run $r: contiv-vpp $v Gbit/s, linux bridge $b Gbit/s" >&2
+  vpp_runs+=("$v"); br_runs+=("$b")
+done
+vm=$(printf '%s\n' "${vpp_runs[@]}" | median); bm=$(printf '%s\n' "${br_runs[@]}" | median)
+echo "RESULT dataplane-tcp $vm Gbit/s baseline $bm ratio $(awk -v a="$vm" -v b="$bm" 'BEGIN {printf "%.2f", a/b}')"

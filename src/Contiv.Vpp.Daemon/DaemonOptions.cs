@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Contiv.Vpp.Daemon;
+
+/// <summary>
+/// Settings of contiv-vpp: defaults, then the JSON config file (<c>-c</c>), then environment
+/// variables (<c>CONTIV_VPP_&lt;KEY&gt;</c>), then command-line options — later wins.
+/// </summary>
+public sealed class DaemonOptions
+{
+    /// <summary>Worker threads.</summary>
+    public int Workers { get; set; } = Math.Min(2, Environment.ProcessorCount);
+
+    /// <summary>Packet buffers.</summary>
+    public int Buffers { get; set; } = 16384;
+
+    /// <summary>Debug CLI unix socket.</summary>
+    public string CliSocket { get; set; } = "/run/vpp/cli.sock";
+
+    /// <summary>gRPC API unix socket.</summary>
+    public string ApiSocket { get; set; } = "/run/vpp/api.sock";
+
+    /// <summary>HTTP endpoint for /metrics, /liveness, /readiness (host:port), empty = off.</summary>
+    public string HttpAddress { get; set; } = string.Empty;
+
+    /// <summary>The node's host network namespace (name or path) where TAPs and AF_PACKET sockets are opened.</summary>
+    public string? Netns { get; set; }
+
+    /// <summary>Busy-poll instead of epoll sleep.</summary>
+    public bool PollMode { get; set; }
+
+    /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Commands run through the CLI at start (like VPP's startup-config / exec).</summary>
+    public List<string> StartupCommands { get; } = [];
+
+    /// <summary>Usage text.</summary>
+    public const string Usage = """
+        contiv-vpp — the Contiv data plane: a vector packet processor (TAP, AF_PACKET, IPv4 VRFs, ARP, ICMP).
+
+        Usage: contiv-vpp [options]
+          -c, --config <file>       JSON config file: {"workers":1,"buffers":16384,"cliSocket":"/run/vpp/cli.sock",
+                                    "apiSocket":"/run/vpp/api.sock","httpAddress":"127.0.0.1:9192","netns":"node1",
+                                    "pollMode":false,"logLevel":"Information","startupCommands":["create loopback interface"]}
+          --cli-socket <path>       debug CLI unix socket (contiv-vppctl -s <path>)      [/run/vpp/cli.sock]
+          --api-socket <path>       gRPC control API unix socket                          [/run/vpp/api.sock]
+          --http <host:port>        serve /metrics, /liveness, /readiness over HTTP       [off]
+          --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
+          --workers <n>             worker threads                                        [2, or 1 on one CPU]
+          --buffers <n>             packet buffers                                        [16384]
+          --poll                    busy-poll devices instead of sleeping in epoll
+          --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
+          --exec <command>          run a CLI command at start (repeatable)
+          -h, --help                this text
+
+        Environment: CONTIV_VPP_WORKERS, CONTIV_VPP_BUFFERS, CONTIV_VPP_CLI_SOCKET, CONTIV_VPP_API_SOCKET,
+        CONTIV_VPP_HTTP, CONTIV_VPP_NETNS, CONTIV_VPP_LOG_LEVEL override the config file.
+        SIGTERM/SIGINT shut down gracefully (interfaces closed, sockets removed).
+        """;
+
+    /// <summary>Parses everything; throws <see cref="ArgumentException"/> naming the bad option and value.</summary>
+    public static DaemonOptions Parse(string[] args, out bool help)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        help = false;
+        var o = new DaemonOptions();
+        string? config = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-c" or "--config")
+            {
+                config = Value(args, ref i);
+            }
+        }
+
+        if (config is not null)
+        {
+            o.LoadFile(config);
+        }
+
+        o.LoadEnvironment();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            switch (a)
+            {
+                case "-h" or "--help":
+                    help = true;
+                    break;
+                case "-c" or "--config":
+                    i++;
+                    break;
+                case "--cli-socket":
+                    o.CliSocket = Value(args, ref i);
+                    break;
+                case "--api-socket":
+                    o.ApiSocket = Value(args, ref i);
+                    break;
+                case "--http":
+                    o.HttpAddress = Value(args, ref i);
+                    break;
+                case "--netns":
+                    o.Netns = Value(args, ref i);
+                    break;
+                case "--workers":
+                    o.Workers = Int(a, Value(args, ref i), 1, 64);
+                    break;
+                case "--buffers":
+                    o.Buffers = Int(a, Value(args, ref i), 64, 1 << 20);
+                    break;
+                case "--poll":
+                    o.PollMode = true;
+                    break;
+                case "--log-level":
+                    o.LogLevel = Level(Value(args, ref i));
+                    break;
+                case "--exec":
+                    o.StartupCommands.Add(Value(args, ref i));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{a}' (see --help)");
+            }
+        }
+
+        return o;
+    }
+
+    private void LoadFile(string path)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"config file {path}: {e.Message}", e);
+        }
+
+        using (doc)
+        {
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                var v = p.Value;
+                string S() => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+                switch (p.Name.ToLowerInvariant())
+                {
+                    case "workers":
+                        Workers = Int($"{path}: workers", S(), 1, 64);
+                        break;
+                    case "buffers":
+                        Buffers = Int($"{path}: buffers", S(), 64, 1 << 20);
+                        break;
+                    case "clisocket":
+                        CliSocket = S();
+                        break;
+                    case "apisocket":
+                        ApiSocket = S();
+                        break;
+                    case "httpaddress":
+                        HttpAddress = S();
+                        break;
+                    case "netns":
+                        Netns = S();
+                        break;
+                    case "pollmode":
+                        PollMode = v.ValueKind == JsonValueKind.True;
+                        break;
+                    case "loglevel":
+                        LogLevel = Level(S());
+                        break;
+                    case "startupcommands":
+                        foreach (var c in v.EnumerateArray())
+                        {
+                            StartupCommands.Add(c.GetString() ?? string.Empty);
+                        }
+
+                        break;
+                    default:
+                        throw new ArgumentException($"config file {path}: unknown key '{p.Name}'");
+                }
+            }
+        }
+    }
+
+    private void LoadEnvironment()
+    {
+        string? E(string k) => Environment.GetEnvironmentVariable("CONTIV_VPP_" + k) is { Length: > 0 } v ? v : null;
+        if (E("WORKERS") is { } w)
+        {
+            Workers = Int("CONTIV_VPP_WORKERS", w, 1, 64);
+        }
+
+        if (E("BUFFERS") is { } b)
+        {
+            Buffers = Int("CONTIV_VPP_BUFFERS", b, 64, 1 << 20);
+        }
+
+        CliSocket = E("CLI_SOCKET") ?? CliSocket;
+        ApiSocket = E("API_SOCKET") ?? ApiSocket;
+        HttpAddress = E("HTTP") ?? HttpAddress;
+        Netns = E("NETNS") ?? Netns;
+        if (E("LOG_LEVEL") is { } l)
+        {
+            LogLevel = Level(l);
+        }
+    }
+
+    private static string Value(string[] args, ref int i)
+        => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
+
+    private static int Int(string what, string s, int min, int max)
+        => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+            ? v : throw new ArgumentException($"{what}: '{s}' is not a number between {min} and {max}");
+
+    private static LogLevel Level(string s)
+        => Enum.TryParse<LogLevel>(s, true, out var l) ? l : throw new ArgumentException($"log level '{s}' is not one of Trace, Debug, Information, Warning, Error");
+}
