@@ -71,7 +71,7 @@ public sealed class EventLoop : IDisposable
     public bool StartupResyncDone { get; private set; }
 
     /// <summary>Ready for traffic: startup resync done and not fatal.</summary>
-    public bool IsReady => StartupResyncDone && State is LoopState.Ready or LoopState.Degraded;
+    public bool IsReady => StartupResyncDone && State == LoopState.Ready;
 
     /// <summary>Alive: not fatal, and the startup resync did not miss its deadline.</summary>
     public bool IsAlive => State != LoopState.Fatal

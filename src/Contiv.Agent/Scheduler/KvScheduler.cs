@@ -188,12 +188,15 @@ public sealed class KvScheduler
                 RetrieveAll(record);
             }
 
-            var failures = Execute(record, retry, isRevert: false);
+            // An incremental transaction touches only its own items and what depends on them; items that
+            // failed earlier are retried by resyncs (healing), not dragged into unrelated transactions.
+            HashSet<string>? scope = kind == TxnKind.Update ? ScopeOf(changes.Keys) : null;
+            var failures = Execute(record, retry, isRevert: false, scope);
             if (failures.Count > 0 && revert)
             {
                 _log.LogWarning("txn {Seq} ({Description}) failed ({Error}); reverting", record.SeqNum, description, Summarize(failures));
                 RestoreDesired(previous);
-                var revertFailures = Execute(record, RetryPolicy.None, isRevert: true);
+                var revertFailures = Execute(record, RetryPolicy.None, isRevert: true, ScopeOf(changes.Keys));
                 foreach (var (k, e) in revertFailures)
                 {
                     _log.LogError("txn {Seq}: revert of {Key} failed: {Error}", record.SeqNum, k, e);
@@ -310,7 +313,7 @@ public sealed class KvScheduler
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Without a read-back the applied state is trusted; the difference is corrected on the next resync.
-                _log.LogWarning(e, "txn {Seq}: retrieve of {Descriptor} failed; keeping the recorded applied state", record.SeqNum, d.Name);
+                _log.LogWarning("txn {Seq}: retrieve of {Descriptor} failed ({Error}); keeping the recorded applied state", record.SeqNum, d.Name, e.Message);
                 continue;
             }
 
@@ -339,14 +342,29 @@ public sealed class KvScheduler
         }
     }
 
-    private Dictionary<string, string> Execute(TxnRecord record, RetryPolicy retry, bool isRevert)
+    /// <summary>The changed keys plus their derived items.</summary>
+    private HashSet<string> ScopeOf(IEnumerable<string> keys)
+    {
+        var scope = new HashSet<string>(keys, StringComparer.Ordinal);
+        foreach (var s in _items.Values)
+        {
+            if (s.ParentKey is not null && scope.Contains(s.ParentKey))
+            {
+                scope.Add(s.Key);
+            }
+        }
+
+        return scope;
+    }
+
+    private Dictionary<string, string> Execute(TxnRecord record, RetryPolicy retry, bool isRevert, HashSet<string>? scope)
     {
         var failed = new Dictionary<string, string>(StringComparer.Ordinal);
         var delay = retry.Delay;
         for (var attempt = 1; ; attempt++)
         {
             failed.Clear();
-            RunPasses(record, attempt, isRevert, failed);
+            RunPasses(record, attempt, isRevert, failed, scope);
             if (failed.Count == 0 || attempt > retry.MaxAttempts)
             {
                 break;
@@ -375,7 +393,7 @@ public sealed class KvScheduler
         return failed;
     }
 
-    private void RunPasses(TxnRecord record, int attempt, bool isRevert, Dictionary<string, string> failed)
+    private void RunPasses(TxnRecord record, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope)
     {
         var progress = true;
         while (progress)
@@ -384,7 +402,7 @@ public sealed class KvScheduler
             var dependents = AppliedDependents();
             foreach (var s in _items.Values.ToList())
             {
-                if (failed.ContainsKey(s.Key))
+                if (failed.ContainsKey(s.Key) || (scope is not null && !scope.Contains(s.Key)))
                 {
                     continue;
                 }
@@ -396,7 +414,7 @@ public sealed class KvScheduler
                         continue; // dependents first
                     }
 
-                    progress |= Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: false);
+                    progress |= Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: false, scope);
                     if (s.Applied is null)
                     {
                         dependents = AppliedDependents();
@@ -406,11 +424,11 @@ public sealed class KvScheduler
                 {
                     if (s.Applied is null)
                     {
-                        progress |= Do(record, s, KvOp.Create, attempt, isRevert, failed, cascade: false);
+                        progress |= Do(record, s, KvOp.Create, attempt, isRevert, failed, cascade: false, scope);
                     }
                     else if (!s.Descriptor.Equivalent(s.Key, s.Desired, s.Applied))
                     {
-                        progress |= Do(record, s, KvOp.Update, attempt, isRevert, failed, cascade: false);
+                        progress |= Do(record, s, KvOp.Update, attempt, isRevert, failed, cascade: false, scope);
                     }
                 }
             }
@@ -424,7 +442,7 @@ public sealed class KvScheduler
             // Those dependents are deleted (and stay desired, pending until their dependency is back).
             foreach (var s in _items.Values.ToList())
             {
-                if (s.Applied is null || failed.ContainsKey(s.Key))
+                if (s.Applied is null || failed.ContainsKey(s.Key) || (scope is not null && !scope.Contains(s.Key)))
                 {
                     continue;
                 }
@@ -433,20 +451,20 @@ public sealed class KvScheduler
                 {
                     foreach (var b in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
                     {
-                        progress |= CascadeDelete(record, b, attempt, isRevert, failed);
+                        progress |= CascadeDelete(record, b, attempt, isRevert, failed, scope);
                     }
                 }
                 else if (s.Desired is not null && !DependenciesMet(s, s.Applied))
                 {
                     // Applied items whose dependency is gone are removed as well.
-                    progress |= CascadeDelete(record, s, attempt, isRevert, failed);
+                    progress |= CascadeDelete(record, s, attempt, isRevert, failed, scope);
                 }
             }
         }
     }
 
     /// <summary>Deletes an item after (recursively) deleting everything applied that depends on it.</summary>
-    private bool CascadeDelete(TxnRecord record, ItemState s, int attempt, bool isRevert, Dictionary<string, string> failed)
+    private bool CascadeDelete(TxnRecord record, ItemState s, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope)
     {
         if (s.Applied is null || failed.ContainsKey(s.Key))
         {
@@ -455,7 +473,7 @@ public sealed class KvScheduler
 
         foreach (var d in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
         {
-            CascadeDelete(record, d, attempt, isRevert, failed);
+            CascadeDelete(record, d, attempt, isRevert, failed, scope);
         }
 
         if (AppliedDependents().ContainsKey(s.Key))
@@ -463,7 +481,7 @@ public sealed class KvScheduler
             return false; // a dependent could not be deleted
         }
 
-        return Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: s.Desired is not null);
+        return Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: s.Desired is not null, scope);
     }
 
     /// <summary>True when the applied item must go: not desired, or desired with a value that cannot be reached in place.</summary>
@@ -508,7 +526,7 @@ public sealed class KvScheduler
         return map;
     }
 
-    private bool Do(TxnRecord record, ItemState s, KvOp op, int attempt, bool isRevert, Dictionary<string, string> failed, bool cascade)
+    private bool Do(TxnRecord record, ItemState s, KvOp op, int attempt, bool isRevert, Dictionary<string, string> failed, bool cascade, HashSet<string>? scope)
     {
         var value = op == KvOp.Delete ? s.Applied! : s.Desired!;
         string? error = null;
@@ -531,6 +549,18 @@ public sealed class KvScheduler
             }
 
             s.Error = null;
+            if (scope is not null)
+            {
+                // Items depending on this one may now be created, or must follow its removal.
+                foreach (var other in _items.Values)
+                {
+                    if ((other.Desired is not null && Dependencies(other, other.Desired).Contains(s.Key))
+                        || (other.Applied is not null && Dependencies(other, other.Applied).Contains(s.Key)))
+                    {
+                        scope.Add(other.Key);
+                    }
+                }
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

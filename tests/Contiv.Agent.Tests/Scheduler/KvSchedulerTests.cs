@@ -188,6 +188,21 @@ public class KvSchedulerTests
     }
 
     [Fact]
+    public void Update_transaction_does_not_retry_unrelated_failed_items()
+    {
+        _if.FailCreate.Add("if/bad");
+        Assert.False(_s.Update(Changes(("if/bad", "b")), "t1").Ok);
+        _log.Clear();
+        var r = _s.Update(Changes(("if/ok", "o")), "t2");
+        Assert.True(r.Ok);
+        Assert.Equal(["create if/ok"], _log);
+        // A full resync does retry it.
+        _if.FailCreate.Clear();
+        Assert.True(_s.Resync(TxnKind.DownstreamResync, null, "heal").Ok);
+        Assert.Equal("b", _world["if/bad"]);
+    }
+
+    [Fact]
     public void Revert_on_failure_undoes_what_the_transaction_already_did()
     {
         _s.Update(Changes(("if/base", "b")), "t0");

@@ -1,0 +1,150 @@
+using System.Net;
+using Contiv.Agent.Config;
+using Contiv.Agent.Controller;
+using Contiv.Agent.Dataplane;
+using Contiv.Agent.Ipam;
+using Contiv.Agent.IpNet;
+using Contiv.Agent.Kube;
+using Contiv.Agent.LinuxConfig;
+using Contiv.Agent.NodeSync;
+using Contiv.Agent.PodManager;
+using Contiv.Agent.Rest;
+using Contiv.Agent.Scheduler;
+using Contiv.Store;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
+
+namespace Contiv.Agent;
+
+/// <summary>Wires the agent together and runs it until cancelled (SIGTERM/SIGINT).</summary>
+public static class AgentHost
+{
+    /// <summary>Runs the agent; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(AgentOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        NodeSettings settings;
+        try
+        {
+            var config = ConfigLoader.Load(options.ConfigPath);
+            settings = NodeSettings.For(config, options.NodeName);
+        }
+        catch (ConfigException e)
+        {
+            await Console.Error.WriteLineAsync($"contiv-agent: configuration error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        PrepareSocket(options.CniSocket);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.CniSocket, l => l.Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Parse(options.RestAddress), options.RestPort, l => l.Protocols = HttpProtocols.Http1);
+        });
+        builder.Services.AddGrpc();
+
+        using var linux = new LinuxNamespaces(options.Netns);
+        using var dataplane = new DataplaneConnection(options.VppApiSocket);
+        var endpoints = options.EtcdEndpoints.Select(e => e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).ToList();
+        var ctx = new AgentContext(settings);
+        var registry = Metrics.NewCustomRegistry();
+        var holder = new LoopHolder();
+        builder.Services.AddSingleton(_ => holder.Loop ?? throw new InvalidOperationException("event loop not started"));
+
+        // Build the app first so that loggers are available to every component.
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        await using var broker = new EtcdBroker(new EtcdBrokerOptions { Endpoints = endpoints }, loggers.CreateLogger("etcd"));
+
+        var scheduler = new KvScheduler(loggers.CreateLogger("scheduler"));
+        scheduler.Register(new VppVrfDescriptor(dataplane));
+        scheduler.Register(new VppInterfaceDescriptor(dataplane));
+        scheduler.Register(new VppRouteDescriptor(dataplane));
+        scheduler.Register(new VppArpDescriptor(dataplane));
+        scheduler.Register(new VppBridgeDomainDescriptor(dataplane));
+        scheduler.Register(new VppL2FibDescriptor(dataplane, id => id == IpNetConfig.VxlanBdId ? IpNetConfig.VxlanBd : null));
+        scheduler.Register(new LinuxLinkUpDescriptor(linux));
+        scheduler.Register(new LinuxAddressDescriptor(linux));
+        scheduler.Register(new LinuxRouteDescriptor(linux));
+        scheduler.Register(new LinuxArpDescriptor(linux));
+
+        using var loop = new EventLoop(scheduler, settings.Config.Controller, loggers.CreateLogger("controller"));
+        Directory.CreateDirectory(options.StateDir);
+        var podStore = new PodStateStore(Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.pods.json"), loggers.CreateLogger("podmanager"));
+        var nodeSync = new NodeSyncHandler(ctx, broker, loop.Push, loggers.CreateLogger("nodesync"));
+        nodeSync.UseKubeState(() => loop.KubeState);
+        var ipam = new IpamHandler(ctx, loggers.CreateLogger("ipam")) { KubeState = () => loop.KubeState };
+        loop.AddHandler(new ContivConfHandler(settings));
+        loop.AddHandler(nodeSync);
+        loop.AddHandler(new PodManagerHandler(ctx, podStore, loggers.CreateLogger("podmanager")));
+        loop.AddHandler(ipam);
+        loop.AddHandler(new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet")));
+
+        var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
+            Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
+        await using (watcher.ConfigureAwait(false))
+        {
+            _ = new InterfaceMetrics(ctx, dataplane, registry);
+            app.MapGrpcService<RemoteCniService>();
+            RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher);
+            app.MapMetrics("/metrics", registry);
+            app.MapMetrics("/stats", registry);
+            holder.Loop = loop;
+
+            loop.Start();
+            watcher.Start();
+            var log = loggers.CreateLogger("agent");
+            log.LogInformation("contiv-agent for node {Node}: etcd {Etcd}, data plane {Vpp}, CNI {Cni}, REST {Address}:{Port}, host netns {Netns}",
+                options.NodeName, string.Join(",", endpoints), options.VppApiSocket, options.CniSocket, options.RestAddress, options.RestPort, options.Netns ?? "(own)");
+            await app.StartAsync(ct).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(options.CniSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+            log.LogInformation("shutting down");
+            loop.Stop(TimeSpan.FromSeconds(5));
+        }
+
+        await app.DisposeAsync().ConfigureAwait(false);
+        TryDelete(options.CniSocket);
+        return loop.State == LoopState.Fatal ? 1 : 0;
+    }
+
+    private sealed class LoopHolder
+    {
+        public EventLoop? Loop { get; set; }
+    }
+
+    private static void PrepareSocket(string path)
+    {
+        var dir = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        TryDelete(path);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

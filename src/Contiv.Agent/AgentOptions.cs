@@ -1,0 +1,35 @@
+namespace Contiv.Agent;
+
+/// <summary>Command-line options of <c>contiv-agent</c>.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>Path of contiv.conf (null = defaults only).</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>This node's name (the agent's etcd label).</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>etcd endpoints (http://host:port).</summary>
+    public required IReadOnlyList<string> EtcdEndpoints { get; init; }
+
+    /// <summary>This node's host network namespace (name or path); null = the process's own.</summary>
+    public string? Netns { get; init; }
+
+    /// <summary>contiv-vpp's API socket.</summary>
+    public string VppApiSocket { get; init; } = "/var/run/contiv/vpp-api.sock";
+
+    /// <summary>Unix socket of the CNI gRPC server.</summary>
+    public string CniSocket { get; init; } = "/var/run/contiv/cni.sock";
+
+    /// <summary>REST port.</summary>
+    public int RestPort { get; init; } = 9999;
+
+    /// <summary>REST listen address.</summary>
+    public string RestAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Directory for the agent's small state files (local pods, etcd mirror).</summary>
+    public string StateDir { get; init; } = "/var/run/contiv";
+
+    /// <summary>Minimum log level.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+}

@@ -1,0 +1,252 @@
+using System.Text.Json;
+using Contiv.Agent.Controller;
+using Contiv.Model;
+using Contiv.Store;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Contiv.Agent.Kube;
+
+/// <summary>
+/// The agent's dbwatcher (SPEC §1.6.1): mirrors <c>/vnf-agent/contiv-ksr/</c> into the event loop — a
+/// <see cref="DbResync"/> for every full snapshot (startup, reconnect after compaction, resync request)
+/// and a <see cref="KubeStateChange"/> per watched change. The last state is also saved to a local file
+/// so that an agent restarted while etcd is down still gets its startup resync.
+/// </summary>
+public sealed class KsrWatcher : IAsyncDisposable
+{
+    private readonly IEtcdBroker _broker;
+    private readonly EventLoop _loop;
+    private readonly ILogger _log;
+    private readonly string? _mirrorFile;
+    private readonly TimeSpan _delayLocalResync;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, (string Resource, string Json, IMessage Value)> _current = new(StringComparer.Ordinal);
+    private CancellationTokenSource? _round;
+    private Task? _task;
+    private bool _gotRemote;
+
+    /// <summary>Creates the watcher; <paramref name="mirrorFile"/> null disables the local mirror.</summary>
+    public KsrWatcher(IEtcdBroker broker, EventLoop loop, ILogger log, string? mirrorFile, TimeSpan delayLocalResync)
+    {
+        _broker = broker;
+        _loop = loop;
+        _log = log;
+        _mirrorFile = mirrorFile;
+        _delayLocalResync = delayLocalResync;
+    }
+
+    /// <summary>Starts watching.</summary>
+    public void Start()
+    {
+        _task = Task.Run(RunAsync);
+        _ = Task.Run(LocalResyncAsync);
+    }
+
+    /// <summary>Asks for a fresh snapshot and full resync (<c>POST /controller/resync</c>).</summary>
+    public void RequestResync()
+    {
+        _log.LogInformation("resync requested: restarting the etcd watch with a fresh snapshot");
+        _round?.Cancel();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_task is not null)
+        {
+            try
+            {
+                await _task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _round = round;
+            try
+            {
+                await foreach (var u in _broker.SyncAsync(Keys.KsrPrefix, round.Token).ConfigureAwait(false))
+                {
+                    if (u.Kind == SyncUpdateKind.Resync)
+                    {
+                        OnSnapshot(u.Snapshot!);
+                    }
+                    else
+                    {
+                        OnChange(u.Event!);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // resync requested: loop for a fresh snapshot
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _log.LogWarning("etcd watch of {Prefix} failed: {Error}; retrying", Keys.KsrPrefix, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void OnSnapshot(PrefixSnapshot snapshot)
+    {
+        _current.Clear();
+        foreach (var kv in snapshot.Items)
+        {
+            var rel = kv.Key[Keys.KsrPrefix.Length..];
+            var resource = KubeResources.ResourceOf(rel);
+            if (resource is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                _current[rel] = (resource, kv.Value, KubeResources.Parse(resource, kv.Key, kv.Value));
+            }
+            catch (FormatException e)
+            {
+                _log.LogWarning("ignoring {Key}: {Error}", kv.Key, e.Message);
+            }
+        }
+
+        _gotRemote = true;
+        _loop.TryPush(new DbResync(BuildState()));
+        SaveMirror();
+    }
+
+    private void OnChange(StoreEvent ev)
+    {
+        var rel = ev.Key[Keys.KsrPrefix.Length..];
+        var resource = KubeResources.ResourceOf(rel);
+        if (resource is null)
+        {
+            return;
+        }
+
+        _current.TryGetValue(rel, out var prev);
+        IMessage? next = null;
+        if (ev.Kind == StoreEventKind.Put)
+        {
+            try
+            {
+                next = KubeResources.Parse(resource, ev.Key, ev.Current.Value);
+                _current[rel] = (resource, ev.Current.Value, next);
+            }
+            catch (FormatException e)
+            {
+                _log.LogWarning("ignoring change of {Key}: {Error}", ev.Key, e.Message);
+                return;
+            }
+        }
+        else
+        {
+            if (prev.Value is null)
+            {
+                return;
+            }
+
+            _current.Remove(rel);
+        }
+
+        _loop.TryPush(new KubeStateChange(resource, rel, prev.Value, next));
+        SaveMirror();
+    }
+
+    private KubeStateData BuildState()
+    {
+        var state = new KubeStateData();
+        foreach (var (key, (resource, _, value)) in _current)
+        {
+            state.Set(resource, key, value);
+        }
+
+        return state;
+    }
+
+    private async Task LocalResyncAsync()
+    {
+        if (_mirrorFile is null || !File.Exists(_mirrorFile))
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(_delayLocalResync, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (_gotRemote || _loop.StartupResyncDone)
+        {
+            return;
+        }
+
+        try
+        {
+            var saved = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(_mirrorFile).ConfigureAwait(false)) ?? [];
+            var state = new KubeStateData();
+            foreach (var (rel, json) in saved)
+            {
+                var resource = KubeResources.ResourceOf(rel);
+                if (resource is not null)
+                {
+                    state.Set(resource, rel, KubeResources.Parse(resource, rel, json));
+                }
+            }
+
+            _log.LogWarning("etcd unreachable for {Delay}; startup resync from the local mirror {File} ({Count} items)", _delayLocalResync, _mirrorFile, saved.Count);
+            _loop.TryPush(new DbResync(state, local: true));
+        }
+        catch (Exception e) when (e is IOException or JsonException or FormatException)
+        {
+            _log.LogWarning("local mirror {File} unusable: {Error}", _mirrorFile, e.Message);
+        }
+    }
+
+    private void SaveMirror()
+    {
+        if (_mirrorFile is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var data = _current.ToDictionary(kv => kv.Key, kv => kv.Value.Json, StringComparer.Ordinal);
+            var tmp = _mirrorFile + ".tmp";
+            File.WriteAllText(tmp, JsonSerializer.Serialize(data));
+            File.Move(tmp, _mirrorFile, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            _log.LogWarning("cannot save the local mirror {File}: {Error}", _mirrorFile, e.Message);
+        }
+    }
+}

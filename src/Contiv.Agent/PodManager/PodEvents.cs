@@ -1,0 +1,66 @@
+using Contiv.Agent.Controller;
+using Contiv.Agent.Ipam;
+
+namespace Contiv.Agent.PodManager;
+
+/// <summary>CNI Add: wire a pod (blocking, revert on failure).</summary>
+public sealed class AddPod(PodId pod, string containerId, string networkNamespace, string interfaceName) : AgentEvent
+{
+    /// <summary>Pod identity.</summary>
+    public PodId Pod { get; } = pod;
+
+    /// <summary>Sandbox container ID.</summary>
+    public string ContainerId { get; } = containerId;
+
+    /// <summary>Pod netns path.</summary>
+    public string NetworkNamespace { get; } = networkNamespace;
+
+    /// <summary>Interface name in the pod.</summary>
+    public string InterfaceName { get; } = interfaceName;
+
+    /// <summary>Out: allocated pod IP.</summary>
+    public string? PodIp { get; set; }
+
+    /// <summary>Out: gateway of the pod.</summary>
+    public string? Gateway { get; set; }
+
+    /// <inheritdoc/>
+    public override string Name => "Add Pod";
+
+    /// <inheritdoc/>
+    public override EventMethod Method => EventMethod.Update;
+
+    /// <inheritdoc/>
+    public override bool IsBlocking => true;
+
+    /// <inheritdoc/>
+    public override UpdateTransactionType TransactionType => UpdateTransactionType.RevertOnFailure;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Add Pod {Pod} (container {ContainerId}, netns {NetworkNamespace})";
+}
+
+/// <summary>CNI Delete: unwire a pod (blocking, best effort ignoring errors, reverse handler order).</summary>
+public sealed class DeletePod(PodId pod) : AgentEvent
+{
+    /// <summary>Pod identity.</summary>
+    public PodId Pod { get; } = pod;
+
+    /// <inheritdoc/>
+    public override string Name => "Delete Pod";
+
+    /// <inheritdoc/>
+    public override EventMethod Method => EventMethod.Update;
+
+    /// <inheritdoc/>
+    public override bool IsBlocking => true;
+
+    /// <inheritdoc/>
+    public override UpdateTransactionType TransactionType => UpdateTransactionType.BestEffortIgnoreErrors;
+
+    /// <inheritdoc/>
+    public override EventDirection Direction => EventDirection.Reverse;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Delete Pod {Pod}";
+}

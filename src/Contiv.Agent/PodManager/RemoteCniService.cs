@@ -1,0 +1,149 @@
+using Contiv.Agent.Controller;
+using Contiv.Agent.Ipam;
+using Contiv.Model.Cni;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Contiv.Agent.PodManager;
+
+/// <summary>
+/// The CNI gRPC server (<c>RemoteCNI</c>, SPEC §1.7): turns Add/Delete into blocking AddPod/DeletePod
+/// events and answers with one interface, the pod IP /32 with the pod gateway, and a default route.
+/// Failures are gRPC errors whose text names the pod and the problem; nothing half-configured stays.
+/// </summary>
+public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log) : RemoteCNI.RemoteCNIBase
+{
+    /// <summary>Timeout of one CNI request inside the agent.</summary>
+    public static TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <inheritdoc/>
+    public override async Task<CNIReply> Add(CNIRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pod = ParsePod(request, "Add");
+        if (string.IsNullOrEmpty(request.ContainerId))
+        {
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: container_id is empty");
+        }
+
+        if (string.IsNullOrEmpty(request.NetworkNamespace) || !File.Exists(request.NetworkNamespace))
+        {
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: network namespace '{request.NetworkNamespace}' does not exist");
+        }
+
+        var ifName = string.IsNullOrEmpty(request.InterfaceName) ? "eth0" : request.InterfaceName;
+        if (ifName.Length > 15 || ifName.Contains('/', StringComparison.Ordinal))
+        {
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: interface name '{ifName}' is not a valid Linux interface name");
+        }
+
+        AddPod ev;
+        try
+        {
+            ev = await RunAddAsync(pod, request, ifName, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (ObsoletePodException)
+        {
+            log.LogInformation("pod {Pod} re-added with container {Container}: deleting the obsolete sandbox first", pod, request.ContainerId);
+            await RunAsync(new DeletePod(pod), context.CancellationToken).ConfigureAwait(false);
+            ev = await RunAddAsync(pod, request, ifName, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        {
+            throw Fail(StatusCode.Internal, $"CNI Add for pod {pod} (container {request.ContainerId}): {e.Message}");
+        }
+
+        var reply = new CNIReply { Result = 0 };
+        var iface = new CNIReply.Types.Interface { Name = ifName, Sandbox = request.NetworkNamespace };
+        iface.IpAddresses.Add(new CNIReply.Types.Interface.Types.IP
+        {
+            Version = CNIReply.Types.Interface.Types.IP.Types.Version.Ipv4,
+            Address = ev.PodIp + "/32",
+            Gateway = ev.Gateway ?? string.Empty,
+        });
+        reply.Interfaces.Add(iface);
+        reply.Routes.Add(new CNIReply.Types.Route { Dst = "0.0.0.0/0", Gw = ev.Gateway ?? string.Empty });
+        log.LogInformation("CNI Add {Pod}: {Ip} via {Gateway}", pod, ev.PodIp, ev.Gateway);
+        return reply;
+    }
+
+    /// <inheritdoc/>
+    public override async Task<CNIReply> Delete(CNIRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pod = ParsePod(request, "Delete");
+        try
+        {
+            await RunAsync(new DeletePod(pod), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        {
+            // Best effort: what could be removed is removed; healing is not triggered for deletes.
+            log.LogWarning("CNI Delete {Pod}: {Error}", pod, e.Message);
+        }
+
+        log.LogInformation("CNI Delete {Pod} (container {Container})", pod, request.ContainerId);
+        return new CNIReply { Result = 0 };
+    }
+
+    /// <summary>Pod identity from <c>K8S_POD_NAME</c>/<c>K8S_POD_NAMESPACE</c> in the <c>;</c>-separated CNI args.</summary>
+    public static PodId? TryParsePodId(string? cniArgs)
+    {
+        string? name = null, ns = null;
+        foreach (var part in (cniArgs ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                continue;
+            }
+
+            var k = part[..eq];
+            var v = part[(eq + 1)..];
+            if (k == "K8S_POD_NAME")
+            {
+                name = v;
+            }
+            else if (k == "K8S_POD_NAMESPACE")
+            {
+                ns = v;
+            }
+        }
+
+        return string.IsNullOrEmpty(name) ? null : new PodId(name, string.IsNullOrEmpty(ns) ? "default" : ns);
+    }
+
+    private static PodId ParsePod(CNIRequest request, string op)
+        => TryParsePodId(request.ExtraArguments)
+           ?? throw Fail(StatusCode.InvalidArgument, $"CNI {op} (container {request.ContainerId}): K8S_POD_NAME missing in CNI args '{request.ExtraArguments}'");
+
+    private async Task<AddPod> RunAddAsync(PodId pod, CNIRequest request, string ifName, CancellationToken ct)
+    {
+        var ev = new AddPod(pod, request.ContainerId, request.NetworkNamespace, ifName);
+        await RunAsync(ev, ct).ConfigureAwait(false);
+        return ev;
+    }
+
+    private async Task RunAsync(AgentEvent ev, CancellationToken ct)
+    {
+        try
+        {
+            loop.Push(ev);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Fail(StatusCode.Unavailable, $"{ev}: {e.Message}");
+        }
+
+        if (!loop.IsReady && !loop.StartupResyncDone)
+        {
+            log.LogInformation("{Event} waits for the startup resync", ev);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RequestTimeout);
+        await ev.Completion.WaitAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    private static RpcException Fail(StatusCode code, string message) => new(new Status(code, message), message);
+}
