@@ -88,7 +88,11 @@ public sealed class StoreLease : IAsyncDisposable
                 await _lost.CancelAsync();
                 return;
             }
-            catch (Exception e) when (e is StoreException or ObjectDisposedException)
+            catch (ObjectDisposedException)
+            {
+                return; // the broker is gone; the lease expires on its own
+            }
+            catch (StoreException e)
             {
                 // Unreachable for longer than the retry timeout: keep trying; the lease may still live.
                 onError(Id, e);

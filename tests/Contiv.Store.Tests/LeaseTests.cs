@@ -67,3 +67,24 @@ public sealed class LeaseTests(EtcdFixture etcd) : IAsyncLifetime
     public async Task Lease_ttl_below_one_second_is_rejected()
         => await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _broker.GrantLeaseAsync(TimeSpan.Zero));
 }
+
+/// <summary>Leases across an etcd restart (own etcd).</summary>
+public sealed class LeaseRestartTests
+{
+    [Fact]
+    public async Task Kept_alive_lease_and_its_key_survive_an_etcd_kill_and_restart()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl);
+        await using var lease = await broker.AcquireLeaseAsync(TimeSpan.FromSeconds(2));
+        await broker.PutAsync("/node/1/alive", "yes", lease.Id);
+
+        await etcd.KillAsync();
+        await Task.Delay(1000);
+        await etcd.StartAgainAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // longer than the TTL: only keep-alives keep it
+
+        Assert.False(lease.IsLost);
+        Assert.Equal("yes", (await broker.GetAsync("/node/1/alive"))?.Value);
+    }
+}
