@@ -50,7 +50,7 @@ public static class CniPlugin
                 stdout.Write(output);
             }
 
-            log.Info($"ok in {watch.ElapsedMilliseconds} ms{(output is null ? string.Empty : ": " + output)}");
+            log.Info($"ok in {watch.ElapsedMilliseconds} ms{(output is null ? string.Empty : ": " + Compact(output))}");
             return 0;
         }
         catch (CniException e)
@@ -95,6 +95,19 @@ public static class CniPlugin
 
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>JSON on one line (for the log file).</summary>
+    private static string Compact(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            doc.WriteTo(w);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     internal static string Json(Action<Utf8JsonWriter> write)
