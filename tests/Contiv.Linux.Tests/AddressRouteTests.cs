@@ -16,13 +16,22 @@ public sealed class AddressRouteTests : IDisposable
 
     public AddressRouteTests()
     {
-        _nsName = _scope.Create("addr");
-        _ns = NetworkNamespace.Open(_nsName);
-        _nl = RtNetlink.Open(_ns);
-        _nl.CreateVeth("e0", "e1");
-        _dev = _nl.GetLinkIndex("e0");
-        _nl.SetLinkUp("e1");
-        _nl.SetLinkUp(_dev);
+        // xUnit does not dispose a test class whose constructor threw: clean up here then.
+        try
+        {
+            _nsName = _scope.Create("addr");
+            _ns = NetworkNamespace.Open(_nsName);
+            _nl = RtNetlink.Open(_ns);
+            _nl.CreateVeth("e0", "e1");
+            _dev = _nl.GetLinkIndex("e0");
+            _nl.SetLinkUp("e1");
+            _nl.SetLinkUp(_dev);
+        }
+        catch
+        {
+            _scope.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

@@ -16,14 +16,23 @@ public sealed class IdempotencyTests : IDisposable
 
     public IdempotencyTests()
     {
-        _nsName = _scope.Create("idem");
-        // No dummy driver on every kernel: a veth pair inside the namespace serves as the test link.
-        Shell.Ip($"-n {_nsName} link add dummy0 type veth peer name dummy1");
-        Shell.Ip($"-n {_nsName} link set dummy1 up");
-        Shell.Ip($"-n {_nsName} link set dummy0 up");
-        _ns = NetworkNamespace.Open(_nsName);
-        _nl = RtNetlink.Open(_ns);
-        _dev = _nl.GetLinkIndex("dummy0");
+        // xUnit does not dispose a test class whose constructor threw: clean up here then.
+        try
+        {
+            _nsName = _scope.Create("idem");
+            // No dummy driver on every kernel: a veth pair inside the namespace serves as the test link.
+            Shell.Ip($"-n {_nsName} link add dummy0 type veth peer name dummy1");
+            Shell.Ip($"-n {_nsName} link set dummy1 up");
+            Shell.Ip($"-n {_nsName} link set dummy0 up");
+            _ns = NetworkNamespace.Open(_nsName);
+            _nl = RtNetlink.Open(_ns);
+            _dev = _nl.GetLinkIndex("dummy0");
+        }
+        catch
+        {
+            _scope.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

@@ -72,4 +72,28 @@ public sealed class TapDeviceTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => TapDevice.Open(new TapOptions { Offloads = TunOffloads.Tso4 }));
         Assert.Contains("Tso4", e.Message, StringComparison.Ordinal);
     }
+
+    [RootFact]
+    public void Tun_mode_and_driver_features()
+    {
+        var features = TapDevice.GetDriverFeatures();
+        Assert.NotEqual(0, features & 0x0002); // IFF_TAP
+        Assert.NotEqual(0, features & 0x4000); // IFF_VNET_HDR
+        var nsName = _scope.Create("tun");
+        using var ns = NetworkNamespace.Open(nsName);
+        using var tun = TapDevice.Open(new TapOptions { Name = "cttun0", Tun = true }, ns);
+        var data = IpLinkJson(nsName, "cttun0").GetProperty("linkinfo").GetProperty("info_data");
+        Assert.Equal("tun", data.GetProperty("type").GetString());
+    }
+
+    [RootFact]
+    public void Opening_a_name_held_by_another_device_type_fails_with_the_name()
+    {
+        var nsName = _scope.Create("busy");
+        Shell.Ip($"-n {nsName} link add ctbusy0 type veth peer name ctbusy1");
+        using var ns = NetworkNamespace.Open(nsName);
+        var e = Assert.Throws<NetlinkException>(() => TapDevice.Open(new TapOptions { Name = "ctbusy0" }, ns));
+        Assert.Contains("tap create ctbusy0", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nsName, e.NamespaceName);
+    }
 }
