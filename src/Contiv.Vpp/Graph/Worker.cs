@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Contiv.Vpp.Interfaces;
 using Contiv.Vpp.Native;
 
@@ -12,6 +13,9 @@ internal sealed unsafe class Worker : IDisposable
 {
     private const ulong WakeToken = ulong.MaxValue;
     private const int PollBudget = NodeFrame.FrameSize;
+
+    /// <summary>How long a worker keeps polling after its last packet before it sleeps in epoll.</summary>
+    internal static long SpinMicroseconds { get; set; } = 50;
 
     private readonly Dataplane _dp;
     private readonly int _epfd;
@@ -90,9 +94,14 @@ internal sealed unsafe class Worker : IDisposable
     {
         var events = stackalloc Libc.EpollEvent[64];
         var ctx = Context;
+        var lastWork = 0L;
+        var spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
         while (!_stop)
         {
-            var n = Libc.epoll_wait(_epfd, events, 64, _pollMode ? 0 : -1);
+            // Interrupt mode with a short adaptive poll: right after traffic, keep polling (non-blocking)
+            // for a few tens of microseconds so back-to-back packets do not pay a sleep/wake-up each.
+            var timeout = _pollMode || Stopwatch.GetTimestamp() - lastWork < spinTicks ? 0 : -1;
+            var n = Libc.epoll_wait(_epfd, events, 64, timeout);
             if (n < 0)
             {
                 if (Libc.Errno == Libc.EINTR)
@@ -121,7 +130,11 @@ internal sealed unsafe class Worker : IDisposable
                     var sw = (int)token;
                     if ((uint)sw < (uint)ifs.Length && ifs[sw]?.Device is { } dev)
                     {
-                        dev.Poll(ctx, PollBudget);
+                        if (dev.Poll(ctx, PollBudget) > 0)
+                        {
+                            lastWork = Stopwatch.GetTimestamp();
+                        }
+
                         ctx.Dispatch();
                     }
                 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Small-packet forwarding rate: 64-byte frames (18-byte UDP payload) pod-to-pod through contiv-vpp vs. the
+# same namespaces on a Linux bridge, same run. iperf3 UDP at unlimited rate, DURATION seconds, REPS
+# repetitions alternating, median of the packets/s the receiver got. No threshold yet (issue 4).
+# Env: REPS (5), DURATION (5), VPP_ARGS.
+source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
+REPS="${REPS:-5}"; DURATION="${DURATION:-5}"
+# shellcheck disable=SC2086
+start_vpp ${VPP_ARGS:-}
+setup_vpp_pods
+setup_bridge_pods
+
+pps() { # pps <client-ns> <server-ns> <server-ip>  -> received packets per second
+  ip netns exec "$2" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+  local srv=$!
+  sleep 0.3
+  ip netns exec "$1" iperf3 -c "$3" -p 5201 -u -b 0 -l 18 -t "$DURATION" -J | python3 -c '
+import json, sys
+e = json.load(sys.stdin)["end"]
+s = e.get("sum_received") or e["sum"]
+got = s.get("packets", 0) - s.get("lost_packets", 0)
+print("%.0f" % (got / s["seconds"]))'
+  wait "$srv" 2>/dev/null || true
+}
+
+vpp_runs=(); br_runs=()
+for r in $(seq "$REPS"); do
+  v=$(pps "$(ns a)" "$(ns b)" 10.1.2.2); b=$(pps "$(ns c)" "$(ns d)" 10.9.0.2)
+  echo "run $r: contiv-vpp $v pps, linux bridge $b pps" >&2
+  vpp_runs+=("$v"); br_runs+=("$b")
+done
+vm=$(printf '%s\n' "${vpp_runs[@]}" | median); bm=$(printf '%s\n' "${br_runs[@]}" | median)
+echo "RESULT dataplane-pps $vm pps baseline $bm ratio $(awk -v a="$vm" -v b="$bm" 'BEGIN {printf "%.2f", a/b}')"
