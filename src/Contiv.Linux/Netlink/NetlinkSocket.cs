@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using Contiv.Linux.Interop;
 using Microsoft.Win32.SafeHandles;
 
@@ -89,6 +88,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public int Transact(ReadOnlySpan<byte> request, bool dump, NetlinkMessageHandler? handler, out string? kernelMessage)
     {
         kernelMessage = null;
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         var seq = BinaryPrimitives.ReadUInt32LittleEndian(request[8..]);
         Send(request);
         while (true)
