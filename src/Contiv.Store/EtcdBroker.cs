@@ -280,7 +280,7 @@ public sealed partial class EtcdBroker : IEtcdBroker
 
     private void ReportFailure(Exception e)
     {
-        if (EtcdErrors.IsTransient(e) && ConnectionState != StoreConnectionState.Disconnected)
+        if (EtcdErrors.IsConnectionFailure(e) && ConnectionState != StoreConnectionState.Disconnected)
         {
             SetState(StoreConnectionState.Disconnected, $"etcd {EndpointList} unreachable: {EtcdErrors.Describe(e)}", e);
         }

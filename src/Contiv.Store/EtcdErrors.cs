@@ -12,6 +12,9 @@ internal static class EtcdErrors
         RpcException r => r.StatusCode switch
         {
             StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted => true,
+            // etcd forgets its simple tokens when it restarts; dotnet-etcd drops the cached token on
+            // this answer, so the retry authenticates again.
+            StatusCode.Unauthenticated => IsStaleToken(r),
             // A connection that dies mid-call surfaces as Internal/Unknown with an I/O cause.
             StatusCode.Internal or StatusCode.Unknown => r.Status.DebugException is IOException or HttpRequestException or SocketException
                 || r.Status.Detail.Contains("etcdserver: leader changed", StringComparison.Ordinal)
@@ -22,12 +25,25 @@ internal static class EtcdErrors
         _ => false,
     };
 
+    /// <summary>True for transient failures that mean etcd is unreachable (not e.g. a stale auth token).</summary>
+    public static bool IsConnectionFailure(Exception e) => IsTransient(e) && e is not RpcException { StatusCode: StatusCode.Unauthenticated };
+
+    private static bool IsStaleToken(RpcException r)
+        => r.Status.Detail.Contains("invalid auth token", StringComparison.Ordinal)
+            || r.Status.Detail.Contains("auth token expired", StringComparison.Ordinal)
+            || r.Status.Detail.Contains("revision of auth store is old", StringComparison.Ordinal);
+
     /// <summary>
     /// True when the request certainly never reached etcd (no connection could be made), so even a
     /// non-idempotent request may be retried.
     /// </summary>
     public static bool CertainlyNotSent(Exception e)
     {
+        if (e is RpcException { StatusCode: StatusCode.Unauthenticated } stale && IsStaleToken(stale))
+        {
+            return true; // rejected before it was applied
+        }
+
         if (e is not RpcException { StatusCode: StatusCode.Unavailable } r)
         {
             return false;

@@ -112,6 +112,11 @@ public sealed class ConnectionTests
         await authed.PutAsync("/auth/k", "v");
         Assert.Equal("v", (await authed.GetAsync("/auth/k"))!.Value);
 
+        // etcd forgets issued tokens when it restarts: the broker must authenticate again by itself.
+        await etcd.RestartAsync();
+        Assert.Equal("v", (await authed.GetAsync("/auth/k"))!.Value);
+        Assert.True((await authed.TxnAsync([TxnCompare.ValueIs("/auth/k", "v")], [TxnOp.Put("/auth/k", "w")])).Succeeded);
+
         await using var anonymous = new EtcdBroker(TestBrokers.Options(etcd.ClientUrl));
         var ex = await Assert.ThrowsAnyAsync<StoreException>(() => anonymous.GetAsync("/auth/k"));
         Assert.IsNotType<StoreUnavailableException>(ex);
