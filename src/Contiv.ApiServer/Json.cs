@@ -66,25 +66,37 @@ internal static class Json
     /// <summary>Integer value of a scalar (number or numeric string), or null.</summary>
     public static long? Long(JsonNode? node)
     {
-        if (node is JsonValue v)
+        if (node is not JsonValue v)
         {
-            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var l))
-            {
-                return l;
-            }
-
-            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d))
-            {
-                return (long)d;
-            }
-
-            if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l))
-            {
-                return l;
-            }
+            return null;
         }
 
-        return null;
+        switch (v.GetValueKind())
+        {
+            case JsonValueKind.Number:
+                // Values may be backed by a parsed element or by any CLR number type (int, long, double…).
+                if (v.TryGetValue<long>(out var l))
+                {
+                    return l;
+                }
+
+                if (v.TryGetValue<int>(out var i))
+                {
+                    return i;
+                }
+
+                var text = v.ToJsonString();
+                if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out l))
+                {
+                    return l;
+                }
+
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d : null;
+            case JsonValueKind.String:
+                return long.TryParse(v.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l) ? l : null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>
