@@ -63,13 +63,27 @@ public sealed partial class RtNetlink : IDisposable
         }
     }
 
-    /// <summary>Sends a dump request (NLM_F_DUMP) built in the writer and feeds every reply to <paramref name="handler"/>.</summary>
-    private void Dump(string operation, string target, NetlinkMessageHandler handler)
+    /// <summary>
+    /// Sends the dump request built in the writer and feeds every reply to <paramref name="handler"/>.
+    /// A dump the kernel marks inconsistent (the table changed meanwhile) is repeated after
+    /// <paramref name="reset"/> discards what was collected.
+    /// </summary>
+    private void Dump(string operation, string target, NetlinkMessageHandler handler, Action reset)
     {
-        var error = _socket.Transact(_writer.Finish(_socket.NextSeq()), dump: true, handler, out var kernelMessage);
-        if (error != 0)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new NetlinkException(operation, target, NamespaceName, error, kernelMessage);
+            var error = _socket.Transact(_writer.Finish(_socket.NextSeq()), dump: true, handler, out var kernelMessage);
+            if (error != 0)
+            {
+                throw new NetlinkException(operation, target, NamespaceName, error, kernelMessage);
+            }
+
+            if (!_socket.LastDumpInterrupted || attempt == 5)
+            {
+                return;
+            }
+
+            reset();
         }
     }
 

@@ -44,7 +44,7 @@ public sealed partial class RtNetlink
                         result.Add(a);
                     }
                 }
-            });
+            }, result.Clear);
             return result;
         }
     }

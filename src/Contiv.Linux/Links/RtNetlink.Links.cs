@@ -23,7 +23,7 @@ public sealed partial class RtNetlink
                 {
                     links.Add(ParseLink(payload));
                 }
-            });
+            }, links.Clear);
             links.Sort((a, b) => a.Index.CompareTo(b.Index));
             return links;
         }

@@ -34,7 +34,7 @@ public sealed partial class RtNetlink
                         result.Add(n);
                     }
                 }
-            });
+            }, result.Clear);
             return result;
         }
     }

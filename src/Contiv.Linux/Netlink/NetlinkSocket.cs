@@ -76,6 +76,9 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>True when the last dump was marked NLM_F_DUMP_INTR (the table changed meanwhile; repeat it).</summary>
+    public bool LastDumpInterrupted { get; private set; }
+
     /// <summary>Next sequence number for a request.</summary>
     public uint NextSeq() => ++_seq;
 
@@ -89,6 +92,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     {
         kernelMessage = null;
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        LastDumpInterrupted = false;
         var seq = BinaryPrimitives.ReadUInt32LittleEndian(request[8..]);
         Send(request);
         while (true)
@@ -111,6 +115,11 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 if (msgSeq != seq)
                 {
                     continue; // a late reply to an earlier, abandoned request
+                }
+
+                if ((flags & Nl.NLM_F_DUMP_INTR) != 0)
+                {
+                    LastDumpInterrupted = true;
                 }
 
                 switch (type)

@@ -35,7 +35,7 @@ public sealed partial class RtNetlink
                         result.Add(r);
                     }
                 }
-            });
+            }, result.Clear);
             return result;
         }
     }
