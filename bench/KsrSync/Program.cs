@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using Contiv.Ksr.Conversion;
+using Contiv.Model;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using k8s;
+using k8s.Models;
+
+// ksr-sync-bench: the two halves of bench/ksr-sync.sh.
+//   direct --etcd URL -n N [-p P] [--prefix P]   plain etcd client puts N pod records (same JSON KSR writes)
+//   ksr --etcd URL --api URL -n N [-p P] [--name-prefix X]   creates N pods through the API server, waits for N KSR keys
+// Each prints one line: "<mode> n=<N> seconds=<s>" (seconds from the first write/create to the last key in etcd).
+namespace Contiv.Bench.KsrSync;
+
+internal static class Program
+{
+    private const string KsrPodPrefix = "/vnf-agent/contiv-ksr/k8s/pod/";
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("usage: ksr-sync-bench direct --etcd URL -n N [-p PARALLEL] | ksr --etcd URL --api URL -n N [-p PARALLEL] [--name-prefix X]");
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var opts = Parse(args.Skip(1).ToArray());
+        var n = int.Parse(opts.GetValueOrDefault("-n", "1000"), CultureInfo.InvariantCulture);
+        var parallel = int.Parse(opts.GetValueOrDefault("-p", "16"), CultureInfo.InvariantCulture);
+        var etcd = opts.GetValueOrDefault("--etcd") ?? throw new ArgumentException("--etcd URL is required");
+        var namePrefix = opts.GetValueOrDefault("--name-prefix", $"b{n}-");
+        switch (args[0])
+        {
+            case "direct":
+                await DirectAsync(etcd, n, parallel, opts.GetValueOrDefault("--prefix", "/bench-direct/pod/"), namePrefix);
+                return 0;
+            case "ksr":
+                await ThroughKsrAsync(etcd, opts.GetValueOrDefault("--api") ?? throw new ArgumentException("--api URL is required"), n, parallel, namePrefix);
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync($"unknown mode '{args[0]}' (direct or ksr)");
+                return 2;
+        }
+    }
+
+    private static V1Pod BenchPod(string name, int i) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Labels = new Dictionary<string, string> { ["app"] = "bench" } },
+        Spec = new V1PodSpec { NodeName = "node-" + (i % 4), Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+    };
+
+    // Baseline: a plain etcd client writing the records KSR would write, one put per record,
+    // with the same parallelism the pod creator uses.
+    private static async Task DirectAsync(string etcd, int n, int parallel, string prefix, string namePrefix)
+    {
+        using var client = new EtcdClient(etcd);
+        var records = Enumerable.Range(0, n)
+            .Select(i => (Key: $"{prefix}{namePrefix}{i:D5}/namespace/default", Value: ProtoJson.Format(PodConversion.ToProto(BenchPod($"{namePrefix}{i:D5}", i)))))
+            .ToList();
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (r, ct) =>
+            await client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(r.Key), Value = ByteString.CopyFromUtf8(r.Value) }, cancellationToken: ct));
+        var seconds = sw.Elapsed.TotalSeconds;
+        var count = (await client.GetRangeAsync(prefix + namePrefix)).Count;
+        if (count != n)
+        {
+            throw new InvalidOperationException($"direct: {count} of {n} keys under {prefix}{namePrefix}");
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"direct n={n} seconds={seconds:0.000}"));
+    }
+
+    // KSR path: pods created through the API server (as controllers would), KSR reflects them;
+    // the clock stops when the last of the N pod keys appears in etcd (seen through an etcd watch).
+    private static async Task ThroughKsrAsync(string etcd, string api, int n, int parallel, string namePrefix)
+    {
+        using var client = new EtcdClient(etcd);
+        using var kube = new Kubernetes(new KubernetesClientConfiguration { Host = api });
+        var keyPrefix = KsrPodPrefix + namePrefix;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var allSeen = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var startRevision = (await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("/"), CountOnly = true })).Header.Revision + 1;
+        var sw = new Stopwatch();
+        using var stopWatch = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var watch = Task.Run(async () =>
+        {
+            var request = new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest
+                {
+                    Key = ByteString.CopyFromUtf8(keyPrefix),
+                    RangeEnd = ByteString.CopyFromUtf8(EtcdClient.GetRangeEnd(keyPrefix)),
+                    StartRevision = startRevision,
+                },
+            };
+            await client.WatchAsync(request, (WatchResponse response) =>
+            {
+                lock (seen)
+                {
+                    foreach (var e in response.Events)
+                    {
+                        if (e.Type == Mvccpb.Event.Types.EventType.Put)
+                        {
+                            seen.Add(e.Kv.Key.ToStringUtf8());
+                        }
+                    }
+
+                    if (seen.Count >= n)
+                    {
+                        allSeen.TrySetResult(sw.Elapsed);
+                    }
+                }
+            }, cancellationToken: stopWatch.Token);
+        });
+
+        sw.Start();
+        await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, ct) =>
+            await kube.CoreV1.CreateNamespacedPodAsync(BenchPod($"{namePrefix}{i:D5}", i), "default", cancellationToken: ct));
+        var created = sw.Elapsed.TotalSeconds;
+        var last = await allSeen.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        await stopWatch.CancelAsync();
+        try
+        {
+            await watch;
+        }
+        catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+        {
+            // the watch ends with the cancellation
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"ksr n={n} seconds={last.TotalSeconds:0.000} created={created:0.000}"));
+    }
+
+    private static Dictionary<string, string> Parse(string[] args)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            result[args[i]] = args[i + 1];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/ksr-sync.sh — time from a burst of N pod creations (through the lab Kubernetes API server)
+# to the last pod key KSR writes into etcd, for N = 1000 and 5000, against a baseline measured in
+# the same run: a plain etcd client writing the same N records (same JSON) directly, one put each,
+# with the same parallelism. Everything runs on 127.0.0.1 (a private etcd on /dev/shm, the lab API
+# server, contiv-ksr); no namespaces or packets are involved.
+#
+# Usage: bench/ksr-sync.sh [N ...]        (default: 1000 5000; PARALLEL=16 creators/putters)
+# Output: one line per N, then "RESULT ksr-sync <seconds for the largest N> s baseline <seconds> ratio <x>"
+# (ratio = KSR path / direct puts; 1.0 would mean KSR adds nothing over writing etcd directly).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+sizes=("${@:-1000 5000}")
+read -r -a sizes <<<"${sizes[*]}"
+parallel="${PARALLEL:-16}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# Build what is missing (the bench helper always; the executables when not yet published).
+dotnet build bench/KsrSync -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+helper="$root/bench/KsrSync/bin/Release/net10.0/ksr-sync-bench"
+for exe in contiv-ksr contiv-apiserver; do
+  proj=$([ "$exe" = contiv-ksr ] && echo src/Contiv.Ksr || echo src/Contiv.ApiServer)
+  [ -x "artifacts/bin/$exe" ] || dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+done
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+work="$(mktemp -d /dev/shm/ksr-sync-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port); ksr_port=$(free_port)
+etcd_url="http://127.0.0.1:$etcd_port"
+/usr/bin/etcd --name bench --data-dir "$work/etcd" \
+  --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "bench=http://127.0.0.1:$peer_port" --log-level warn >"$work/etcd.log" 2>&1 &
+pids+=($!)
+artifacts/bin/contiv-apiserver --listen "127.0.0.1:$api_port" --no-graceful-pod-deletion --log-level Warning >"$work/apiserver.log" 2>&1 &
+pids+=($!)
+
+wait_http() { # url what
+  for _ in $(seq 1 300); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "ksr-sync: $2 did not come up ($1)" >&2; tail -20 "$work"/*.log >&2; exit 1
+}
+wait_http "$etcd_url/health" etcd
+wait_http "http://127.0.0.1:$api_port/version" contiv-apiserver
+artifacts/bin/contiv-ksr --master "http://127.0.0.1:$api_port" --etcd "$etcd_url" --election false \
+  --http-address "127.0.0.1:$ksr_port" --log-level Warning >"$work/ksr.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$ksr_port/readiness" contiv-ksr
+
+value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+# Warm-up (JIT, connections, etcd's first compaction of small writes): not counted.
+"$helper" direct --etcd "$etcd_url" -n 200 -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "warm-" >/dev/null
+"$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n 200 -p "$parallel" --name-prefix "warm-" >/dev/null
+last_ksr=""; last_direct=""
+for n in "${sizes[@]}"; do
+  direct=$("$helper" direct --etcd "$etcd_url" -n "$n" -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "b$n-")
+  ksr=$("$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n "$n" -p "$parallel" --name-prefix "b$n-")
+  d=$(echo "$direct" | value seconds); k=$(echo "$ksr" | value seconds); c=$(echo "$ksr" | value created)
+  ratio=$(python3 -c "print(f'{$k/$d:.2f}')")
+  echo "ksr-sync n=$n: KSR path ${k} s (API creates done at ${c} s), direct etcd puts ${d} s, ratio ${ratio}"
+  last_ksr=$k; last_direct=$d
+done
+stats=$(curl -fs "http://127.0.0.1:$ksr_port/stats" | grep -E '^(adds|addErrors)\{reflectorType="Pod"\}' | tr '\n' ' ')
+echo "contiv-ksr /stats: $stats"
+ratio=$(python3 -c "print(f'{$last_ksr/$last_direct:.2f}')")
+echo "RESULT ksr-sync ${last_ksr} s baseline ${last_direct} ratio ${ratio}"
