@@ -92,7 +92,9 @@ public static class AgentHost
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
+        var dpWatcher = new DataplaneWatcher(dataplane, loop, loggers.CreateLogger("dataplane"), TimeSpan.FromSeconds(1));
         await using (watcher.ConfigureAwait(false))
+        await using (dpWatcher.ConfigureAwait(false))
         {
             _ = new InterfaceMetrics(ctx, dataplane, registry);
             app.MapGrpcService<RemoteCniService>();
@@ -101,12 +103,18 @@ public static class AgentHost
             app.MapMetrics("/stats", registry);
             holder.Loop = loop;
 
-            loop.Start();
-            watcher.Start();
             var log = loggers.CreateLogger("agent");
+            loop.Start();
+            await app.StartAsync(ct).ConfigureAwait(false);
+            if (!await dpWatcher.WaitUpAsync(settings.Config.Controller.StartupResyncDeadline, ct).ConfigureAwait(false))
+            {
+                log.LogError("data plane at {Socket} did not answer within {Deadline}; starting anyway (liveness will fail)", options.VppApiSocket, settings.Config.Controller.StartupResyncDeadline);
+            }
+
+            dpWatcher.Start();
+            watcher.Start();
             log.LogInformation("contiv-agent for node {Node}: etcd {Etcd}, data plane {Vpp}, CNI {Cni}, REST {Address}:{Port}, host netns {Netns}",
                 options.NodeName, string.Join(",", endpoints), options.VppApiSocket, options.CniSocket, options.RestAddress, options.RestPort, options.Netns ?? "(own)");
-            await app.StartAsync(ct).ConfigureAwait(false);
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(options.CniSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

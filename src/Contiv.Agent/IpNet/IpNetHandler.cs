@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Contiv.Agent.Controller;
+using Contiv.Agent.Dataplane;
 using Contiv.Agent.Ipam;
 using Contiv.Agent.LinuxConfig;
 using Contiv.Agent.NodeSync;
@@ -39,8 +40,10 @@ public sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodSta
             }
         }
 
-        var bd = IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values);
-        txn.Put(bd.Key, bd.Value);
+        if (IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values) is { } bd)
+        {
+            txn.Put(bd.Key, bd.Value);
+        }
         foreach (var (id, pod) in ctx.LocalPods.ToList())
         {
             var withIp = pod;
@@ -121,8 +124,14 @@ public sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodSta
                         }
                     }
 
-                    var bd = IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values);
-                    txn.Put(bd.Key, bd.Value);
+                    if (IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values) is { } bd)
+                    {
+                        txn.Put(bd.Key, bd.Value);
+                    }
+                    else
+                    {
+                        txn.Delete(VppKeys.BridgeDomain(IpNetConfig.VxlanBd));
+                    }
                     return $"connectivity to node {nu.NodeName} updated";
                 }
 

@@ -133,7 +133,7 @@ public static class RestApi
         return Results.Json(new
         {
             Pods = pods.Select(p => new { PodID = new { p.Key.Name, p.Key.Namespace }, MainIP = p.Value.ToString(), CustomIfIPs = Array.Empty<string>() }),
-        });
+        }, Verbatim);
     }
 
     private static IResult EventHistory(EventLoop loop, HttpRequest req)
