@@ -62,6 +62,10 @@ public sealed class AddressRouteTests : IDisposable
         Assert.Equal("2001:db8::2", ipRoute.Str("gateway"));
         Assert.Equal(300, ipRoute.Int("metric"));
 
+        _nl.ReplaceRoute(Route.Default(IPAddress.Parse("2001:db8::2"), _dev));
+        Assert.Single(_nl.GetRoutes(AddressFamily.InterNetworkV6), r => r.IsDefault && IPAddress.Parse("2001:db8::2").Equals(r.Gateway));
+        Assert.Equal("2001:db8::2", Assert.Single(IpJson.Query(_nsName, "-6 route show default")).Str("gateway"));
+
         var nd = Assert.Single(_nl.GetNeighbours(_dev, AddressFamily.InterNetworkV6), n => n.Address.Equals(IPAddress.Parse("2001:db8::2")));
         Assert.Equal(NeighbourState.Permanent, nd.State);
         Assert.Equal("02:00:00:00:06:02", IpJson.Query(_nsName, "-6 neigh show dev e0").Single(n => n.Str("dst") == "2001:db8::2").Str("lladdr"));
