@@ -74,10 +74,51 @@ public static class CniRunner
             env[k] = v;
         }
 
-        var result = inNetns is null
-            ? Shell.Run(plugin, [], stdin, env, TimeSpan.FromSeconds(90))
-            : Shell.Run("ip", ["netns", "exec", inNetns, plugin], stdin, env, TimeSpan.FromSeconds(90));
-        return new CniOutcome(result.ExitCode, result.StdOut, result.StdErr);
+        return inNetns is null
+            ? Execute(plugin, [], stdin, env)
+            : Execute("ip", ["netns", "exec", inNetns, plugin], stdin, env);
+    }
+
+    // Like Shell.Run, but a plugin that exits without reading stdin (VERSION) is not an error.
+    private static CniOutcome Execute(string file, string[] args, string stdin, Dictionary<string, string?> env)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // exited without reading its stdin
+        }
+
+        if (!p.WaitForExit(TimeSpan.FromSeconds(90)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 90 s");
+        }
+
+        return new CniOutcome(p.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
     /// <summary>Runs contiv-cni with a command and the usual attachment variables.</summary>
