@@ -55,6 +55,7 @@ public sealed partial class Dataplane
 {
     private readonly List<FibTable> _fibs = [];
     private readonly Dictionary<(uint, uint, int, uint, int, RouteKind, uint), (RouteSpec Spec, Adjacency? Adj)> _routes = [];
+    private readonly Dictionary<(uint Table, uint Network, int Length), List<RouteSpec>> _routesByPrefix = [];
     private List<ProxyArpRange> _proxyArp = [];
 
     /// <summary>Every FIB table.</summary>
@@ -313,6 +314,13 @@ public sealed partial class Dataplane
             }
 
             _routes[route.Key] = (route, adj);
+            var pk = (route.TableId, route.Prefix.Network, route.Prefix.Length);
+            if (!_routesByPrefix.TryGetValue(pk, out var list))
+            {
+                _routesByPrefix[pk] = list = [];
+            }
+
+            list.Add(route);
             RecomputeApiEntry(t, route.Prefix);
         });
     }
@@ -331,11 +339,11 @@ public sealed partial class Dataplane
         return Exclusive(() =>
         {
             var n = 0;
-            foreach (var r in _routes.Values.ToArray())
+            if (_routesByPrefix.TryGetValue((tableId, prefix.Network, prefix.Length), out var list))
             {
-                if (r.Spec.TableId == tableId && r.Spec.Prefix.Network == prefix.Network && r.Spec.Prefix.Length == prefix.Length)
+                foreach (var r in list.ToArray())
                 {
-                    n += RemoveRouteLocked(r.Spec) ? 1 : 0;
+                    n += RemoveRouteLocked(r) ? 1 : 0;
                 }
             }
 
@@ -353,6 +361,16 @@ public sealed partial class Dataplane
         if (r.Adj is not null)
         {
             Neighbors.Release(r.Adj);
+        }
+
+        var pk = (route.TableId, route.Prefix.Network, route.Prefix.Length);
+        if (_routesByPrefix.TryGetValue(pk, out var list))
+        {
+            list.RemoveAll(x => x.Key == route.Key);
+            if (list.Count == 0)
+            {
+                _routesByPrefix.Remove(pk);
+            }
         }
 
         if (FindTable(route.TableId) is { } t)
@@ -376,27 +394,24 @@ public sealed partial class Dataplane
 
     private void RecomputeApiEntry(FibTable t, Ip4Prefix prefix)
     {
-        var best = int.MaxValue;
-        foreach (var r in _routes.Values)
-        {
-            if (r.Spec.TableId == t.TableId && r.Spec.Prefix == prefix && r.Spec.Preference < best)
-            {
-                best = r.Spec.Preference;
-            }
-        }
-
-        if (best == int.MaxValue)
+        if (!_routesByPrefix.TryGetValue((t.TableId, prefix.Network, prefix.Length), out var list) || list.Count == 0)
         {
             t.Set(prefix.Network, prefix.Length, FibSource.Api, null);
             return;
         }
 
-        var paths = new List<Dpo>();
-        foreach (var r in _routes.Values)
+        var best = int.MaxValue;
+        foreach (var r in list)
         {
-            if (r.Spec.TableId == t.TableId && r.Spec.Prefix == prefix && r.Spec.Preference == best)
+            best = Math.Min(best, r.Preference);
+        }
+
+        var paths = new List<Dpo>();
+        foreach (var r in list)
+        {
+            if (r.Preference == best)
             {
-                paths.Add(PathDpo(r.Spec, r.Adj));
+                paths.Add(PathDpo(r, _routes[r.Key].Adj));
             }
         }
 
