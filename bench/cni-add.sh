@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# CNI ADD latency as kubelet sees it: 100 sequential and 100 10-way parallel ADD+DEL cycles through
+# the published contiv-cni against a real contiv-agent + contiv-vpp (+ etcd) node, and the same
+# cycles through Debian's bridge + host-local plugins in the same run (the kernel-bridge baseline).
+# Every plugin is started by nsenter into the node's namespace, exactly like a runtime on that node.
+# Usage: bench/cni-add.sh [cycles] [parallelism]   (default 100 10; needs root and scripts/build.sh)
+# Ends with: RESULT cni-add-p99 <ms> ms baseline <ms> ratio <contiv/baseline>   (lower is better)
+set -euo pipefail
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+cycles="${1:-100}"
+parallel="${2:-10}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$root/artifacts/bin"
+[[ $EUID -eq 0 ]] || { echo "cni-add.sh needs root (network namespaces)" >&2; exit 1; }
+for f in "$bin/contiv-cni" "$bin/contiv-agent" "$bin/contiv-vpp" /usr/lib/cni/bridge /usr/lib/cni/host-local /usr/bin/etcd; do
+  [[ -x $f ]] || { echo "cni-add.sh: $f missing (run scripts/build.sh; apt-get install containernetworking-plugins etcd-server)" >&2; exit 1; }
+done
+
+# ct<4 hex>-<name>: the test fixtures' naming, so NetnsScope.SweepStale() removes leftovers.
+tag="$(printf '%04x' $((RANDOM % 0xefff + 0x1000)))"
+node="ct${tag}-node"       # contiv node: contiv-vpp + agent configure it
+bnode="ct${tag}-bnode"     # baseline node: the bridge plugin creates its bridge here
+total=$((2 * cycles))
+work="$(mktemp -d /tmp/cni-add-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do wait "${pids[$i]}" 2>/dev/null || true; done
+  for ((i = 0; i < total; i++)); do ip netns del "ct${tag}-p$i" 2>/dev/null || true; done
+  ip netns del "$node" 2>/dev/null || true
+  ip netns del "$bnode" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # what, seconds, command...
+  local what="$1" limit="$2"; shift 2
+  for ((t = 0; t < limit * 10; t++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "cni-add.sh: $what not ready after ${limit}s" >&2
+  tail -n 30 "$work"/*.log >&2 || true
+  exit 1
+}
+
+# --- the contiv node: etcd, contiv-vpp, contiv-agent -------------------------------------------
+ip netns add "$node"; ip -n "$node" link set lo up
+ip netns add "$bnode"; ip -n "$bnode" link set lo up
+for ((i = 0; i < total; i++)); do ip netns add "ct${tag}-p$i"; done
+
+cport="$(free_port)"; pport="$(free_port)"; rport="$(free_port)"
+/usr/bin/etcd --name bench --data-dir "$work/etcd" \
+  --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+  --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+  --initial-cluster "bench=http://127.0.0.1:$pport" >"$work/etcd.log" 2>&1 &
+pids+=($!)
+wait_for etcd 20 curl -fsS "http://127.0.0.1:$cport/health"
+
+cat >"$work/contiv.conf" <<CONF
+ipamConfig:
+  podSubnetCIDR: 10.1.0.0/16
+  podSubnetOneNodePrefixLen: 24
+CONF
+"$bin/contiv-vpp" --api-socket "$work/vpp-api.sock" --cli-socket "$work/vpp-cli.sock" --netns "$node" --workers 1 \
+  >"$work/vpp.log" 2>&1 &
+pids+=($!)
+wait_for contiv-vpp 30 test -S "$work/vpp-api.sock"
+"$bin/contiv-agent" --config "$work/contiv.conf" --node-name bench1 --etcd "127.0.0.1:$cport" --netns "$node" \
+  --vpp-api-socket "$work/vpp-api.sock" --cni-socket "$work/cni.sock" --rest-port "$rport" --rest-address 127.0.0.1 \
+  --state-dir "$work/agent-state" >"$work/agent.log" 2>&1 &
+pids+=($!)
+wait_for contiv-agent 60 curl -fsS "http://127.0.0.1:$rport/readiness"
+
+cat >"$work/contiv.json" <<JSON
+{"cniVersion":"1.0.0","name":"k8s-pod-network","type":"contiv-cni","grpcServer":"$work/cni.sock","logFile":"","dataDir":"$work/cni-state"}
+JSON
+cat >"$work/bridge.json" <<JSON
+{"cniVersion":"1.0.0","name":"bench-bridge","type":"bridge","bridge":"cnibr0","isGateway":true,
+ "ipam":{"type":"host-local","subnet":"10.250.0.0/16","dataDir":"$work/host-local"}}
+JSON
+
+run() { # label plugin conf node-netns first parallel
+  python3 "$root/bench/cni_cycles.py" --plugin "$2" --conf "$3" --node-netns "$4" --netns-prefix "ct${tag}-p" \
+    --container-prefix "${1}${tag}" --first "$5" --count "$cycles" --parallel "$6" >"$work/$1.json"
+}
+echo "cni-add: $cycles sequential + $cycles ${parallel}-way parallel ADD+DEL cycles each; node namespaces $node / $bnode"
+run bseq /usr/lib/cni/bridge "$work/bridge.json" "$bnode" 0 1
+run cseq "$bin/contiv-cni" "$work/contiv.json" "$node" 0 1
+run bpar /usr/lib/cni/bridge "$work/bridge.json" "$bnode" "$cycles" "$parallel"
+run cpar "$bin/contiv-cni" "$work/contiv.json" "$node" "$cycles" "$parallel"
+
+python3 - "$work" "$cycles" "$parallel" <<'PY'
+import json, sys
+work, cycles, par = sys.argv[1], sys.argv[2], sys.argv[3]
+def load(n):
+    with open(f"{work}/{n}.json") as f:
+        return json.load(f)
+def pct(v, p):
+    v = sorted(v)
+    if not v:
+        return float("nan")
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+rows = []
+fail = 0
+for label, name in (("contiv-cni  sequential", "cseq"), ("bridge      sequential", "bseq"),
+                    (f"contiv-cni  {par}-parallel", "cpar"), (f"bridge      {par}-parallel", "bpar")):
+    d = load(name)
+    fail += d["failures"]
+    if d["failures"]:
+        print(f"{label}: {d['failures']} failed cycles, first: {d['first_error']}", file=sys.stderr)
+    rows.append((label, d))
+    print(f"{label}: ADD p50 {pct(d['add_ms'],50):7.1f} ms  p99 {pct(d['add_ms'],99):7.1f} ms   "
+          f"DEL p50 {pct(d['del_ms'],50):7.1f} ms  p99 {pct(d['del_ms'],99):7.1f} ms   ({len(d['add_ms'])} ok)")
+ours = load("cseq")["add_ms"] + load("cpar")["add_ms"]
+base = load("bseq")["add_ms"] + load("bpar")["add_ms"]
+o, b = pct(ours, 99), pct(base, 99)
+print(f"RESULT cni-add-p99 {o:.1f} ms baseline {b:.1f} ms ratio {o / b:.2f}")
+sys.exit(1 if fail else 0)
+PY
