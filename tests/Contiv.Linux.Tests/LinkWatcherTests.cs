@@ -66,4 +66,49 @@ public sealed class LinkWatcherTests : IDisposable
         Assert.Empty(events);
         Assert.True(watcher.Events.Completion.Wait(TimeSpan.FromSeconds(5)));
     }
+
+    [RootFact]
+    public async Task A_tap_moved_between_namespaces_is_deleted_in_one_and_added_in_the_other()
+    {
+        using var vsw = NetworkNamespace.Open(_scope.Create("evvsw"));
+        using var pod = NetworkNamespace.Open(_scope.Create("evpod"));
+        using var vswWatch = LinkWatcher.Start(vsw);
+        using var podWatch = LinkWatcher.Start(pod);
+        using var tap = TapDevice.Open(new TapOptions { Name = "ctevtap" }, vsw);
+        using (var nl = RtNetlink.Open(vsw))
+        {
+            nl.MoveLink(tap.InterfaceIndex, pod, "eth0");
+        }
+
+        using (var nl = RtNetlink.Open(pod))
+        {
+            nl.SetLinkUp("eth0");
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal([LinkEventKind.Added, LinkEventKind.Deleted], (await Next(vswWatch, "ctevtap", 2, timeout.Token)).Select(e => e.Kind));
+        // The kernel announces the link in the pod under its old name, then the rename (a Changed event).
+        var inPod = await Next(podWatch, null, 2, timeout.Token);
+        Assert.Equal([LinkEventKind.Added, LinkEventKind.Up], inPod.Select(e => e.Kind));
+        Assert.Equal("eth0", inPod[1].Link.Name);
+        Assert.Equal(inPod[0].Link.Index, inPod[1].Link.Index);
+    }
+
+    private static async Task<List<LinkEvent>> Next(LinkWatcher watcher, string? name, int count, CancellationToken ct)
+    {
+        var kinds = new List<LinkEvent>();
+        await foreach (var e in watcher.ReadAllAsync(ct))
+        {
+            if ((name is null ? e.Link.Name != "lo" : e.Link.Name == name) && e.Kind != LinkEventKind.Changed)
+            {
+                kinds.Add(e);
+                if (kinds.Count == count)
+                {
+                    break;
+                }
+            }
+        }
+
+        return kinds;
+    }
 }
