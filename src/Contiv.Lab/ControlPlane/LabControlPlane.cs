@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Contiv.Lab.Lab;
+using Contiv.Lab.Processes;
+
+namespace Contiv.Lab.ControlPlane;
+
+/// <summary>
+/// The lab's control plane, all on 127.0.0.1 in the root namespace so that the real
+/// <c>kubectl</c> and <c>etcdctl</c> reach it: a real etcd (Debian's), the lab API server
+/// (<c>contiv-apiserver</c>, persisting into that etcd) and <c>contiv-ksr</c>.
+/// </summary>
+public static class LabControlPlane
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>Starts etcd and waits until it is healthy; records the process.</summary>
+    public static async Task StartEtcdAsync(LabInstance lab, LabState state, CancellationToken ct)
+    {
+        var dataDir = Path.Combine(lab.StateDir, "etcd");
+        var client = $"http://127.0.0.1:{state.EtcdClientPort}";
+        var peer = $"http://127.0.0.1:{state.EtcdPeerPort}";
+        var name = "contiv-lab-" + lab.Name;
+        string[] args =
+        [
+            "--name", name, "--data-dir", dataDir,
+            "--listen-client-urls", client, "--advertise-client-urls", client,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", $"{name}={peer}", "--initial-cluster-state", "new", "--initial-cluster-token", name,
+            "--heartbeat-interval", "50", "--election-timeout", "300",
+            "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
+        ];
+        var record = DetachedProcess.Start(lab, "etcd", LabBinaries.Etcd, args, Path.Combine(lab.LogDir, "etcd.log"));
+        Record(lab, state, record);
+        await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the lab API server, waits for /readyz. It keeps its objects in memory: the API server
+    /// of this build cannot persist into etcd yet, so restarting it loses the lab's objects.
+    /// </summary>
+    public static async Task StartApiServerAsync(LabInstance lab, LabState state, LabBinaries bins, CancellationToken ct)
+    {
+        string[] args =
+        [
+            "--listen", $"127.0.0.1:{state.ApiServerPort}",
+            "--kubeconfig-out", lab.KubeconfigPath,
+            "--log-level", "Warning",
+        ];
+        var record = DetachedProcess.Start(lab, "apiserver", bins.Path("contiv-apiserver"), args, Path.Combine(lab.LogDir, "apiserver.log"));
+        Record(lab, state, record);
+        await WaitHttpAsync("contiv-apiserver", record, state.ApiServerUrl + "readyz", body => body.Trim() == "ok", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts contiv-ksr against the API server and etcd; waits for its readiness probe.</summary>
+    public static async Task StartKsrAsync(LabInstance lab, LabState state, LabBinaries bins, CancellationToken ct)
+    {
+        string[] args =
+        [
+            "--etcd", state.EtcdUrl,
+            "--master", state.ApiServerUrl.ToString().TrimEnd('/'),
+            "--http-address", $"127.0.0.1:{state.KsrPort}",
+            "--identity", "contiv-lab-ksr",
+            "--log-level", "Information",
+        ];
+        var record = DetachedProcess.Start(lab, "ksr", bins.Path("contiv-ksr"), args, Path.Combine(lab.LogDir, "ksr.log"));
+        Record(lab, state, record);
+        await WaitHttpAsync("contiv-ksr", record, $"http://127.0.0.1:{state.KsrPort}/readiness", _ => true, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a process record to the state file (and the in-memory copy).</summary>
+    public static void Record(LabInstance lab, LabState state, LabProcessRecord record)
+    {
+        state.Processes.RemoveAll(p => p.Name == record.Name);
+        state.Processes.Add(record);
+        LabState.Update(lab, s =>
+        {
+            s.Processes.RemoveAll(p => p.Name == record.Name);
+            s.Processes.Add(record);
+        });
+    }
+
+    /// <summary>
+    /// Polls <paramref name="url"/> until it answers 2xx with a body <paramref name="accept"/> likes; fails
+    /// early (with the log's tail) when the process exits.
+    /// </summary>
+    public static async Task WaitHttpAsync(string what, LabProcessRecord record, string url, Func<string, bool> accept, TimeSpan timeout, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var last = "no answer";
+        while (sw.Elapsed < timeout)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!ProcessTable.IsAlive(record.Pid, record.StartTicks))
+            {
+                throw new InvalidOperationException($"{what} (pid {record.Pid}) exited while starting; last lines of {record.LogFile}:\n{Tail(record.LogFile, 15)}");
+            }
+
+            try
+            {
+                using var resp = await Http.GetAsync(new Uri(url), ct).ConfigureAwait(false);
+                var body = await resp.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (resp.IsSuccessStatusCode && accept(body))
+                {
+                    return;
+                }
+
+                last = $"{(int)resp.StatusCode} {body.Trim()}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{what} not ready at {url} after {timeout.TotalSeconds:0}s (last: {last}); see {record.LogFile}:\n{Tail(record.LogFile, 15)}");
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of a log file ("" when missing).</summary>
+    public static string Tail(string file, int lines)
+    {
+        if (!File.Exists(file))
+        {
+            return string.Empty;
+        }
+
+        using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(fs);
+        var all = reader.ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines + 1)).TrimEnd();
+    }
+}

@@ -1,0 +1,41 @@
+namespace Contiv.Lab.Kubelet;
+
+/// <summary>Settings of one kubelet stand-in (one per node).</summary>
+public sealed class KubeletOptions
+{
+    /// <summary>Kubernetes node name.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>The node's host network namespace (name under /run/netns).</summary>
+    public required string NodeNetns { get; init; }
+
+    /// <summary>The node's InternalIP (reported as hostIP; podIP of hostNetwork pods).</summary>
+    public required string HostIp { get; init; }
+
+    /// <summary>kubeconfig of the API server.</summary>
+    public required string Kubeconfig { get; init; }
+
+    /// <summary>CNI configuration directory (first *.conflist wins).</summary>
+    public required string CniConfDir { get; init; }
+
+    /// <summary>CNI_PATH: plugin directories separated by ':'.</summary>
+    public required string CniBinPath { get; init; }
+
+    /// <summary>Directory for sandbox records, pod logs and the CNI call log.</summary>
+    public required string StateDir { get; init; }
+
+    /// <summary>Prefix of the pod namespaces this kubelet creates.</summary>
+    public required string PodNetnsPrefix { get; init; }
+
+    /// <summary>Interval of CNI CHECK on running pods.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upper bound of a container's termination grace period.</summary>
+    public TimeSpan MaxGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Directory of sandbox records.</summary>
+    public string SandboxDir => Path.Combine(StateDir, "sandboxes");
+
+    /// <summary>Directory of pod container logs.</summary>
+    public string PodLogDir => Path.Combine(StateDir, "pods");
+}

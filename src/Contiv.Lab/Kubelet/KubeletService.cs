@@ -1,0 +1,208 @@
+using Contiv.Lab.Lab;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Contiv.Lab.Kubelet;
+
+/// <summary>
+/// The lab's kubelet stand-in for one node: registers the Node object, watches the pods bound to
+/// the node (<c>fieldSelector=spec.nodeName=NODE</c>) and runs one <see cref="PodWorker"/> per pod.
+/// On start it first removes sandboxes a previous run left behind (CNI DEL + namespace); on
+/// cancellation (SIGTERM) every pod of the node is stopped and its network removed.
+/// </summary>
+public sealed class KubeletService(KubeletOptions options)
+{
+    private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
+    private readonly string _component = "kubelet/" + options.NodeName;
+
+    /// <summary>Runs until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var client = KubeClients.FromKubeconfig(options.Kubeconfig);
+        var list = CniNetworkList.LoadFromDirectory(options.CniConfDir);
+        var cni = new CniInvoker(list, options.CniBinPath, "/run/netns/" + options.NodeNetns, options.StateDir);
+        LabLog.Info(_component, $"CNI network {list.Name} (spec {list.CniVersion}) from {list.Path}: {string.Join(" → ", list.Plugins.Select(p => p["type"]))}; CHECK {(list.SupportsCheck ? $"every {options.CheckInterval.TotalSeconds:0}s" : "not supported by this spec version")}");
+
+        foreach (var stale in SandboxRecord.LoadAll(options.SandboxDir, m => LabLog.Warn(_component, m)))
+        {
+            LabLog.Info(_component, $"removing sandbox of pod {stale.PodNamespace}/{stale.PodName} left by a previous run");
+            await PodWorker.RemoveSandboxAsync(stale, cni, options, _component, ct).ConfigureAwait(false);
+        }
+
+        await RegisterNodeAsync(client, ct).ConfigureAwait(false);
+        try
+        {
+            await WatchPodsAsync(client, cni, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            LabLog.Info(_component, $"stopping {_workers.Count} pod(s)");
+            await Task.WhenAll(_workers.Values.Select(w => w.Completion)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RegisterNodeAsync(IKubernetes client, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        var status = new V1NodeStatus
+        {
+            Addresses = [new V1NodeAddress { Type = "InternalIP", Address = options.HostIp }, new V1NodeAddress { Type = "Hostname", Address = options.NodeName }],
+            Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "contiv-lab kubelet stand-in is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now }],
+            NodeInfo = new V1NodeSystemInfo
+            {
+                Architecture = "amd64", OperatingSystem = "linux", KubeletVersion = "v1.32.0-lab", KubeProxyVersion = string.Empty,
+                ContainerRuntimeVersion = "contiv-lab://1", KernelVersion = Environment.OSVersion.Version.ToString(), OsImage = "contiv-lab",
+                BootID = string.Empty, MachineID = string.Empty, SystemUUID = string.Empty,
+            },
+        };
+        var node = new V1Node
+        {
+            ApiVersion = "v1",
+            Kind = "Node",
+            Metadata = new V1ObjectMeta
+            {
+                Name = options.NodeName,
+                Labels = new Dictionary<string, string>
+                {
+                    ["kubernetes.io/hostname"] = options.NodeName,
+                    ["kubernetes.io/os"] = "linux",
+                    ["kubernetes.io/arch"] = "amd64",
+                    ["contiv.io/lab-netns"] = options.NodeNetns,
+                },
+            },
+            Status = status,
+        };
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                try
+                {
+                    await client.CoreV1.CreateNodeAsync(node, cancellationToken: ct).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+                {
+                    // Registered by a previous run: refresh labels and status.
+                }
+
+                var existing = await client.CoreV1.ReadNodeAsync(options.NodeName, cancellationToken: ct).ConfigureAwait(false);
+                existing.Metadata.Labels = node.Metadata.Labels;
+                existing = await client.CoreV1.ReplaceNodeAsync(existing, options.NodeName, cancellationToken: ct).ConfigureAwait(false);
+                existing.Status = status;
+                await client.CoreV1.ReplaceNodeStatusAsync(existing, options.NodeName, cancellationToken: ct).ConfigureAwait(false);
+                LabLog.Info(_component, $"node {options.NodeName} registered (InternalIP {options.HostIp})");
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or HttpOperationException && attempt < 50)
+            {
+                LabLog.Warn(_component, $"node registration failed (retrying): {e.Message}");
+                await Task.Delay(200, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WatchPodsAsync(IKubernetes client, CniInvoker cni, CancellationToken ct)
+    {
+        var selector = "spec.nodeName=" + options.NodeName;
+        while (!ct.IsCancellationRequested)
+        {
+            string resourceVersion;
+            try
+            {
+                var pods = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: selector, cancellationToken: ct).ConfigureAwait(false);
+                resourceVersion = pods.Metadata.ResourceVersion;
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var pod in pods.Items)
+                {
+                    seen.Add(pod.Uid());
+                    Apply(client, cni, pod, ct);
+                }
+
+                foreach (var (uid, worker) in _workers.ToList())
+                {
+                    if (!seen.Contains(uid))
+                    {
+                        worker.MarkRemoved();
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or HttpOperationException)
+            {
+                LabLog.Warn(_component, $"listing pods failed (retrying): {e.Message}");
+                await Task.Delay(1000, ct).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                await foreach (var (type, pod) in client.CoreV1.WatchListPodForAllNamespacesAsync(
+                    fieldSelector: selector, resourceVersion: resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300,
+                    onError: e => LabLog.Warn(_component, "watch error: " + e.Message), cancellationToken: ct).ConfigureAwait(false))
+                {
+                    switch (type)
+                    {
+                        case WatchEventType.Added or WatchEventType.Modified:
+                            Apply(client, cni, pod, ct);
+                            break;
+                        case WatchEventType.Deleted:
+                            if (_workers.TryGetValue(pod.Uid(), out var w))
+                            {
+                                w.MarkRemoved();
+                            }
+
+                            break;
+                        case WatchEventType.Error:
+                            // 410 Expired and friends: re-list.
+                            goto relist;
+                    }
+
+                    Reap();
+                }
+
+            relist:
+                Reap();
+            }
+            catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException && !ct.IsCancellationRequested)
+            {
+                LabLog.Warn(_component, $"pod watch ended (re-listing): {e.Message}");
+                await Task.Delay(500, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Apply(IKubernetes client, CniInvoker cni, V1Pod pod, CancellationToken ct)
+    {
+        var uid = pod.Uid();
+        if (_workers.TryGetValue(uid, out var worker))
+        {
+            worker.Update(pod);
+            return;
+        }
+
+        if (pod.Status?.Phase is "Succeeded" or "Failed" && pod.Metadata.DeletionTimestamp is null)
+        {
+            return;
+        }
+
+        worker = new PodWorker(options, client, cni, pod);
+        _workers[uid] = worker;
+        LabLog.Info(_component, $"pod {pod.Namespace()}/{pod.Name()} ({uid}) assigned to this node");
+        worker.Start(ct);
+    }
+
+    private void Reap()
+    {
+        foreach (var (uid, worker) in _workers.ToList())
+        {
+            if (worker.Completion.IsCompleted)
+            {
+                _workers.Remove(uid);
+            }
+        }
+    }
+}

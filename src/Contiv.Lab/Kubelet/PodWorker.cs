@@ -1,0 +1,474 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Contiv.Lab.Lab;
+using Contiv.Linux;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Contiv.Lab.Kubelet;
+
+/// <summary>
+/// Runs one pod on this node from start to removal: creates the pod's network namespace, calls
+/// the CNI chain (ADD), starts the containers inside, reports phase, IPs and readiness into the
+/// pod's status, restarts containers per <c>restartPolicy</c>, runs CNI CHECK periodically, and on
+/// deletion stops the containers, calls CNI DEL, removes the namespace and finally deletes the pod
+/// object (grace period 0). A failing sandbox start is retried with back-off, like kubelet does.
+/// </summary>
+internal sealed class PodWorker
+{
+    private readonly KubeletOptions _options;
+    private readonly IKubernetes _client;
+    private readonly CniInvoker _cni;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly List<ContainerProcess> _containers = [];
+    private readonly string _component;
+    private V1Pod _pod;
+    private volatile bool _removed;
+    private SandboxRecord? _sandbox;
+    private string? _lastStatus;
+    private string? _networkProblem;
+
+    public PodWorker(KubeletOptions options, IKubernetes client, CniInvoker cni, V1Pod pod)
+    {
+        _options = options;
+        _client = client;
+        _cni = cni;
+        _pod = pod;
+        _component = $"kubelet/{options.NodeName} pod {pod.Namespace()}/{pod.Name()}";
+    }
+
+    public string Uid => _pod.Uid();
+
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Starts the worker loop.</summary>
+    public void Start(CancellationToken ct) => Completion = Task.Run(() => RunAsync(ct), CancellationToken.None);
+
+    /// <summary>A newer version of the pod arrived.</summary>
+    public void Update(V1Pod pod)
+    {
+        _pod = pod;
+        _wake.Release();
+    }
+
+    /// <summary>The pod object is gone from the API server.</summary>
+    public void MarkRemoved()
+    {
+        _removed = true;
+        _wake.Release();
+    }
+
+    private bool Terminating => _removed || _pod.Metadata.DeletionTimestamp is not null;
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        var nextCheck = DateTime.UtcNow + _options.CheckInterval;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (Terminating)
+                {
+                    await TearDownAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (!_removed)
+                    {
+                        await DeletePodObjectAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                if (_sandbox?.Result is null && !(_sandbox?.HostNetwork ?? false))
+                {
+                    if (!await TryCreateSandboxAsync(ct).ConfigureAwait(false))
+                    {
+                        await ReportStatusAsync(ct).ConfigureAwait(false);
+                        await WaitAsync(backoff, ct).ConfigureAwait(false);
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                        continue;
+                    }
+                }
+
+                RunContainers();
+                await ReportStatusAsync(ct).ConfigureAwait(false);
+
+                if (DateTime.UtcNow >= nextCheck)
+                {
+                    await CheckNetworkAsync(ct).ConfigureAwait(false);
+                    nextCheck = DateTime.UtcNow + _options.CheckInterval;
+                    await ReportStatusAsync(ct).ConfigureAwait(false);
+                }
+
+                await WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (ct.IsCancellationRequested)
+            {
+                // The kubelet stops (lab down, node removal): leave nothing behind on this node.
+                await TearDownAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
+    {
+        var exits = _containers.Where(c => c.IsRunning).Select(c => c.Exited).ToList();
+        var wake = _wake.WaitAsync(delay, ct);
+        if (exits.Count > 0)
+        {
+            await Task.WhenAny(exits.Append(wake)).ConfigureAwait(false);
+        }
+        else
+        {
+            await wake.ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private async Task<bool> TryCreateSandboxAsync(CancellationToken ct)
+    {
+        var hostNetwork = _pod.Spec.HostNetwork == true;
+        if (_sandbox is null)
+        {
+            var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            _sandbox = new SandboxRecord
+            {
+                PodUid = Uid,
+                PodNamespace = _pod.Namespace(),
+                PodName = _pod.Name(),
+                ContainerId = id,
+                HostNetwork = hostNetwork,
+                Netns = hostNetwork ? _options.NodeNetns : NetnsName(_pod, id),
+                RuntimeConfig = RuntimeConfig(_pod)?.ToJsonString(),
+            };
+        }
+
+        if (hostNetwork)
+        {
+            _sandbox.Save(_options.SandboxDir);
+            return true;
+        }
+
+        try
+        {
+            if (!NetworkNamespace.Exists(_sandbox.Netns))
+            {
+                // Saved first: a crash between here and ADD still lets the next kubelet clean up.
+                _sandbox.Save(_options.SandboxDir);
+                NetworkNamespace.Create(_sandbox.Netns).Dispose();
+            }
+
+            var result = await _cni.AddAsync(_sandbox.ToCni(), _sandbox.RuntimeConfigJson, ct).ConfigureAwait(false);
+            _sandbox.Result = result.ToJsonString();
+            _sandbox.Save(_options.SandboxDir);
+            _networkProblem = null;
+            LabLog.Info(_component, $"sandbox {_sandbox.ContainerId[..12]} netns {_sandbox.Netns} IP {PodIp(result) ?? "none"}");
+            return true;
+        }
+        catch (Exception e) when (e is CniException or IOException or TimeoutException or NetlinkException or InvalidOperationException)
+        {
+            _networkProblem = e.Message;
+            LabLog.Warn(_component, $"sandbox creation failed (will retry): {e.Message}");
+            return false;
+        }
+    }
+
+    private void RunContainers()
+    {
+        if (_containers.Count == 0)
+        {
+            foreach (var spec in _pod.Spec.Containers)
+            {
+                _containers.Add(new ContainerProcess(spec, Path.Combine(_options.PodLogDir, $"{_pod.Namespace()}_{_pod.Name()}_{Uid[..8]}", spec.Name + ".log")));
+            }
+        }
+
+        var policy = _pod.Spec.RestartPolicy ?? "Always";
+        foreach (var c in _containers)
+        {
+            if (c.IsRunning)
+            {
+                continue;
+            }
+
+            var first = c.StartedAt is null;
+            var restart = first || policy == "Always" || (policy == "OnFailure" && c.LastExitCode != 0);
+            if (!restart)
+            {
+                continue;
+            }
+
+            // Crash-loop back-off: 1 s doubling to 10 s, measured from the last exit.
+            if (!first && c.FinishedAt is { } finished && DateTimeOffset.UtcNow - finished < TimeSpan.FromSeconds(Math.Min(10, 1 << Math.Min(c.RestartCount, 4))))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!first)
+                {
+                    c.RestartCount++;
+                }
+
+                c.Start(_sandbox!.NetnsPath, Path.Combine(_options.PodLogDir, $"{_pod.Namespace()}_{_pod.Name()}_{Uid[..8]}"), new Dictionary<string, string>
+                {
+                    ["HOSTNAME"] = _pod.Name(),
+                    ["POD_NAME"] = _pod.Name(),
+                    ["POD_NAMESPACE"] = _pod.Namespace(),
+                    ["POD_IP"] = PodIp(_sandbox.ResultJson) ?? _options.HostIp,
+                    ["NODE_NAME"] = _options.NodeName,
+                });
+                LabLog.Info(_component, $"container {c.Name} started (pid {c.Pid}): {string.Join(' ', c.Argv)}");
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                LabLog.Error(_component, $"container {c.Name} cannot start: {e.Message}");
+                _networkProblem ??= null;
+                c.RestartCount++;
+            }
+        }
+    }
+
+    private async Task CheckNetworkAsync(CancellationToken ct)
+    {
+        if (_sandbox is not { HostNetwork: false, ResultJson: { } result })
+        {
+            return;
+        }
+
+        try
+        {
+            if (await _cni.CheckAsync(_sandbox.ToCni(), result, _sandbox.RuntimeConfigJson, ct).ConfigureAwait(false))
+            {
+                if (_networkProblem is not null)
+                {
+                    LabLog.Info(_component, "CNI CHECK passes again");
+                }
+
+                _networkProblem = null;
+            }
+        }
+        catch (Exception e) when (e is CniException or IOException or TimeoutException)
+        {
+            _networkProblem = "CNI CHECK failed: " + e.Message;
+            LabLog.Warn(_component, _networkProblem);
+        }
+    }
+
+    private async Task TearDownAsync(CancellationToken ct)
+    {
+        var grace = TimeSpan.FromSeconds(Math.Min(_pod.Spec.TerminationGracePeriodSeconds ?? 30, _options.MaxGrace.TotalSeconds));
+        await Task.WhenAll(_containers.Select(c => c.StopAsync(grace))).ConfigureAwait(false);
+        if (_sandbox is null)
+        {
+            return;
+        }
+
+        await RemoveSandboxAsync(_sandbox, _cni, _options, _component, ct).ConfigureAwait(false);
+        _sandbox = null;
+    }
+
+    /// <summary>CNI DEL (when ADD had run), kill leftovers in the namespace, delete it, forget the record.</summary>
+    internal static async Task RemoveSandboxAsync(SandboxRecord sandbox, CniInvoker cni, KubeletOptions options, string component, CancellationToken ct)
+    {
+        if (!sandbox.HostNetwork)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await cni.DeleteAsync(sandbox.ToCni(), sandbox.ResultJson, sandbox.RuntimeConfigJson, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CniException or IOException or TimeoutException or OperationCanceledException)
+            {
+                LabLog.Warn(component, $"CNI DEL of sandbox {sandbox.ContainerId[..12]} failed (namespace removed anyway): {e.Message}");
+            }
+
+            Network.LabTopology.KillProcessesIn(sandbox.Netns);
+            if (NetworkNamespace.Exists(sandbox.Netns))
+            {
+                NetworkNamespace.Delete(sandbox.Netns);
+            }
+        }
+
+        sandbox.Delete(options.SandboxDir);
+        LabLog.Info(component, $"sandbox {sandbox.ContainerId[..12]} removed");
+    }
+
+    private async Task DeletePodObjectAsync()
+    {
+        try
+        {
+            await _client.CoreV1.DeleteNamespacedPodAsync(_pod.Name(), _pod.Namespace(),
+                new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = Uid } }).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+        {
+            // Already gone, or a new pod of the same name: nothing of ours left to delete.
+        }
+    }
+
+    private async Task ReportStatusAsync(CancellationToken ct)
+    {
+        if (Terminating)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
+        var networkReady = podIp is not null;
+        var running = networkReady && _containers.Count > 0 && _containers.All(c => c.IsRunning);
+        var policy = _pod.Spec.RestartPolicy ?? "Always";
+        var allDone = networkReady && _containers.Count > 0 && _containers.All(c => !c.IsRunning && c.LastExitCode is not null);
+        var phase = running ? "Running"
+            : allDone && policy != "Always" && _containers.All(c => c.LastExitCode == 0) ? "Succeeded"
+            : allDone && policy == "Never" ? "Failed"
+            : networkReady && _containers.Any(c => c.IsRunning || c.RestartCount > 0) ? "Running"
+            : "Pending";
+        var ready = running && _networkProblem is null;
+
+        var conditions = new JsonArray
+        {
+            Condition("PodScheduled", true, null, null),
+            Condition("PodReadyToStartContainers", networkReady, networkReady ? null : "NetworkNotReady", _networkProblem),
+            Condition("Initialized", true, null, null),
+            Condition("ContainersReady", running, running ? null : "ContainersNotReady", null),
+            Condition("Ready", ready, ready ? null : _networkProblem is null ? "ContainersNotReady" : "NetworkNotReady", _networkProblem),
+        };
+        var statuses = new JsonArray();
+        foreach (var c in _containers)
+        {
+            JsonObject state = c.IsRunning
+                ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = Time(c.StartedAt) } }
+                : c.LastExitCode is { } code
+                    ? new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = code, ["startedAt"] = Time(c.StartedAt), ["finishedAt"] = Time(c.FinishedAt), ["reason"] = code == 0 ? "Completed" : "Error" } }
+                    : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } };
+            statuses.Add(new JsonObject
+            {
+                ["name"] = c.Name,
+                ["image"] = c.Image,
+                ["imageID"] = string.Empty,
+                ["containerID"] = c.Pid is { } pid ? $"lab://{pid}" : null,
+                ["ready"] = c.IsRunning,
+                ["started"] = c.IsRunning,
+                ["restartCount"] = c.RestartCount,
+                ["state"] = state,
+            });
+        }
+
+        var status = new JsonObject
+        {
+            ["phase"] = phase,
+            ["hostIP"] = _options.HostIp,
+            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = _options.HostIp }),
+            ["podIP"] = podIp,
+            ["podIPs"] = podIp is null ? null : new JsonArray(new JsonObject { ["ip"] = podIp }),
+            ["conditions"] = conditions,
+            ["containerStatuses"] = statuses,
+        };
+
+        // Only real changes are written (timestamps of transitions are kept from the first write).
+        var fingerprint = status.ToJsonString();
+        if (fingerprint == _lastStatus)
+        {
+            return;
+        }
+
+        status["startTime"] = _pod.Status?.StartTime is { } st ? st.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : now;
+        foreach (var cond in conditions)
+        {
+            cond!["lastTransitionTime"] = now;
+        }
+
+        try
+        {
+            var patch = new JsonObject { ["status"] = status }.ToJsonString();
+            var updated = await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), _pod.Name(), _pod.Namespace(), cancellationToken: ct).ConfigureAwait(false);
+            if (updated.Uid() == Uid && !Terminating)
+            {
+                _pod = updated;
+            }
+
+            _lastStatus = fingerprint;
+        }
+        catch (HttpOperationException e)
+        {
+            LabLog.Warn(_component, $"status update failed: {(int)e.Response.StatusCode} {e.Response.Content}");
+        }
+        catch (HttpRequestException e)
+        {
+            LabLog.Warn(_component, $"status update failed: {e.Message}");
+        }
+    }
+
+    private static JsonObject Condition(string type, bool status, string? reason, string? message) => new()
+    {
+        ["type"] = type,
+        ["status"] = status ? "True" : "False",
+        ["reason"] = reason,
+        ["message"] = status ? null : message,
+    };
+
+    private static string? Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    /// <summary>The pod IP from a CNI result: the first IPv4 address of <c>ips</c> without its prefix length.</summary>
+    internal static string? PodIp(JsonObject? result)
+    {
+        if (result?["ips"] is not JsonArray ips)
+        {
+            return null;
+        }
+
+        foreach (var ip in ips)
+        {
+            if (ip?["address"]?.GetValue<string>() is { } cidr)
+            {
+                var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+                return slash < 0 ? cidr : cidr[..slash];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>runtimeConfig for the <c>portMappings</c> capability from the containers' hostPorts.</summary>
+    private static JsonObject? RuntimeConfig(V1Pod pod)
+    {
+        var mappings = new JsonArray();
+        foreach (var c in pod.Spec.Containers)
+        {
+            foreach (var p in c.Ports ?? [])
+            {
+                if (p.HostPort is > 0)
+                {
+                    mappings.Add(new JsonObject { ["hostPort"] = p.HostPort, ["containerPort"] = p.ContainerPort, ["protocol"] = (p.Protocol ?? "TCP").ToLowerInvariant(), ["hostIP"] = p.HostIP ?? string.Empty });
+                }
+            }
+        }
+
+        return mappings.Count == 0 ? null : new JsonObject { ["portMappings"] = mappings };
+    }
+
+    /// <summary>Pod namespace name: lab prefix, pod name (cut), first 8 hex digits of the sandbox id.</summary>
+    private string NetnsName(V1Pod pod, string sandboxId)
+    {
+        var name = pod.Name();
+        if (name.Length > 40)
+        {
+            name = name[..40];
+        }
+
+        return $"{_options.PodNetnsPrefix}{name}-{sandboxId[..8]}";
+    }
+}
