@@ -48,7 +48,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         server = await LabApiServer.StartAsync(options, cancellationToken);
     }
-    catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException)
+    catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or Contiv.Store.StoreException)
     {
         Console.Error.WriteLine($"contiv-apiserver: {e.Message}");
         return 1;

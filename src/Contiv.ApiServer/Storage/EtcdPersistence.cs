@@ -1,11 +1,183 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Contiv.ApiServer.Registry;
+using Contiv.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Contiv.ApiServer.Storage;
 
-/// <summary>Persistence of the registry's objects in etcd (loads on start, writes every committed change).</summary>
-internal static class EtcdPersistence
+/// <summary>
+/// Optional persistence of the registry in etcd: on start every object under the prefix is loaded
+/// (CRDs first, so their resources are served again) and the resourceVersion counter continues from
+/// the stored one; afterwards every committed change is written in commit order by one background
+/// writer (puts and deletes of <c>{prefix}/{resource}/{namespace}/{name}</c>, and <c>{prefix}/resourceVersion</c>).
+/// The in-memory registry stays authoritative; etcd outages delay the writes (the broker retries).
+/// </summary>
+internal sealed class EtcdPersistence : IAsyncDisposable
 {
-    public static Task<IAsyncDisposable> AttachAsync(ResourceRegistry registry, LabApiServerOptions options, ILogger log, CancellationToken cancellationToken)
-        => throw new NotSupportedException($"etcd persistence ({string.Join(',', options.EtcdEndpoints ?? [])}) is not available yet in this build");
+    private const string CrdStoreKey = "customresourcedefinitions.apiextensions.k8s.io";
+
+    private readonly ResourceRegistry _registry;
+    private readonly IEtcdBroker _broker;
+    private readonly string _prefix;
+    private readonly ILogger _log;
+    private readonly Channel<StoreEvent> _queue = Channel.CreateUnbounded<StoreEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private Task _writer = Task.CompletedTask;
+
+    private EtcdPersistence(ResourceRegistry registry, IEtcdBroker broker, string prefix, ILogger log)
+    {
+        _registry = registry;
+        _broker = broker;
+        _prefix = prefix.TrimEnd('/');
+        _log = log;
+    }
+
+    public static async Task<IAsyncDisposable> AttachAsync(ResourceRegistry registry, LabApiServerOptions options, ILogger log, CancellationToken cancellationToken)
+    {
+        var broker = new EtcdBroker(new EtcdBrokerOptions { Endpoints = options.EtcdEndpoints! }, log);
+        var persistence = new EtcdPersistence(registry, broker, options.EtcdPrefix, log);
+        try
+        {
+            await persistence.LoadAsync(cancellationToken);
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+
+        registry.Committed += persistence.OnCommitted;
+        persistence._writer = Task.Run(persistence.WriteLoopAsync);
+        return persistence;
+    }
+
+    /// <summary>Etcd key of an object.</summary>
+    internal static string KeyOf(string prefix, string storeKey, string? ns, string name)
+        => ns is null ? $"{prefix}/{storeKey}/{name}" : $"{prefix}/{storeKey}/{ns}/{name}";
+
+    private string RvKey => $"{_prefix}/resourceVersion";
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await _broker.SnapshotAsync(_prefix + "/", cancellationToken);
+        long counter = 0;
+        var objects = new List<(string StoreKey, JsonObject Obj)>();
+        foreach (var kv in snapshot.Items)
+        {
+            if (kv.Key == RvKey)
+            {
+                counter = long.Parse(kv.Value, CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            var rest = kv.Key[(_prefix.Length + 1)..];
+            var slash = rest.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || JsonNode.Parse(kv.Value) is not JsonObject obj)
+            {
+                _log.LogWarning("ignoring unexpected key {Key} in etcd", kv.Key);
+                continue;
+            }
+
+            objects.Add((rest[..slash], obj));
+        }
+
+        // CRDs first: restoring one registers its resources in the catalog.
+        foreach (var (storeKey, obj) in objects.OrderBy(o => o.StoreKey == CrdStoreKey ? 0 : 1))
+        {
+            var type = _registry.Catalog.ByStoreKey(storeKey).FirstOrDefault();
+            if (type is null)
+            {
+                _log.LogWarning("ignoring stored {Resource} {Name}: resource is not served", storeKey, Json.Str(obj, "metadata", "name"));
+                continue;
+            }
+
+            _registry.Restore(type, obj, ResourceRegistry.ObjectRv(obj));
+        }
+
+        _registry.RestoreResourceVersion(counter);
+        _log.LogInformation("loaded {Count} objects from etcd at resourceVersion {Rv}", objects.Count, _registry.ResourceVersion);
+    }
+
+    private void OnCommitted(StoreEvent e) => _queue.Writer.TryWrite(e);
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                long last = 0;
+                while (reader.TryRead(out var e))
+                {
+                    var ns = Json.Str(e.Object, "metadata", "namespace");
+                    var name = Json.Str(e.Object, "metadata", "name")!;
+                    var key = KeyOf(_prefix, e.StoreKey, string.IsNullOrEmpty(ns) ? null : ns, name);
+                    await WithRetryAsync(async () =>
+                    {
+                        if (e.Type == WatchEventType.Deleted)
+                        {
+                            await _broker.DeleteAsync(key, _stop.Token);
+                        }
+                        else
+                        {
+                            await _broker.PutAsync(key, e.Object.ToJsonString(), cancellationToken: _stop.Token);
+                        }
+                    }, key);
+                    last = e.ResourceVersion;
+                }
+
+                if (last > 0)
+                {
+                    await WithRetryAsync(() => _broker.PutAsync(RvKey, last.ToString(CultureInfo.InvariantCulture), cancellationToken: _stop.Token), RvKey);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WithRetryAsync(Func<Task> write, string key)
+    {
+        while (true)
+        {
+            try
+            {
+                await write();
+                return;
+            }
+            catch (StoreUnavailableException e)
+            {
+                _log.LogWarning("etcd unavailable writing {Key}, retrying: {Message}", key, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+            }
+        }
+    }
+
+    /// <summary>Waits until everything committed so far is written (bounded), then disconnects.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _registry.Committed -= OnCommitted;
+        _queue.Writer.TryComplete();
+        var finished = await Task.WhenAny(_writer, Task.Delay(TimeSpan.FromSeconds(10)));
+        if (finished != _writer)
+        {
+            _log.LogWarning("etcd persistence: pending writes dropped at shutdown");
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            await _writer;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _broker.DisposeAsync();
+        _stop.Dispose();
+    }
 }
