@@ -42,7 +42,9 @@ public static class AddCommand
             try
             {
                 agentUntouched = false;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 reply = agent.Client.Add(inv.Request(ipam?.Type, ipamJson), deadline: DateTime.UtcNow + Invocation.AgentCallTimeout);
+                inv.Log.Info($"agent Add answered in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms");
             }
             catch (RpcException e)
             {
