@@ -166,6 +166,20 @@ public sealed class NetworkNamespaceTests : IDisposable
     }
 
     [RootFact]
+    public void Sysctl_errors_name_the_key_and_tell_missing_from_invalid()
+    {
+        var name = _scope.Create("sysctlerr");
+        using var ns = NetworkNamespace.Open(name);
+        var missing = Assert.Throws<NetlinkException>(() => NetworkSysctl.Write(ns, "net.ipv4.conf.nosuch0.rp_filter", "0"));
+        Assert.True(missing.IsNotFound, missing.Message);
+        Assert.Contains("net.ipv4.conf.nosuch0.rp_filter", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(name, missing.NamespaceName);
+        var invalid = Assert.Throws<NetlinkException>(() => NetworkSysctl.Write(ns, "net.ipv4.conf.all.rp_filter", "banana"));
+        Assert.Equal("EINVAL", invalid.ErrnoName);
+        Assert.Throws<ArgumentException>(() => NetworkSysctl.Read(ns, "kernel.hostname"));
+    }
+
+    [RootFact]
     public async Task Continuations_of_async_runs_never_start_threads_inside_the_namespace()
     {
         // A context that starts a new OS thread per Post (as xUnit's does): the thread inherits the
