@@ -229,6 +229,7 @@ public sealed partial class Dataplane
             }
 
             intf.Addresses.Clear();
+            RemoveL2State(intf);
             RemoveRoutesVia(intf.SwIfIndex);
             var released = new List<int>();
             lock (Neighbors.Lock)

@@ -78,6 +78,7 @@ public sealed partial class Dataplane : IDisposable
         RegisterNodes();
         Graph.Start();
         ErrorDropIndex = Graph.IndexOf(ErrorDropNode.NodeName);
+        UdpPuntNodes[4789] = Graph.IndexOf(Vxlan.VxlanInputNode.NodeName);
         Main = new WorkerContext(this, 0, "vpp_main");
         for (var i = 0; i < Options.Workers; i++)
         {
@@ -226,7 +227,9 @@ public sealed partial class Dataplane : IDisposable
         Graph.Add(new Ip4ArpNode(), this);
         Graph.Add(new Ip4LocalNode(), this);
         Graph.Add(new IcmpErrorNode(), this);
-        Graph.Add(new L2InputPlaceholderNode(), this);
+        Graph.Add(new L2.L2InputNode(), this);
+        Graph.Add(new Vxlan.VxlanEncapNode(), this);
+        Graph.Add(new Vxlan.VxlanInputNode(), this);
         Graph.Add(new InputNode(TapInputNodeName), this);
         Graph.Add(new InputNode(AfPacketInputNodeName), this);
         Graph.Add(new InputNode(PgInputNodeName), this);
@@ -270,6 +273,8 @@ public sealed partial class Dataplane : IDisposable
         {
             Buffers.FreeShared(b);
         }
+
+        AgeL2Fib();
     }
 
     /// <inheritdoc />
@@ -300,19 +305,3 @@ public sealed partial class Dataplane : IDisposable
     }
 }
 
-/// <summary>l2-input until bridge domains exist: drops frames of L2-mode interfaces.</summary>
-internal sealed class L2InputPlaceholderNode : GraphNode
-{
-    public L2InputPlaceholderNode()
-        : base("l2-input", NodeKind.Internal, [], ["L2 bridging not supported yet"])
-    {
-    }
-
-    public override void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)
-    {
-        foreach (var b in buffers)
-        {
-            ctx.Drop(b, Error(0));
-        }
-    }
-}

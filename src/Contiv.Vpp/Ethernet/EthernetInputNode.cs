@@ -53,7 +53,7 @@ public sealed class EthernetInputNode : GraphNode
 
             var p = Pool.Data(b);
             m.L2Offset = m.CurrentData;
-            if (intf.BridgeDomain >= 0)
+            if (intf.BridgeDomain >= 0 && !intf.IsBvi)
             {
                 ctx.Enqueue(Next(NextL2), b);
                 continue;

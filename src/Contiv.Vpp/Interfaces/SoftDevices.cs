@@ -3,9 +3,11 @@ using Contiv.Vpp.Graph;
 
 namespace Contiv.Vpp.Interfaces;
 
-/// <summary>Loopback device: transmitted packets are consumed (a BVI's traffic is handled by L2).</summary>
+/// <summary>Loopback device: a BVI hands transmitted frames to its bridge domain (l2-input); otherwise they are consumed.</summary>
 public sealed class LoopbackDevice : Device
 {
+    private int _l2Input = -1;
+
     /// <inheritdoc />
     public override string InputNodeName => "loop-input";
 
@@ -16,6 +18,19 @@ public sealed class LoopbackDevice : Device
     public override void Transmit(WorkerContext ctx, int buffer)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        if (Interface.IsBvi && Interface.BridgeDomain >= 0)
+        {
+            if (_l2Input < 0)
+            {
+                _l2Input = ctx.Dataplane.Graph.IndexOf(L2.L2InputNode.NodeName);
+            }
+
+            ref var m = ref ctx.Dataplane.Buffers.Meta(buffer);
+            m.RxSwIfIndex = Interface.SwIfIndex;
+            ctx.Enqueue(_l2Input, buffer);
+            return;
+        }
+
         ctx.Buffers.Free(buffer);
     }
 }

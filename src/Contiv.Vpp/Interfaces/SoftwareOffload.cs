@@ -63,7 +63,24 @@ public static unsafe class SoftwareOffload
         m.Flags = (m.Flags & ~BufferFlags.ChecksumPartial) | BufferFlags.ChecksumValid;
     }
 
-    private static bool SegmentTcp4(WorkerContext ctx, int buffer, Device device)
+    /// <summary>
+    /// Segments a TCP/IPv4 GSO super-frame and enqueues every segment (no GSO, checksums complete) to
+    /// graph node <paramref name="nodeIndex"/>. Consumes the buffer; false when it could not be segmented (freed).
+    /// </summary>
+    public static bool SegmentToNode(WorkerContext ctx, int buffer, int nodeIndex)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var pool = ctx.Dataplane.Buffers;
+        if (pool.Meta(buffer).Gso != GsoType.TcpV4 || !SegmentTcp4(ctx, buffer, null, nodeIndex))
+        {
+            ctx.Buffers.Free(buffer);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool SegmentTcp4(WorkerContext ctx, int buffer, Device? device, int nodeIndex = -1)
     {
         var pool = ctx.Dataplane.Buffers;
         ref var m = ref pool.Meta(buffer);
@@ -136,7 +153,16 @@ public static unsafe class SoftwareOffload
             var sum = Checksum.PseudoHeader(src, dst, 6, thl + chunk);
             BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 16)..], Checksum.Compute(s[l4..], sum));
             sm.Flags |= BufferFlags.ChecksumValid;
-            device.Transmit(ctx, seg);
+            sm.FibIndex = m.FibIndex;
+            if (device is not null)
+            {
+                device.Transmit(ctx, seg);
+            }
+            else
+            {
+                ctx.Enqueue(nodeIndex, seg);
+            }
+
             if (payload == 0)
             {
                 break;

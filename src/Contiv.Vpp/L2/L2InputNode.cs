@@ -1,0 +1,214 @@
+using Contiv.Vpp.Buffers;
+using Contiv.Vpp.Ethernet;
+using Contiv.Vpp.Graph;
+
+namespace Contiv.Vpp.L2;
+
+/// <summary>
+/// l2-input: bridging of frames received on a bridge-domain member (or sent by its BVI). Learns the
+/// source MAC when enabled, forwards known unicast to the member (the BVI delivers to L3 through
+/// ethernet-input), floods broadcast/multicast and unknown unicast per the domain's flags, honouring
+/// split-horizon groups. Flooding copies the frame per extra member (cold compared to unicast).
+/// </summary>
+public sealed class L2InputNode : GraphNode
+{
+    /// <summary>Node name.</summary>
+    public const string NodeName = "l2-input";
+
+    private const int NextOutput = 0;
+    private const int NextEthernet = 1;
+
+    private const int ErrNoBd = 0;
+    private const int ErrFloodOff = 1;
+    private const int ErrUuDrop = 2;
+    private const int ErrForwardOff = 3;
+    private const int ErrSameIf = 4;
+    private const int ErrShg = 5;
+    private const int ErrNoBuffer = 6;
+    private const int ErrLearned = 7;
+    private const int ErrShort = 8;
+
+    /// <summary>Creates the node.</summary>
+    public L2InputNode()
+        : base(NodeName, NodeKind.Internal, ["interface-output", "ethernet-input"],
+            ["interface not in a bridge domain", "L2 flood disabled (broadcast dropped)", "L2 unknown unicast dropped",
+             "L2 forwarding disabled", "L2 destination on the input interface", "L2 split horizon drop", "no buffer for L2 flood copy",
+             "L2 MACs learned", "L2 frame too short"])
+    {
+    }
+
+    /// <inheritdoc />
+    public override unsafe void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)
+    {
+        var ifs = Dataplane.InterfaceArray;
+        var bds = Dataplane.BridgeDomainArray;
+        foreach (var b in buffers)
+        {
+            ref var m = ref Pool.Meta(b);
+            var rx = ifs[m.RxSwIfIndex]!;
+            var bdIndex = rx.BridgeDomain;
+            if ((uint)bdIndex >= (uint)bds.Length || bds[bdIndex] is not { } bd)
+            {
+                ctx.Drop(b, Error(ErrNoBd));
+                continue;
+            }
+
+            if (m.CurrentLength < 14)
+            {
+                ctx.Drop(b, Error(ErrShort));
+                continue;
+            }
+
+            var p = Pool.Data(b);
+            var dst = MacAddress.Read(new ReadOnlySpan<byte>(p, 6)).Value;
+            var src = MacAddress.Read(new ReadOnlySpan<byte>(p + 6, 6)).Value;
+            if (bd.Learn && (src >> 40 & 1) == 0)
+            {
+                Learn(ctx, bd, src, rx.SwIfIndex);
+            }
+
+            if ((dst >> 40 & 1) != 0)
+            {
+                if (!bd.Flood)
+                {
+                    ctx.Drop(b, Error(ErrFloodOff));
+                    continue;
+                }
+
+                FloodFrame(ctx, bd, b, rx.SwIfIndex, rx.SplitHorizonGroup);
+                continue;
+            }
+
+            if (bd.Fib.TryGetValue(dst, out var e))
+            {
+                if (!bd.Forward)
+                {
+                    ctx.Drop(b, Error(ErrForwardOff));
+                    continue;
+                }
+
+                if (e.SwIfIndex == rx.SwIfIndex)
+                {
+                    ctx.Drop(b, Error(ErrSameIf));
+                    continue;
+                }
+
+                var tx = ifs[e.SwIfIndex];
+                if (tx is null || tx.BridgeDomain != bd.Index)
+                {
+                    ctx.Drop(b, Error(ErrNoBd));
+                    continue;
+                }
+
+                if (rx.SplitHorizonGroup != 0 && rx.SplitHorizonGroup == tx.SplitHorizonGroup)
+                {
+                    ctx.Drop(b, Error(ErrShg));
+                    continue;
+                }
+
+                SendTo(ctx, b, e.SwIfIndex, bd);
+                continue;
+            }
+
+            if (!bd.UnknownUnicastFlood)
+            {
+                ctx.Drop(b, Error(ErrUuDrop));
+                continue;
+            }
+
+            FloodFrame(ctx, bd, b, rx.SwIfIndex, rx.SplitHorizonGroup);
+        }
+    }
+
+    private void SendTo(WorkerContext ctx, int b, int sw, BridgeDomain bd)
+    {
+        ref var m = ref Pool.Meta(b);
+        if (sw == bd.Bvi)
+        {
+            // Up into L3 on the BVI: ethernet-input sees it as received on the BVI.
+            m.RxSwIfIndex = sw;
+            ref var c = ref ctx.IfCounters[sw];
+            c.RxPackets++;
+            c.RxBytes += m.CurrentLength;
+            ctx.Enqueue(Next(NextEthernet), b);
+            return;
+        }
+
+        m.TxSwIfIndex = sw;
+        ctx.Enqueue(Next(NextOutput), b);
+    }
+
+    private unsafe void FloodFrame(WorkerContext ctx, BridgeDomain bd, int b, int rxSw, int rxShg)
+    {
+        var ifs = Dataplane.InterfaceArray;
+        var members = bd.Members;
+        var last = -1;
+        foreach (var sw in members)
+        {
+            if (sw == rxSw || ifs[sw] is not { } mi || (rxShg != 0 && mi.SplitHorizonGroup == rxShg))
+            {
+                continue;
+            }
+
+            if (last >= 0)
+            {
+                var copy = ctx.Buffers.Alloc();
+                if (copy < 0)
+                {
+                    ctx.CountError(Error(ErrNoBuffer));
+                    continue;
+                }
+
+                ref var om = ref Pool.Meta(b);
+                ref var cm = ref Pool.Meta(copy);
+                var len = om.CurrentLength;
+                new ReadOnlySpan<byte>(Pool.Data(b), len).CopyTo(new Span<byte>(Pool.Data(copy), len));
+                cm.CurrentLength = len;
+                cm.RxSwIfIndex = om.RxSwIfIndex;
+                cm.Flags = om.Flags & ~BufferFlags.Traced;
+                cm.Gso = om.Gso;
+                cm.GsoSize = om.GsoSize;
+                cm.GsoHeaderLength = om.GsoHeaderLength;
+                cm.CsumStart = om.CsumStart;
+                cm.CsumOffset = om.CsumOffset;
+                SendTo(ctx, copy, last, bd);
+            }
+
+            last = sw;
+        }
+
+        if (last >= 0)
+        {
+            SendTo(ctx, b, last, bd);
+        }
+        else
+        {
+            ctx.Buffers.Free(b);
+        }
+    }
+
+    private void Learn(WorkerContext ctx, BridgeDomain bd, ulong mac, int sw)
+    {
+        if (bd.Fib.TryGetValue(mac, out var e))
+        {
+            if (e.SwIfIndex == sw || e.Static)
+            {
+                e.LastSeenTicks = Environment.TickCount64;
+                return;
+            }
+        }
+
+        // New MAC or a move: allocation happens once per learned MAC, not per packet.
+        bd.Fib[mac] = new L2FibEntry(mac, sw, false, false);
+        ctx.CountError(Error(ErrLearned));
+    }
+
+    /// <inheritdoc />
+    public override string FormatTrace(WorkerContext ctx, int buffer)
+    {
+        ref var m = ref Pool.Meta(buffer);
+        var s = Pool.Span(buffer);
+        var rx = Dataplane.Interface(m.RxSwIfIndex);
+        return s.Length < 14 ? "truncated" : $"l2-input: sw_if_index {m.RxSwIfIndex} ({rx?.DevName}) bd {rx?.BridgeDomain} src {MacAddress.Read(s[6..])} dst {MacAddress.Read(s)}";
+    }
+}
