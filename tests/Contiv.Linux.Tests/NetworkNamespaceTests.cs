@@ -166,6 +166,38 @@ public sealed class NetworkNamespaceTests : IDisposable
     }
 
     [RootFact]
+    public async Task Dotnet_sockets_created_inside_a_namespace_work_from_any_thread()
+    {
+        using var ns = NetworkNamespace.Open(_scope.Create("sock"));
+
+        // An address that exists only in this namespace: binding to it works only inside.
+        var own = System.Net.IPAddress.Parse("10.55.0.1");
+        using (var nl = RtNetlink.Open(ns))
+        {
+            nl.AddAddress(nl.GetLinkIndex("lo"), own, 32);
+        }
+
+        using var listener = ns.Run(() =>
+        {
+            var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            s.Bind(new System.Net.IPEndPoint(own, 0));
+            s.Listen();
+            return s;
+        });
+        var endpoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        using var client = ns.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+
+        // Connect, accept and transfer on thread-pool threads: the sockets stay in the namespace.
+        var accept = listener.AcceptAsync();
+        await client.ConnectAsync(endpoint);
+        using var server = await accept;
+        await client.SendAsync(new byte[] { 42 });
+        var buffer = new byte[1];
+        Assert.Equal(1, await server.ReceiveAsync(buffer));
+        Assert.Equal(42, buffer[0]);
+    }
+
+    [RootFact]
     public void Sysctl_errors_name_the_key_and_tell_missing_from_invalid()
     {
         var name = _scope.Create("sysctlerr");
