@@ -137,7 +137,7 @@ internal sealed class EndpointsController : IAsyncDisposable
     private void SyncNamespace(string ns)
     {
         var services = _registry.List(_services, ns).Items;
-        if (services.Count == 0)
+        if (!services.Any(s => Json.At(s, "spec", "selector") is JsonObject { Count: > 0 }))
         {
             return;
         }
