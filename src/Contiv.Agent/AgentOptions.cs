@@ -16,7 +16,7 @@ public sealed record AgentOptions
     public string? Netns { get; init; }
 
     /// <summary>contiv-vpp's API socket.</summary>
-    public string VppApiSocket { get; init; } = "/var/run/contiv/vpp-api.sock";
+    public string VppApiSocket { get; init; } = "/run/vpp/api.sock";
 
     /// <summary>Unix socket of the CNI gRPC server.</summary>
     public string CniSocket { get; init; } = "/var/run/contiv/cni.sock";

@@ -7,7 +7,7 @@ var config = new Option<string?>("--config") { Description = "contiv.conf (YAML)
 var nodeName = new Option<string?>("--node-name") { Description = "this node's name (etcd label); default: $MICROSERVICE_LABEL, else the host name" };
 var etcd = new Option<string?>("--etcd") { Description = "etcd endpoints, comma-separated (host:port or http(s)://host:port); default: $ETCD_ENDPOINTS, else 127.0.0.1:2379" };
 var netns = new Option<string?>("--netns") { Description = "this node's host network namespace (name or path) where Linux configuration happens; etcd, REST and sockets stay in the agent's own namespace. Default: the agent's own" };
-var vppSocket = new Option<string>("--vpp-api-socket") { Description = "contiv-vpp API socket", DefaultValueFactory = _ => "/var/run/contiv/vpp-api.sock" };
+var vppSocket = new Option<string>("--vpp-api-socket") { Description = "contiv-vpp API socket", DefaultValueFactory = _ => "/run/vpp/api.sock" };
 var cniSocket = new Option<string>("--cni-socket") { Description = "unix socket of the CNI gRPC server (RemoteCNI)", DefaultValueFactory = _ => "/var/run/contiv/cni.sock" };
 var restPort = new Option<int>("--rest-port") { Description = "REST/metrics port", DefaultValueFactory = _ => 9999 };
 var restAddress = new Option<string>("--rest-address") { Description = "REST listen address", DefaultValueFactory = _ => "0.0.0.0" };
