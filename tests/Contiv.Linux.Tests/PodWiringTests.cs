@@ -17,6 +17,8 @@ public sealed class PodWiringTests : IDisposable
     private static readonly PhysicalAddress PodMac = LinkAddress.Parse("02:fe:a1:b2:c3:d4");
     private static readonly PhysicalAddress VppMac = LinkAddress.Parse("02:fe:5e:4d:3c:2b");
 
+    private const int VnetHeaderSize = 12; // struct virtio_net_hdr_v1 (with num_buffers), as the data plane uses
+
     private readonly NetnsScope _scope = new();
 
     public void Dispose() => _scope.Dispose();
@@ -26,13 +28,19 @@ public sealed class PodWiringTests : IDisposable
         public void Dispose() => Tap.Dispose();
     }
 
-    private Wired WirePod(bool nonBlocking = false)
+    private Wired WirePod(bool nonBlocking = false, bool vnetHeader = false)
     {
         var vswitchNs = _scope.Create("vsw");
         var podNs = _scope.Create("pod");
         using var vswitch = NetworkNamespace.Open(vswitchNs);
         using var pod = NetworkNamespace.Open(podNs);
-        var tap = TapDevice.Open(new TapOptions { Name = $"ct{_scope.Tag}tap", NonBlocking = nonBlocking }, vswitch);
+        var tap = TapDevice.Open(new TapOptions
+        {
+            Name = $"ct{_scope.Tag}tap",
+            NonBlocking = nonBlocking,
+            VnetHeader = vnetHeader,
+            VnetHeaderSize = vnetHeader ? VnetHeaderSize : null,
+        }, vswitch);
         try
         {
             using (var host = RtNetlink.Open(vswitch))
@@ -128,15 +136,19 @@ public sealed class PodWiringTests : IDisposable
         Assert.NotEqual(0, Shell.Run($"ip -n {vswitchNs} link show dev {wired.Tap.Name}").ExitCode);
     }
 
-    [RootFact]
-    public void Tap_fd_still_reads_and_writes_frames_after_the_move_into_the_pod()
+    [RootTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Tap_fd_still_reads_and_writes_frames_after_the_move_into_the_pod(bool vnetHeader)
     {
-        using var wired = WirePod(nonBlocking: true);
+        using var wired = WirePod(nonBlocking: true, vnetHeader);
         const ushort id = 0x5151;
+        var header = vnetHeader ? VnetHeaderSize : 0;
 
         // Written into the TAP fd = received by eth0 in the pod; the pod's kernel answers through
         // its static ARP entry and default route, and the reply comes out of the same fd.
-        var request = Frames.IcmpEchoRequest(VppMac, PodMac, GatewayIp, PodIp, id, 1);
+        // With a vnet header every frame is prefixed by it (all zero: no offload requested).
+        var request = new byte[header].Concat(Frames.IcmpEchoRequest(VppMac, PodMac, GatewayIp, PodIp, id, 1)).ToArray();
         var buffer = new byte[2048];
         var deadline = DateTime.UtcNow.AddSeconds(5);
         var sent = 0;
@@ -156,7 +168,7 @@ public sealed class PodWiringTests : IDisposable
                 continue;
             }
 
-            gotReply = Frames.IsEchoReply(buffer.AsSpan(0, n), VppMac, PodIp, GatewayIp, id);
+            gotReply = n > header && Frames.IsEchoReply(buffer.AsSpan(header, n - header), VppMac, PodIp, GatewayIp, id);
         }
 
         Assert.True(gotReply, "no ICMP echo reply from the pod came out of the TAP fd after the move");
