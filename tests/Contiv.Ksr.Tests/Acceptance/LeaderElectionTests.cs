@@ -33,7 +33,8 @@ public sealed class LeaderElectionTests
         await two.WaitSyncedAsync(TimeSpan.FromSeconds(15));
         await lab.CreatePodAsync("after-failover");
         await lab.WaitForKeyAsync("/vnf-agent/contiv-ksr/k8s/pod/after-failover/namespace/default");
-        Assert.Equal(1, two.Runner.Reflectors.Single(r => r.Name == "Pod").Statistics.Adds);
+        var twoPods = two.Runner.Reflectors.Single(r => r.Name == "Pod").Statistics;
+        await KsrLab.WaitUntilAsync(() => Task.FromResult(twoPods.Adds == 1), TimeSpan.FromSeconds(5), () => Task.FromResult($"standby-turned-leader pod adds: {twoPods.Adds}"));
         Assert.Single(await lab.ListAsync(Keys.KsrElectionPrefix + "/"));
     }
 }

@@ -35,7 +35,10 @@ public sealed class ReflectionTests
         await lab.Kube.CoreV1.DeleteNamespacedPodAsync("web-1", "default");
         await lab.WaitForNoKeyAsync(key);
         var stats = ksr.Runner.Reflectors.Single(r => r.Name == "Pod").Statistics;
-        Assert.True(stats.Adds >= 1 && stats.Updates >= 1 && stats.Deletes >= 1, $"adds {stats.Adds} updates {stats.Updates} deletes {stats.Deletes}");
+        await KsrLab.WaitUntilAsync(
+            () => Task.FromResult(stats.Adds >= 1 && stats.Updates >= 1 && stats.Deletes >= 1),
+            TimeSpan.FromSeconds(5),
+            () => Task.FromResult($"adds {stats.Adds} updates {stats.Updates} deletes {stats.Deletes}"));
     }
 
     [Fact]

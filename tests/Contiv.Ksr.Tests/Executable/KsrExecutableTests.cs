@@ -37,7 +37,7 @@ public sealed class KsrExecutableTests
     }
 
     [Fact]
-    public async Task Runs_from_config_file_and_environment_serves_probes_and_stats_and_stops_on_SIGTERM()
+    public async Task Runs_from_config_file_with_kubeconfig_and_environment_serves_probes_and_stats_and_stops_on_SIGTERM()
     {
         await using var lab = await KsrLab.StartAsync();
         var port = FreePort();
@@ -45,8 +45,28 @@ public sealed class KsrExecutableTests
         try
         {
             var config = Path.Combine(dir.FullName, "ksr.conf");
+            var kubeconfig = Path.Combine(dir.FullName, "kubeconfig");
+            // KubernetesClient insists on credentials for the user: the lab server ignores the token.
+            await File.WriteAllTextAsync(kubeconfig, $"""
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: lab
+                  cluster:
+                    server: {lab.Api.Url}
+                users:
+                - name: ksr
+                  user:
+                    token: lab-token
+                contexts:
+                - name: lab
+                  context:
+                    cluster: lab
+                    user: ksr
+                current-context: lab
+                """);
             await File.WriteAllTextAsync(config, $"""
-                master: {lab.Api.Url}
+                kubeconfig: {kubeconfig}
                 http-address: 127.0.0.1:{port}
                 identity: ksr-process
                 etcd-endpoints:
