@@ -41,6 +41,26 @@ public sealed class EtcdServerTests
     }
 
     [Fact]
+    public async Task Etcd_and_its_data_go_away_when_the_owning_process_dies()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        var pid = etcd.ProcessId;
+        Assert.NotNull(pid);
+        Assert.True(File.Exists($"/proc/{pid}/cmdline"));
+
+        etcd.SimulateOwnerDeath();
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while ((File.Exists($"/proc/{pid}/cmdline") || Directory.Exists(etcd.DataRoot)) && sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(File.Exists($"/proc/{pid}/cmdline"), $"etcd pid {pid} still running");
+        Assert.False(Directory.Exists(etcd.DataRoot), $"{etcd.DataRoot} still exists");
+    }
+
+    [Fact]
     public async Task Compaction_and_prefix_delete_work_through_the_gateway()
     {
         await using var etcd = await EtcdServer.StartAsync();

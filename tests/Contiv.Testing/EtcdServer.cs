@@ -33,7 +33,32 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     private readonly HttpClient _http;
     private readonly object _logLock = new();
     private readonly Queue<string> _log = new();
-    private Process? _process;
+    // etcd runs under a small sh watchdog whose stdin is a pipe from this process: when this process
+    // dies without disposing (killed test host), the pipe closes and the watchdog kills etcd and
+    // deletes the data, so no orphaned etcd keeps its port and its tmpfs memory.
+    private const string WatchdogScript = """
+        exec 3<&0
+        bin=$1; shift
+        "$bin" "$@" </dev/null 3<&- &
+        pid=$!
+        echo "etcd-pid $pid"
+        (
+          while read -r _; do :; done <&3
+          trap '' TERM
+          kill -9 "$pid" 2>/dev/null
+          sleep 0.2
+          rm -rf "$CONTIV_ETCD_ROOT"
+        ) &
+        watchdog=$!
+        exec 3<&-
+        wait "$pid"
+        code=$?
+        kill "$watchdog" 2>/dev/null
+        exit $code
+        """;
+
+    private Process? _process; // the watchdog shell; etcd is its child
+    private volatile int _etcdPid;
     private bool _disposed;
 
     private EtcdServer(string dataRoot, int clientPort, int peerPort, EtcdTls? tls)
@@ -67,7 +92,7 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Process id of the running etcd, or null.</summary>
-    public int? ProcessId => IsRunning ? _process!.Id : null;
+    public int? ProcessId => IsRunning && _etcdPid > 0 ? _etcdPid : null;
 
     /// <summary>The last lines etcd wrote (stdout and stderr), for failure messages.</summary>
     public string RecentLog
@@ -131,7 +156,7 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
             return;
         }
 
-        _ = Kill(p.Id, 15);
+        Signal(15);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
@@ -153,8 +178,17 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
             return;
         }
 
-        KillProcess();
-        await p.WaitForExitAsync();
+        Signal(9);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillProcess();
+            await p.WaitForExitAsync();
+        }
     }
 
     /// <summary>Starts etcd again after a stop or kill, on the same ports and data directory, and waits until healthy.</summary>
@@ -185,6 +219,12 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
 
         throw new InvalidOperationException($"etcd did not start again on {ClientUrl}", last);
     }
+
+    /// <summary>
+    /// Closes the watchdog's pipe exactly as the death of the test process would, for testing the
+    /// fixture itself: etcd is killed and the temp directory deleted without <see cref="Dispose"/>.
+    /// </summary>
+    public void SimulateOwnerDeath() => _process?.StandardInput.Close();
 
     /// <summary>Restarts etcd gracefully: <see cref="StopAsync"/> then <see cref="StartAgainAsync"/>.</summary>
     public async Task RestartAsync(CancellationToken ct = default)
@@ -314,12 +354,17 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
     private async Task LaunchAsync(CancellationToken ct)
     {
         var peerUrl = $"http://127.0.0.1:{PeerPort}";
-        var psi = new ProcessStartInfo(Binary)
+        var psi = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(WatchdogScript);
+        psi.ArgumentList.Add("etcd-watchdog");
+        psi.ArgumentList.Add(Binary);
         string[] args =
         [
             "--name", _name,
@@ -357,8 +402,21 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
             psi.Environment.Remove(key);
         }
 
+        psi.Environment["CONTIV_ETCD_ROOT"] = DataRoot;
+        _etcdPid = 0;
         var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => AddLog(e.Data);
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.StartsWith("etcd-pid ", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                _etcdPid = pid;
+            }
+            else
+            {
+                AddLog(e.Data);
+            }
+        };
         p.ErrorDataReceived += (_, e) => AddLog(e.Data);
         if (!p.Start())
         {
@@ -418,6 +476,16 @@ public sealed class EtcdServer : IAsyncDisposable, IDisposable
             {
                 _log.Dequeue();
             }
+        }
+    }
+
+    // Sends a signal to etcd itself (not the watchdog shell); falls back to killing the whole tree.
+    private void Signal(int signal)
+    {
+        var pid = _etcdPid;
+        if (pid <= 0 || Kill(pid, signal) != 0)
+        {
+            KillProcess();
         }
     }
 
