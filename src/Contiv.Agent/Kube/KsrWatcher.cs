@@ -172,7 +172,12 @@ public sealed class KsrWatcher : IAsyncDisposable
             _current.Remove(rel);
         }
 
-        _loop.TryPush(new KubeStateChange(resource, rel, prev.Value, next));
+        if (!_loop.TryPush(new KubeStateChange(resource, rel, prev.Value, next)))
+        {
+            // The change is lost for the loop: a full resync from a fresh snapshot repairs that.
+            RequestResync();
+        }
+
         SaveMirror();
     }
 

@@ -12,7 +12,11 @@ namespace Contiv.Agent.Rest;
 /// <summary>The agent's REST endpoints (SPEC §5).</summary>
 public static class RestApi
 {
-    private static readonly JsonSerializerOptions Camel = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Camel = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private static readonly JsonSerializerOptions Verbatim = new() { PropertyNamingPolicy = null };
 
     /// <summary>Maps every endpoint.</summary>

@@ -200,6 +200,14 @@ public sealed class SingleNodeTests : IAsyncLifetime
         Assert.Contains(history.EnumerateArray(), r => r.GetProperty("name").GetString() == "Add Pod");
         var one = await node.GetJsonAsync("/controller/event-history?seq-num=0");
         Assert.Equal(1, one.GetArrayLength());
+        Assert.Equal("FullResync", one[0].GetProperty("method").GetString());
+
+        var (resyncStatus, _) = await node.PostJsonAsync("/controller/resync", new { });
+        Assert.Equal(System.Net.HttpStatusCode.OK, resyncStatus);
+        await VswitchNode.WaitUntilAsync(
+            async () => (await node.GetJsonAsync("/controller/event-history")).EnumerateArray().Count(r => r.GetProperty("name").GetString() == "DB Resync") == 2,
+            TimeSpan.FromSeconds(10),
+            () => "POST /controller/resync did not cause a DB resync");
 
         var nb = await node.GetJsonAsync("/scheduler/dump?descriptor=vpp-interface&state=NB");
         Assert.Contains(nb.EnumerateArray(), i => i.GetProperty("Key").GetString() == "vpp/interface/vpp-tap-cidrest01");
