@@ -155,6 +155,14 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Tcp_agent_address_that_refuses_connections_is_try_again_later()
+        => CniRunner.Contiv("DEL", NetConf.For("1.0.0", "127.0.0.1:9")).Fails(11, "127.0.0.1:9");
+
+    [Fact]
+    public void Unusable_grpcServer_is_an_invalid_config()
+        => CniRunner.Contiv("DEL", NetConf.For("1.0.0", "no port here:x")).Fails(7, "grpcServer", "no port here:x");
+
+    [Fact]
     public void Del_reports_a_missing_agent_as_try_again_later()
         => CniRunner.Contiv("DEL", Valid).Fails(11, MissingSocket);
 

@@ -48,6 +48,8 @@ public static class AddCommand
             }
             catch (RpcException e)
             {
+                // InvalidArgument: the agent rejected the request before acting on it.
+                agentUntouched = e.StatusCode == StatusCode.InvalidArgument;
                 throw agent.Translate(e, "Add");
             }
 

@@ -92,6 +92,23 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     }
 
     [RootFact]
+    public void Add_fails_when_the_interface_already_exists_and_the_runtime_del_cleans_up()
+    {
+        var pod = node.Namespaces.Create("clash");
+        var peer = node.Namespaces.Create("clashpeer");
+        node.Namespaces.Veth("eth0", pod, "peer0", peer);
+        var before = Shell.Run($"ip -n {pod} -br addr show dev eth0").StdOut;
+
+        var r = node.Cni("ADD", pod, "e2eclash01", "clash");
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.Code >= 100, $"expected an agent error code, got {r.Code}: {r.Msg}");
+        Assert.Equal(before, Shell.Run($"ip -n {pod} -br addr show dev eth0").StdOut);
+        node.Cni("DEL", pod, "e2eclash01", "clash").Ok();
+        Assert.False(File.Exists(Path.Combine(node.CniDataDir, "e2eclash01@eth0.json")));
+    }
+
+    [RootFact]
     public void Status_succeeds_while_the_agent_serves()
         => CniRunner.Contiv("STATUS", node.Conf("1.1.0"), containerId: string.Empty, netns: null, ifName: string.Empty).Ok();
 
