@@ -184,4 +184,22 @@ public sealed class KubectlTests
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(0.9));
         Assert.NotEqual(0, kubectl.Run("get", "pod", "web").ExitCode);
     }
+
+    [Fact]
+    public async Task Imperative_creates_sent_as_protobuf_are_decoded()
+    {
+        await using var server = await Lab.StartAsync();
+        using var kubectl = new Kubectl(server.Url);
+        Assert.Contains("namespace/team created", kubectl.Ok("create", "namespace", "team"), StringComparison.Ordinal);
+        kubectl.Ok("create", "-n", "team", "configmap", "cm", "--from-literal=k=v");
+        kubectl.Ok("create", "-n", "team", "secret", "generic", "s", "--from-literal=k=v");
+        kubectl.Ok("create", "-n", "team", "service", "nodeport", "svc", "--tcp=80:8080", "--node-port=30080");
+        kubectl.Ok("create", "-n", "team", "serviceaccount", "sa");
+        Assert.Equal("v", kubectl.Ok("get", "-n", "team", "cm", "cm", "-o", "jsonpath={.data.k}"));
+        Assert.Equal("dg==", kubectl.Ok("get", "-n", "team", "secret", "s", "-o", "jsonpath={.data.k}"));
+        Assert.Equal("30080 8080 svc", kubectl.Ok("get", "-n", "team", "svc", "svc", "-o", "jsonpath={.spec.ports[0].nodePort} {.spec.ports[0].targetPort} {.spec.selector.app}"));
+        Assert.Contains("sa", kubectl.Ok("get", "-n", "team", "sa"), StringComparison.Ordinal);
+        Assert.Contains("namespace \"team\" deleted", kubectl.Ok("delete", "namespace", "team"), StringComparison.Ordinal);
+        Assert.Contains("No resources found", kubectl.Run("get", "-n", "team", "cm").StdErr, StringComparison.Ordinal);
+    }
 }

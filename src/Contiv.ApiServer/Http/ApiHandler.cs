@@ -301,9 +301,16 @@ internal sealed partial class ApiHandler
     private static async Task<JsonObject> ReadBodyObjectAsync(HttpContext ctx, string what)
     {
         var media = MediaType(ctx.Request.ContentType);
+        if (media == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+            return ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), what);
+        }
+
         if (media.Contains("protobuf", StringComparison.Ordinal) || media.Contains("cbor", StringComparison.Ordinal))
         {
-            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({media}) - accepted media types include: application/json, application/yaml");
+            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({media}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }
 
         var text = await ReadBodyTextAsync(ctx);

@@ -33,6 +33,9 @@ public sealed partial class ResourceRegistry
             case CrdStoreKey:
                 obj["status"] = CrdStatus(ValidateCrd(obj));
                 break;
+            case "secrets":
+                NormalizeSecret(obj);
+                break;
             default:
                 if (type.IsCustom && type.HasStatusSubresource)
                 {
@@ -68,9 +71,28 @@ public sealed partial class ResourceRegistry
 
                 next["status"] = CrdStatus(spec);
                 break;
+            case "secrets":
+                NormalizeSecret(next);
+                break;
             default:
                 break;
         }
+    }
+
+    // stringData is write-only: merged into data (base64), like the real registry.
+    private static void NormalizeSecret(JsonObject secret)
+    {
+        secret["type"] ??= "Opaque";
+        if (secret["stringData"] is JsonObject stringData)
+        {
+            var data = Json.Obj(secret, "data");
+            foreach (var (k, v) in stringData)
+            {
+                data[k] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Json.AsString(v) ?? string.Empty));
+            }
+        }
+
+        secret.Remove("stringData");
     }
 
     private void AfterCommit(ResourceType type, JsonObject stored, JsonObject? old)

@@ -84,6 +84,10 @@ public sealed class ResourceCatalog
         {
             ["status.phase"] = o => Json.Str(o, "status", "phase") ?? string.Empty,
         };
+        var secretFields = new Dictionary<string, Func<JsonObject, string>>
+        {
+            ["type"] = o => Json.Str(o, "type") ?? string.Empty,
+        };
         return
         [
             new() { Group = "", Version = "v1", Kind = "Namespace", Plural = "namespaces", Singular = "namespace", Namespaced = false, ShortNames = ["ns"], HasStatusSubresource = true, ReturnDeletedObject = true, SelectableFields = namespaceFields },
@@ -92,6 +96,7 @@ public sealed class ResourceCatalog
             new() { Group = "", Version = "v1", Kind = "Endpoints", Plural = "endpoints", Singular = "endpoints", Namespaced = true, ShortNames = ["ep"], AllowCreateOnUpdate = true },
             new() { Group = "", Version = "v1", Kind = "Node", Plural = "nodes", Singular = "node", Namespaced = false, ShortNames = ["no"], HasStatusSubresource = true, SelectableFields = nodeFields },
             new() { Group = "", Version = "v1", Kind = "ConfigMap", Plural = "configmaps", Singular = "configmap", Namespaced = true, ShortNames = ["cm"] },
+            new() { Group = "", Version = "v1", Kind = "Secret", Plural = "secrets", Singular = "secret", Namespaced = true, SelectableFields = secretFields },
             new() { Group = "", Version = "v1", Kind = "ServiceAccount", Plural = "serviceaccounts", Singular = "serviceaccount", Namespaced = true, ShortNames = ["sa"] },
             new() { Group = "", Version = "v1", Kind = "Event", Plural = "events", Singular = "event", Namespaced = true, ShortNames = ["ev"] },
             new() { Group = "networking.k8s.io", Version = "v1", Kind = "NetworkPolicy", Plural = "networkpolicies", Singular = "networkpolicy", Namespaced = true, ShortNames = ["netpol"], HasGeneration = true },
