@@ -27,7 +27,9 @@ public static partial class KsrHost
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
-        builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+        var levels = new LogLevels(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter((_, category, level) => levels.IsEnabled(category, level));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.WebHost.UseUrls("http://" + settings.HttpAddress);
@@ -54,6 +56,19 @@ public static partial class KsrHost
             var metrics = new KsrMetrics(runner);
             app.MapGet("/liveness", () => runner.Running ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
             app.MapGet("/readiness", () => runner.IsReady ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
+            app.MapGet("/log/list", () => Results.Json(levels.List()));
+            app.MapPut("/log/{logger}/{level}", (string logger, string level) =>
+            {
+                try
+                {
+                    levels.Set(logger, level);
+                    return Results.Json(new Dictionary<string, string> { [logger] = level });
+                }
+                catch (ArgumentException e)
+                {
+                    return Results.Json(new Dictionary<string, string> { ["error"] = e.Message }, statusCode: 400);
+                }
+            });
             app.MapMetrics("/stats", metrics.Stats);
             app.MapMetrics("/metrics", metrics.Default);
 

@@ -90,6 +90,17 @@ public sealed class KsrExecutableTests
             var metrics = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
             Assert.Contains("contiv_ksr_leader 1", metrics, StringComparison.Ordinal);
             Assert.Single(await lab.ListAsync(Keys.KsrElectionPrefix + "/"));
+            using (var put = await http.PutAsync(new Uri("log/contiv-ksr.reflector/debug", UriKind.Relative), null))
+            {
+                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            }
+
+            var logs = await http.GetStringAsync(new Uri("log/list", UriKind.Relative));
+            Assert.Contains("\"contiv-ksr.reflector.Pod\":\"Debug\"", logs, StringComparison.Ordinal);
+            using (var bad = await http.PutAsync(new Uri("log/contiv-ksr/loud", UriKind.Relative), null))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            }
 
             Assert.Equal(0, Kill(ksr.Process.Id, 15));
             Assert.True(ksr.Process.WaitForExit(TimeSpan.FromSeconds(15)), "contiv-ksr did not stop within 15 s of SIGTERM: " + ksr.Output);
