@@ -149,6 +149,7 @@ public sealed partial class CliEngine
         _dp = dp;
         RegisterShow();
         RegisterConfig();
+        RegisterL2();
     }
 
     /// <summary>Registers a command (extension point for later features: bridge domains, NAT, ACL).</summary>

@@ -75,7 +75,7 @@ public sealed class L2InputNode : GraphNode
                     continue;
                 }
 
-                FloodFrame(ctx, bd, b, rx.SwIfIndex, rx.SplitHorizonGroup);
+                FloodFrame(ctx, bd, b, rx.SwIfIndex, rx.IsBvi ? 0 : rx.SplitHorizonGroup);
                 continue;
             }
 
@@ -100,7 +100,8 @@ public sealed class L2InputNode : GraphNode
                     continue;
                 }
 
-                if (rx.SplitHorizonGroup != 0 && rx.SplitHorizonGroup == tx.SplitHorizonGroup)
+                // Split horizon never applies to the BVI (Contiv puts the BVI and every tunnel in group 1).
+                if (rx.SplitHorizonGroup != 0 && rx.SplitHorizonGroup == tx.SplitHorizonGroup && !rx.IsBvi && !tx.IsBvi)
                 {
                     ctx.Drop(b, Error(ErrShg));
                     continue;
@@ -145,7 +146,7 @@ public sealed class L2InputNode : GraphNode
         var last = -1;
         foreach (var sw in members)
         {
-            if (sw == rxSw || ifs[sw] is not { } mi || (rxShg != 0 && mi.SplitHorizonGroup == rxShg))
+            if (sw == rxSw || ifs[sw] is not { } mi || (rxShg != 0 && mi.SplitHorizonGroup == rxShg && !mi.IsBvi))
             {
                 continue;
             }
