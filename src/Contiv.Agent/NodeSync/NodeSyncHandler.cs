@@ -143,18 +143,15 @@ public sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action
             ctx.Nodes[name] = next;
         }
 
-        if (name == ctx.NodeName || (prev?.SameAs(next) ?? next is null))
+        // Only nodes with an ID take part in the mesh.
+        var before = prev?.Id > 0 ? prev : null;
+        var after = next?.Id > 0 ? next : null;
+        if (name == ctx.NodeName || (before is null && after is null) || (before is not null && before.SameAs(after)))
         {
             return string.Empty;
         }
 
-        // k8s node changes matter only when they change management IPs (SPEC §1.6.3).
-        if (change.Resource == KubeResources.Node && prev is not null && next is not null && prev.MgmtIps.SequenceEqual(next.MgmtIps) && prev.PodCidr == next.PodCidr)
-        {
-            return string.Empty;
-        }
-
-        pushFollowUp(new NodeUpdate(name, prev?.Id > 0 ? prev : null, next?.Id > 0 ? next : null));
+        pushFollowUp(new NodeUpdate(name, before, after));
         return $"node {name} changed";
     }
 
