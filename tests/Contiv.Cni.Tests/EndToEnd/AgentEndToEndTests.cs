@@ -76,19 +76,22 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     [RootFact]
     public void Gc_releases_an_attachment_the_runtime_no_longer_lists()
     {
+        // A private dataDir: GC acts on every record in it.
+        var dataDir = node.Dir["gc-records"];
+        var conf = node.Conf(dataDir: dataDir);
         var leaked = node.Namespaces.Create("leak");
         var kept = node.Namespaces.Create("kept");
-        node.Cni("ADD", leaked, "e2egcleak1", "leak").Ok();
-        var keptResult = node.Cni("ADD", kept, "e2egckept1", "kept").Ok().Json;
+        node.Cni("ADD", leaked, "e2egcleak1", "leak", conf).Ok();
+        var keptResult = node.Cni("ADD", kept, "e2egckept1", "kept", conf).Ok().Json;
 
-        var gc = node.Conf("1.1.0", "\"cni.dev/valid-attachments\":[{\"containerID\":\"e2egckept1\",\"ifname\":\"eth0\"}]");
+        var gc = node.Conf("1.1.0", "\"cni.dev/valid-attachments\":[{\"containerID\":\"e2egckept1\",\"ifname\":\"eth0\"}]", dataDir);
         CniRunner.Contiv("GC", gc, containerId: string.Empty, netns: null).Ok();
 
         Assert.DoesNotContain("eth0", Shell.Run($"ip -n {leaked} link").StdOut, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(node.CniDataDir, "e2egcleak1@eth0.json")));
-        Assert.True(File.Exists(Path.Combine(node.CniDataDir, "e2egckept1@eth0.json")));
+        Assert.False(File.Exists(Path.Combine(dataDir, "e2egcleak1@eth0.json")));
+        Assert.True(File.Exists(Path.Combine(dataDir, "e2egckept1@eth0.json")));
         Assert.True(NetnsScope.Ping(kept, keptResult.GetProperty("ips")[0].GetProperty("gateway").GetString()!, count: 1));
-        node.Cni("DEL", kept, "e2egckept1", "kept").Ok();
+        node.Cni("DEL", kept, "e2egckept1", "kept", conf).Ok();
     }
 
     [RootFact]
@@ -106,6 +109,25 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
         Assert.Equal(before, Shell.Run($"ip -n {pod} -br addr show dev eth0").StdOut);
         node.Cni("DEL", pod, "e2eclash01", "clash").Ok();
         Assert.False(File.Exists(Path.Combine(node.CniDataDir, "e2eclash01@eth0.json")));
+    }
+
+    [RootFact]
+    public void Gc_also_releases_the_ipam_reservation_of_a_leaked_attachment()
+    {
+        var pod = node.Namespaces.Create("gcipam");
+        var ipamDir = node.Dir["host-local-gc"];
+        var ipam = $$"""
+            "ipam":{"type":"host-local","dataDir":"{{ipamDir}}","ranges":[[{"subnet":"10.1.1.0/24","rangeStart":"10.1.1.230","rangeEnd":"10.1.1.240"}]]}
+            """;
+        var dataDir = node.Dir["gc-ipam-records"];
+        node.Cni("ADD", pod, "e2egcipam1", "gcipam", node.Conf("1.0.0", ipam, dataDir)).Ok();
+        Assert.Single(Directory.GetFiles(Path.Combine(ipamDir, "k8s-pod-network"), "10.1.1.*"));
+
+        var gc = node.Conf("1.1.0", "\"cni.dev/valid-attachments\":[]", dataDir);
+        CniRunner.Contiv("GC", gc, containerId: string.Empty, netns: null).Ok();
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(ipamDir, "k8s-pod-network"), "10.1.1.*"));
+        Assert.DoesNotContain("eth0", Shell.Run($"ip -n {pod} link").StdOut, StringComparison.Ordinal);
     }
 
     [RootFact]

@@ -93,8 +93,8 @@ public sealed class AgentNode : IAsyncLifetime
     }
 
     /// <summary>A contiv-cni network configuration for this node.</summary>
-    public string Conf(string version = "1.0.0", string? extra = null)
-        => NetConf.For(version, CniSocket, logFile: CniLog, dataDir: CniDataDir, extra: extra);
+    public string Conf(string version = "1.0.0", string? extra = null, string? dataDir = null)
+        => NetConf.For(version, CniSocket, logFile: CniLog, dataDir: dataDir ?? CniDataDir, extra: extra);
 
     /// <summary>CNI_ARGS as kubelet passes them.</summary>
     public static string Args(string pod, string containerId)
