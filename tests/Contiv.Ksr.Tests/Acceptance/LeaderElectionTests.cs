@@ -37,4 +37,25 @@ public sealed class LeaderElectionTests
         await KsrLab.WaitUntilAsync(() => Task.FromResult(twoPods.Adds == 1), TimeSpan.FromSeconds(5), () => Task.FromResult($"standby-turned-leader pod adds: {twoPods.Adds}"));
         Assert.Single(await lab.ListAsync(Keys.KsrElectionPrefix + "/"));
     }
+
+    [Fact]
+    public async Task Leader_cut_off_from_etcd_longer_than_its_lease_leads_again_and_reconciles()
+    {
+        await using var lab = await KsrLab.StartAsync();
+        var ksr = lab.StartKsr(lab.Settings("ksr-solo")); // election TTL 3 s
+        await ksr.WaitSyncedAsync();
+        await lab.CreatePodAsync("before-outage");
+        await lab.WaitForKeyAsync(Keys.Pod("before-outage", "default"));
+
+        await lab.Etcd.StopAsync();
+        await lab.CreatePodAsync("during-outage");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.False(ksr.Runner.Controller.Writable);
+        await lab.Etcd.StartAgainAsync();
+
+        await lab.WaitForKeyAsync(Keys.Pod("during-outage", "default"), _ => true, TimeSpan.FromSeconds(30));
+        await ksr.WaitSyncedAsync(TimeSpan.FromSeconds(30));
+        Assert.True(ksr.Runner.IsLeader);
+        Assert.Single(await lab.ListAsync(Keys.KsrElectionPrefix + "/"));
+    }
 }
