@@ -9,7 +9,10 @@ namespace Contiv.Agent.LinuxConfig;
 public sealed class LinuxNamespaces : IDisposable
 {
     private readonly object _gate = new();
+    private const int PodSocketCacheSize = 16;
+    private const long IdleMs = 5000;
     private readonly string? _hostNetns;
+    private readonly Dictionary<string, CachedSocket> _pods = new(StringComparer.Ordinal);
     private NetworkNamespace? _hostNs;
     private RtNetlink? _host;
 
@@ -32,9 +35,78 @@ public sealed class LinuxNamespaces : IDisposable
             }
         }
 
+        // Opening a netlink socket inside a namespace costs a thread start; a pod's items come in bursts
+        // (address, neighbour, routes), so the last few sockets are kept — keyed by path and checked
+        // against the namespace inode, because a new pod may reuse the path of a deleted one.
         using var ns = NetworkNamespace.Open(netns);
-        using var nl = RtNetlink.Open(ns);
-        return action(nl);
+        var id = ns.Id;
+        RtNetlink? nl = null;
+        lock (_gate)
+        {
+            // An open socket keeps its namespace alive: idle ones are closed soon.
+            var now = Environment.TickCount64;
+            foreach (var stale in _pods.Where(kv => now - kv.Value.Used > IdleMs && kv.Key != netns).ToList())
+            {
+                _pods.Remove(stale.Key);
+                stale.Value.Socket.Dispose();
+            }
+
+            if (_pods.TryGetValue(netns, out var cached) && cached.Id == id)
+            {
+                nl = cached.Socket;
+            }
+        }
+
+        if (nl is null)
+        {
+            nl = RtNetlink.Open(ns);
+            lock (_gate)
+            {
+                if (_pods.Remove(netns, out var old))
+                {
+                    old.Socket.Dispose();
+                }
+
+                while (_pods.Count >= PodSocketCacheSize)
+                {
+                    var oldest = _pods.MinBy(kv => kv.Value.Used);
+                    _pods.Remove(oldest.Key);
+                    oldest.Value.Socket.Dispose();
+                }
+
+                _pods[netns] = new CachedSocket(id, nl, Environment.TickCount64);
+            }
+        }
+
+        lock (nl)
+        {
+            try
+            {
+                return action(nl);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (_pods.TryGetValue(netns, out var c) && c.Socket == nl)
+                    {
+                        _pods[netns] = c with { Used = Environment.TickCount64 };
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Forgets the cached socket of a pod namespace (its pod is gone).</summary>
+    public void Forget(string netns)
+    {
+        lock (_gate)
+        {
+            if (_pods.Remove(netns, out var old))
+            {
+                old.Socket.Dispose();
+            }
+        }
     }
 
     /// <summary>Runs an action with a netlink socket in <paramref name="netns"/>.</summary>
@@ -47,6 +119,16 @@ public sealed class LinuxNamespaces : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            foreach (var c in _pods.Values)
+            {
+                c.Socket.Dispose();
+            }
+
+            _pods.Clear();
+        }
+
         _host?.Dispose();
         _hostNs?.Dispose();
     }
@@ -70,4 +152,6 @@ public sealed class LinuxNamespaces : IDisposable
 
         return _host;
     }
+
+    private sealed record CachedSocket(ulong Id, RtNetlink Socket, long Used);
 }

@@ -60,6 +60,7 @@ public static class RestApi
                     attempt = o.Attempt,
                     isRevert = o.IsRevert,
                     cascade = o.Cascade,
+                    durationMs = o.DurationMs,
                 }),
             }));
         });

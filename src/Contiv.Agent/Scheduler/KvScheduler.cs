@@ -530,6 +530,7 @@ public sealed class KvScheduler
     {
         var value = op == KvOp.Delete ? s.Applied! : s.Desired!;
         string? error = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             switch (op)
@@ -571,7 +572,8 @@ public sealed class KvScheduler
             _log.LogWarning("txn {Seq}: {Op} {Key} failed: {Error}", record.SeqNum, op, s.Key, error);
         }
 
-        record.Operations.Add(new KvOpRecord(s.Key, op, ValueJson.Format(value), error, attempt, isRevert, cascade));
+        var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        record.Operations.Add(new KvOpRecord(s.Key, op, ValueJson.Format(value), error, attempt, isRevert, cascade, ms));
         return error is null;
     }
 

@@ -37,7 +37,8 @@ public enum KvOp
 /// <param name="Attempt">1 for the first attempt, higher for retries.</param>
 /// <param name="IsRevert">True when performed while reverting the transaction.</param>
 /// <param name="Cascade">True when the delete was forced because a dependency went away (the item stays desired and pending).</param>
-public sealed record KvOpRecord(string Key, KvOp Operation, string Value, string? Error, int Attempt, bool IsRevert, bool Cascade);
+/// <param name="DurationMs">How long the operation took, in milliseconds.</param>
+public sealed record KvOpRecord(string Key, KvOp Operation, string Value, string? Error, int Attempt, bool IsRevert, bool Cascade, double DurationMs);
 
 /// <summary>Record of one committed transaction (served by <c>/scheduler/txn-history</c>).</summary>
 public sealed record TxnRecord

@@ -18,8 +18,11 @@ public sealed class SingleNodeTests : IAsyncLifetime
         """;
 
     private readonly NetnsScope _ns = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
     private EtcdServer? _etcd;
     private VswitchNode? _node;
+
+    public SingleNodeTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
 
     public async Task InitializeAsync()
     {
@@ -114,6 +117,36 @@ public sealed class SingleNodeTests : IAsyncLifetime
         Assert.Equal(0u, (await node.DeletePodAsync("pod3", pods[2], "cid3aaaa")).Result);
         Assert.False(NetnsScope.Ping(pods[0], "10.1.1.4", count: 1, waitSeconds: 1));
         Assert.True(NetnsScope.Ping(pods[0], ips[1], count: 1));
+    }
+
+    [RootFact]
+    public async Task Twenty_sequential_pod_adds_are_timed_and_all_pods_are_reachable()
+    {
+        var node = _node!;
+        var timings = new List<double>();
+        var namespaces = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var ns = _ns.Create($"t{i}");
+            namespaces.Add(ns);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var reply = await node.AddPodAsync($"t{i}", ns, $"cidtime{i:D2}");
+            timings.Add(sw.Elapsed.TotalMilliseconds);
+            Assert.Equal($"10.1.1.{i + 2}/32", reply.Interfaces[0].IpAddresses[0].Address);
+        }
+
+        timings.Sort();
+        _output.WriteLine($"CNI Add over gRPC, 20 sequential pods: p50 {timings[10]:F1} ms, max {timings[^1]:F1} ms");
+        Assert.True(NetnsScope.Ping(namespaces[0], "10.1.1.21", count: 1));
+        Assert.True(NetnsScope.Ping(namespaces[19], "10.1.1.2", count: 1));
+        var sw2 = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            await node.DeletePodAsync($"t{i}", namespaces[i], $"cidtime{i:D2}");
+        }
+
+        _output.WriteLine($"CNI Delete, 20 sequential pods: mean {sw2.Elapsed.TotalMilliseconds / 20:F1} ms");
+        Assert.DoesNotContain(node.Dump().Interfaces, i => i.Name.StartsWith("vpp-tap-cidtime", StringComparison.Ordinal));
     }
 
     [RootFact]
