@@ -74,7 +74,16 @@ public static partial class KsrHost
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
-            await app.StartAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                LogCannotListen(log, settings.HttpAddress, e.Message);
+                return 1;
+            }
+
             try
             {
                 await runner.RunAsync(stop.Token).ConfigureAwait(false);
@@ -116,6 +125,9 @@ public static partial class KsrHost
                 }),
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "contiv-ksr cannot listen on http-address {Address}: {Reason}")]
+    private static partial void LogCannotListen(ILogger log, string address, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "contiv-ksr cannot start: {Reason}")]
     private static partial void LogBadSetup(ILogger log, string reason);
