@@ -1,18 +1,91 @@
 #!/usr/bin/env bash
 # The README's main job: a two-node Contiv cluster on this machine, with workloads and a
-# connectivity check. Until the lab (contiv-lab) lands this script only says what it will do.
+# connectivity check, left running for you to explore.
+#   scripts/demo.sh        build if needed, start the lab, run pods, print the connectivity matrix
+#   scripts/demo.sh down   remove the lab (every namespace, process and file it created)
+# Needs root (network namespaces) and: .NET 10 SDK, etcd, kubectl, python3, nsenter, iproute2.
 set -euo pipefail
-cat <<'MSG'
-scripts/demo.sh will:
-  1. build the project if needed (scripts/build.sh);
-  2. start the lab: `contiv-lab up --nodes 2` — etcd, the lab Kubernetes API server and contiv-ksr
-     in a control-plane namespace, and two node namespaces each running contiv-vpp + contiv-agent
-     with contiv-cni installed and a kubelet stand-in;
-  3. apply examples/demo.yaml (small servers in pods on both nodes) and wait for them;
-  4. run `contiv-lab check` and print the pod-to-pod / node-to-pod connectivity matrix;
-  5. print how to use kubectl, contiv-vppctl and the agents' REST API against the running lab.
-`scripts/demo.sh down` will tear it all down.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bin="$root/artifacts/bin"
+lab="$bin/contiv-lab"
 
-The lab is not built yet (see issue "The lab"); nothing was started.
+if [[ $(id -u) -ne 0 ]]; then
+  echo "scripts/demo.sh needs root: the lab creates network namespaces and TAP devices" >&2
+  exit 1
+fi
+
+if [[ ${1:-} == down ]]; then
+  if [[ -x $lab ]]; then exec "$lab" down; fi
+  echo "contiv-lab is not built; nothing to tear down" >&2
+  exit 0
+fi
+if [[ $# -gt 0 ]]; then
+  echo "usage: scripts/demo.sh [down]" >&2
+  exit 2
+fi
+
+missing=()
+for cmd in etcd kubectl python3 nsenter ip dotnet; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+done
+if ((${#missing[@]})); then
+  echo "missing: ${missing[*]} (on Debian: apt-get install etcd-server kubectl python3 util-linux iproute2; scripts/test.sh installs the rest)" >&2
+  exit 1
+fi
+
+# 1. Build when an executable is missing or a source file is newer than the last build.
+need_build=0
+for exe in contiv-lab contiv-apiserver contiv-ksr contiv-vpp contiv-vppctl contiv-agent contiv-cni; do
+  [[ -x $bin/$exe ]] || need_build=1
+done
+if [[ $need_build -eq 0 ]] && [[ -n "$(find src -newer "$lab" \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print -quit)" ]]; then
+  need_build=1
+fi
+if [[ $need_build -eq 1 ]]; then
+  echo "building (scripts/build.sh)…"
+  "$root/scripts/build.sh"
+fi
+
+start=$SECONDS
+# 2. The lab: control plane on 127.0.0.1, two node namespaces with contiv-vpp, contiv-agent,
+#    contiv-cni and a kubelet stand-in each.
+if "$lab" status >/dev/null 2>&1; then
+  echo "a lab is already running; replacing it"
+  "$lab" down >/dev/null
+fi
+"$lab" up --nodes 2 | grep -v '^  \|^Use it:\|^$' || { echo "contiv-lab up failed" >&2; exit 1; }
+
+# 3. Workloads: small servers and clients on both nodes.
+echo
+"$lab" apply -f examples/demo.yaml --wait --timeout 90
+
+# 4. The connectivity matrix (paths can take a moment to converge after the pods start).
+echo
+for attempt in 1 2 3 4 5; do
+  if "$lab" check >/tmp/contiv-lab-check.$$ 2>&1; then ok=1; else ok=0; fi
+  [[ $ok -eq 1 || $attempt -eq 5 ]] && break
+  sleep 3
+done
+cat /tmp/contiv-lab-check.$$
+rm -f /tmp/contiv-lab-check.$$
+
+# 5. Next steps.
+node1="$(sed -n 's/.*"dir": "\(.*node1\)".*/\1/p' /run/contiv-lab/default/state.json | head -1)"
+rest1="$(grep -o '"restPort": [0-9]*' /run/contiv-lab/default/state.json | head -1 | grep -o '[0-9]*$')"
+cat <<MSG
+
+The lab is running ($((SECONDS - start))s). Try:
+  export PATH=$bin:\$PATH
+  eval "\$(contiv-lab env)"                      # KUBECONFIG, ETCDCTL_API, ETCDCTL_ENDPOINTS
+  kubectl get nodes,pods -o wide
+  etcdctl get --prefix /vnf-agent/contiv-ksr/k8s/pod --keys-only
+  contiv-vppctl -s $node1/vpp-cli.sock show interface
+  contiv-vppctl -s $node1/vpp-cli.sock show ip fib
+  curl -s http://127.0.0.1:$rest1/contiv/v1/ipam             # node1's agent REST API
+  ip netns exec cl-node1 ping -c1 \$(kubectl get pod web-2 -o jsonpath='{.status.podIP}')
+  contiv-lab status | contiv-lab logs agent-node1 | contiv-lab check
+  contiv-lab node add | contiv-lab node delete node3 | contiv-lab node restart node2
+Tear it down with: scripts/demo.sh down
 MSG
-exit 1
+[[ $ok -eq 1 ]]

@@ -160,4 +160,32 @@ public sealed class LabMechanicsTests(BridgeLabFixture fixture) : IClassFixture<
         Assert.Contains("/vnf-agent/contiv-ksr/k8s/node/node1", keys.StdOut, StringComparison.Ordinal);
         Assert.Contains("/vnf-agent/contiv-ksr/k8s/node/node2", keys.StdOut, StringComparison.Ordinal);
     }
+
+    [RootFact]
+    public void A_node_can_be_added_and_removed_while_the_lab_runs()
+    {
+        Lab.Ok("node", "add");
+        try
+        {
+            Lab.Apply(Pods.Join(Pods.Sleeper("n3a", "node3"), Pods.Sleeper("n1a", "node1")));
+            Assert.StartsWith("10.1.3.", Lab.PodField("n3a", "{.status.podIP}"), StringComparison.Ordinal);
+            var (code, report, raw) = Lab.Check();
+            Assert.True(code == 0, report.Summary + "\n" + raw);
+            Assert.Contains(report.Results, r => r.From == "default/n3a" && r.To == "default/n1a" && r.Ping && r.Tcp);
+            Assert.Contains(report.Results, r => r.From == "default/n3a" && r.To == "host/node3" && r.Ping && r.Tcp);
+            Lab.Delete(Pods.Sleeper("n1a", "node1"));
+        }
+        finally
+        {
+            Lab.Ok("node", "delete", "node3");
+        }
+
+        Assert.Equal("node/node1\nnode/node2", Lab.Kubectl("get", "nodes", "-o", "name").StdOut.Trim());
+        Assert.Equal(string.Empty, Lab.Kubectl("get", "pod", "n3a", "--ignore-not-found", "-o", "name").StdOut.Trim());
+        var namespaces = Shell.Run("ip netns list").StdOut;
+        Assert.DoesNotContain(Lab.NetnsPrefix + "node3", namespaces, StringComparison.Ordinal);
+        Assert.DoesNotContain(Lab.NetnsPrefix + "pod-n3a-", namespaces, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.1.3.0/24", Shell.Ip($"-n {Lab.NetnsPrefix}node1 route"), StringComparison.Ordinal);
+        Assert.DoesNotContain("n3-", Shell.Ip($"-n {Lab.NetnsPrefix}lab link"), StringComparison.Ordinal);
+    }
 }

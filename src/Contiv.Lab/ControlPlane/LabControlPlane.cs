@@ -34,16 +34,14 @@ public static class LabControlPlane
         await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Starts the lab API server, waits for /readyz. It keeps its objects in memory: the API server
-    /// of this build cannot persist into etcd yet, so restarting it loses the lab's objects.
-    /// </summary>
+    /// <summary>Starts the lab API server (persisting its objects into the lab's etcd) and waits for /readyz.</summary>
     public static async Task StartApiServerAsync(LabInstance lab, LabState state, LabBinaries bins, CancellationToken ct)
     {
         string[] args =
         [
             "--listen", $"127.0.0.1:{state.ApiServerPort}",
             "--kubeconfig-out", lab.KubeconfigPath,
+            "--etcd", state.EtcdUrl,
             "--log-level", "Warning",
         ];
         var record = DetachedProcess.Start(lab, "apiserver", bins.Path("contiv-apiserver"), args, Path.Combine(lab.LogDir, "apiserver.log"));

@@ -233,7 +233,6 @@ internal sealed class PodWorker
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
             {
                 LabLog.Error(_component, $"container {c.Name} cannot start: {e.Message}");
-                _networkProblem ??= null;
                 c.RestartCount++;
             }
         }

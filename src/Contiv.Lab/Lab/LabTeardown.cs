@@ -49,6 +49,11 @@ public static class LabTeardown
         }
 
         stopped += await SweepProcessesAsync(lab).ConfigureAwait(false);
+        if (state is not null)
+        {
+            // Stopped daemons are orphans whose zombies init reaps a moment later.
+            await ProcessTable.WaitGoneAsync(state.Processes.Select(p => (p.Pid, p.StartTicks)), TimeSpan.FromSeconds(15), zombiesCount: true).ConfigureAwait(false);
+        }
 
         var namespaces = LabTopology.ExistingNamespaces(lab)
             .OrderBy(n => n == lab.LabNetns ? 2 : n.StartsWith(lab.PodNetnsPrefix, StringComparison.Ordinal) ? 0 : 1)
