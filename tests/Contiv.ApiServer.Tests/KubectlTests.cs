@@ -202,4 +202,40 @@ public sealed class KubectlTests
         Assert.Contains("namespace \"team\" deleted", kubectl.Ok("delete", "namespace", "team"), StringComparison.Ordinal);
         Assert.Contains("No resources found", kubectl.Run("get", "-n", "team", "cm").StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Server_side_apply_creates_and_then_updates()
+    {
+        await using var server = await Lab.StartAsync();
+        using var kubectl = new Kubectl(server.Url);
+        var path = kubectl.File("svc.yaml", ServiceYaml);
+        Assert.Contains("service/web serverside-applied", kubectl.Ok("apply", "--server-side", "-f", path), StringComparison.Ordinal);
+        kubectl.File("svc.yaml", ServiceYaml.Replace("app: web", "app: web2", StringComparison.Ordinal));
+        kubectl.Ok("apply", "--server-side", "-f", path);
+        Assert.Equal("web2", kubectl.Ok("get", "svc", "web", "-o", "jsonpath={.spec.selector.app}"));
+    }
+
+    [Fact]
+    public async Task Watching_one_pod_prints_its_current_state_then_changes()
+    {
+        await using var server = await Lab.StartAsync();
+        using var kubectl = new Kubectl(server.Url);
+        kubectl.Ok("create", "-f", kubectl.File("pod.yaml", PodYaml));
+        using var watch = kubectl.Start("get", "pod", "web", "-w", "--output-watch-events");
+        Assert.True(Lab.Eventually(() => watch.Output.Contains("web", StringComparison.Ordinal)), watch.Output);
+        kubectl.Ok("label", "pod", "web", "step=two");
+        Assert.True(Lab.Eventually(() => watch.Output.Contains("MODIFIED", StringComparison.Ordinal)), watch.Output);
+        Assert.DoesNotContain("ERR", watch.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_all_expands_the_all_category()
+    {
+        await using var server = await Lab.StartAsync();
+        using var kubectl = new Kubectl(server.Url);
+        kubectl.Ok("create", "-f", kubectl.File("pod.yaml", PodYaml));
+        var all = kubectl.Ok("get", "all");
+        Assert.Contains("pod/web", all, StringComparison.Ordinal);
+        Assert.Contains("service/kubernetes", all, StringComparison.Ordinal);
+    }
 }

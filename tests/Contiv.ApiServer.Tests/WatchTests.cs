@@ -275,4 +275,18 @@ public sealed class WatchTests
         var e = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "a=(b"));
         Assert.Equal(HttpStatusCode.BadRequest, e.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task Send_initial_events_ends_the_initial_state_with_an_annotated_bookmark()
+    {
+        await using var server = await Lab.StartAsync();
+        var client = Lab.Client(server);
+        await client.CoreV1.CreateNamespacedPodAsync(ClientCrudTests.Pod("a"), "default");
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var body = await http.GetStringAsync("api/v1/namespaces/default/pods?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1");
+        var events = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("ADDED", (string?)events[0]["type"]);
+        Assert.Equal("BOOKMARK", (string?)events[1]["type"]);
+        Assert.Equal("true", (string?)events[1]["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]);
+    }
 }
