@@ -43,6 +43,7 @@ internal static class Help
           grpcServer  the agent's RemoteCNI server: /path = unix socket, else host:port (required)
           logFile     log file (default /tmp/contiv-cni.log; "" disables it)
           dataDir     attachment records used by GC (default /var/lib/cni/contiv-cni)
+          readinessUrl  agent readiness probe checked by STATUS (e.g. http://127.0.0.1:9999/readiness)
           ipam        {"type": "<plugin>", ...}: run that IPAM plugin from CNI_PATH first
 
         Exit code 0 on success, 1 with an error JSON otherwise. Error codes: the spec's 1-11, 50, 51;

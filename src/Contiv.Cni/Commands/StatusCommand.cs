@@ -7,7 +7,8 @@ namespace Contiv.Cni.Commands;
 
 /// <summary>
 /// STATUS: the agent must accept a gRPC call on <c>grpcServer</c>; when it serves the standard
-/// gRPC health service, it must report SERVING. Otherwise code 50. The IPAM plugin is asked too,
+/// gRPC health service, it must report SERVING; when <c>readinessUrl</c> is set, that probe must
+/// answer 200. Otherwise code 50. The IPAM plugin is asked too,
 /// when it speaks the configuration's version (STATUS exists from 1.1.0 on).
 /// </summary>
 public static class StatusCommand
@@ -46,12 +47,36 @@ public static class StatusCommand
                 $"agent at {agent.Server} is not ready (health status {StatusName(status)})");
         }
 
+        if (inv.Conf.ReadinessUrl is { } url)
+        {
+            RequireReady(url);
+        }
+
         if (inv.FindIpam() is { } ipam)
         {
             Forward(ipam, inv);
         }
 
         return null;
+    }
+
+    /// <summary>The agent's readiness probe must answer 200 within a few seconds.</summary>
+    private static void RequireReady(Uri url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            using var response = http.GetAsync(url).GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CniException(CniErrorCode.PluginNotAvailable,
+                    $"agent is not ready: readinessUrl {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new CniException(CniErrorCode.PluginNotAvailable, $"agent readiness unknown: readinessUrl {url}: {e.Message}");
+        }
     }
 
     /// <summary>Runs STATUS on the IPAM plugin when it speaks this configuration's version.</summary>

@@ -40,6 +40,12 @@ public sealed class NetworkConfig
     /// <summary>Log file path; null disables file logging (<c>"logFile": ""</c>).</summary>
     public string? LogFile { get; private init; }
 
+    /// <summary>
+    /// Optional HTTP URL of the agent's readiness probe (<c>readinessUrl</c>, e.g.
+    /// <c>http://127.0.0.1:9999/readiness</c>): STATUS then also requires a 200 answer from it.
+    /// </summary>
+    public Uri? ReadinessUrl { get; private init; }
+
     /// <summary>Directory of attachment records used by GC (<c>dataDir</c>).</summary>
     public string DataDir { get; private init; } = DefaultDataDir;
 
@@ -142,6 +148,13 @@ public sealed class NetworkConfig
                 throw new CniException(CniErrorCode.InvalidNetworkConfig, "dataDir must not be empty");
             }
 
+            Uri? readiness = null;
+            if (OptionalString(root, "readinessUrl", CniErrorCode.InvalidNetworkConfig) is { } url &&
+                (!Uri.TryCreate(url, UriKind.Absolute, out readiness) || readiness.Scheme is not ("http" or "https")))
+            {
+                throw new CniException(CniErrorCode.InvalidNetworkConfig, $"readinessUrl \"{url}\" is not an http(s) URL");
+            }
+
             string? ipamType = null;
             if (root.TryGetProperty("ipam", out var ipam) && ipam.ValueKind != JsonValueKind.Null)
             {
@@ -198,6 +211,7 @@ public sealed class NetworkConfig
                 GrpcServer = grpcServer,
                 LogFile = logFile is null ? DefaultLogFile : logFile.Length == 0 ? null : logFile,
                 DataDir = dataDir ?? DefaultDataDir,
+                ReadinessUrl = readiness,
                 IpamType = ipamType,
                 PrevResult = prev,
                 ValidAttachments = valid,

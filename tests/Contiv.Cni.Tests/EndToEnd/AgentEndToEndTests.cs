@@ -131,8 +131,22 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     }
 
     [RootFact]
-    public void Status_succeeds_while_the_agent_serves()
-        => CniRunner.Contiv("STATUS", node.Conf("1.1.0"), containerId: string.Empty, netns: null, ifName: string.Empty).Ok();
+    public void Status_succeeds_while_the_agent_serves_and_reports_ready()
+    {
+        CniRunner.Contiv("STATUS", node.Conf("1.1.0"), containerId: string.Empty, netns: null, ifName: string.Empty).Ok();
+        var ready = node.Conf("1.1.0", $"\"readinessUrl\":\"http://127.0.0.1:{node.RestPort}/readiness\"");
+        CniRunner.Contiv("STATUS", ready, containerId: string.Empty, netns: null, ifName: string.Empty).Ok();
+    }
+
+    [RootFact]
+    public void Status_fails_with_50_when_the_readiness_probe_does_not_answer_200()
+    {
+        var notFound = node.Conf("1.1.0", $"\"readinessUrl\":\"http://127.0.0.1:{node.RestPort}/no-such-probe\"");
+        CniRunner.Contiv("STATUS", notFound, containerId: string.Empty, netns: null, ifName: string.Empty).Fails(50, "not ready", "404");
+
+        var closed = node.Conf("1.1.0", "\"readinessUrl\":\"http://127.0.0.1:9/readiness\"");
+        CniRunner.Contiv("STATUS", closed, containerId: string.Empty, netns: null, ifName: string.Empty).Fails(50, "127.0.0.1:9");
+    }
 
     [RootFact]
     public void Del_succeeds_when_the_namespace_is_already_gone()
