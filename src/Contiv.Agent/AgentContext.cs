@@ -34,6 +34,26 @@ public sealed class AgentContext(NodeSettings settings)
     /// <summary>Pods wired on this node.</summary>
     public Dictionary<PodId, PodManager.LocalPod> LocalPods { get; } = [];
 
+    /// <summary>
+    /// Copies a collection owned by the event loop from another thread (REST, metrics). The loop never
+    /// blocks on readers; a reader that raced a write simply copies again.
+    /// </summary>
+    public static List<T> Snapshot<T>(Func<IEnumerable<T>> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return source().ToList();
+            }
+            catch (InvalidOperationException) when (attempt < 10)
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
     /// <summary>Addressing, or a clear error when the node ID is not known yet.</summary>
     public NodeAddressing RequireAddressing() => Addressing ?? throw new InvalidOperationException($"node {NodeName} has no node ID yet (waiting for the startup resync)");
 }

@@ -44,7 +44,11 @@ public sealed class InterfaceMetrics
             return; // data plane down: keep the last values
         }
 
-        var pods = _ctx.LocalPods.Values.ToDictionary(p => IpNetConfig.PodTapName(p.ContainerId), StringComparer.Ordinal);
+        var pods = new Dictionary<string, PodManager.LocalPod>(StringComparer.Ordinal);
+        foreach (var p in AgentContext.Snapshot(() => _ctx.LocalPods.Values))
+        {
+            pods[IpNetConfig.PodTapName(p.ContainerId)] = p;
+        }
         var now = new HashSet<string[]>(LabelComparer.Instance);
         foreach (var i in stats.Interfaces)
         {

@@ -134,7 +134,7 @@ public static class RestApi
     private static IResult Allocations(AgentContext ctx)
     {
         var alloc = ctx.Allocator;
-        var pods = alloc is null ? [] : alloc.Allocations.ToList();
+        var pods = alloc is null ? [] : AgentContext.Snapshot(() => alloc.Allocations);
         return Results.Json(new
         {
             Pods = pods.Select(p => new { PodID = new { p.Key.Name, p.Key.Namespace }, MainIP = p.Value.ToString(), CustomIfIPs = Array.Empty<string>() }),
