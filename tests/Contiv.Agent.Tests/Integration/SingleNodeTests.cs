@@ -150,6 +150,26 @@ public sealed class SingleNodeTests : IAsyncLifetime
     }
 
     [RootFact]
+    public async Task Pod_namespace_given_as_a_proc_path_works()
+    {
+        var ns = _ns.Create("procpod");
+        using var sleeper = System.Diagnostics.Process.Start("ip", ["netns", "exec", ns, "sleep", "60"]);
+        try
+        {
+            var path = $"/proc/{sleeper.Id}/ns/net";
+            VswitchNode.WaitUntil(() => File.Exists(path), TimeSpan.FromSeconds(5), $"{path} did not appear");
+            var reply = await _node!.AddPodAsync("procpod", path, "cidproc01");
+            Assert.Equal(path, reply.Interfaces[0].Sandbox);
+            Assert.True(NetnsScope.Ping(ns, "10.1.1.1", count: 1));
+            Assert.Equal(0u, (await _node.DeletePodAsync("procpod", path, "cidproc01")).Result);
+        }
+        finally
+        {
+            sleeper.Kill();
+        }
+    }
+
+    [RootFact]
     public async Task Same_pod_asking_again_keeps_its_address()
     {
         var pod = _ns.Create("pod1");
