@@ -74,6 +74,25 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     }
 
     [RootFact]
+    public void Add_later_in_a_chain_passes_prevResult_through_and_appends_its_own()
+    {
+        var pod = node.Namespaces.Create("chained");
+        var conf = node.Conf("1.0.0", $$$"""
+            "prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"lo","mac":"00:00:00:00:00:00","sandbox":"/run/netns/{{{pod}}}"}],
+              "ips":[{"interface":0,"address":"127.0.0.1/8"}],"dns":{"nameservers":["10.96.0.10"]}}
+            """);
+
+        var json = node.Cni("ADD", pod, "e2eprev001", "chained", conf).Ok().Json;
+
+        Assert.Equal("lo", json.GetProperty("interfaces")[0].GetProperty("name").GetString());
+        Assert.Equal("eth0", json.GetProperty("interfaces")[1].GetProperty("name").GetString());
+        Assert.Equal("127.0.0.1/8", json.GetProperty("ips")[0].GetProperty("address").GetString());
+        Assert.Equal(1, json.GetProperty("ips")[1].GetProperty("interface").GetInt32());
+        Assert.Equal("10.96.0.10", json.GetProperty("dns").GetProperty("nameservers")[0].GetString());
+        node.Cni("DEL", pod, "e2eprev001", "chained", conf).Ok();
+    }
+
+    [RootFact]
     public void Gc_releases_an_attachment_the_runtime_no_longer_lists()
     {
         // A private dataDir: GC acts on every record in it.
@@ -164,7 +183,7 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     {
         var pod = node.Namespaces.Create("ipam");
         var ipamDir = node.Dir["host-local"];
-        var conf = node.Conf("1.0.0", $$"""
+        var conf = node.Conf("1.0.0", $$$"""
             "ipam":{"type":"host-local","dataDir":"{{ipamDir}}","ranges":[[{"subnet":"10.1.1.0/24","rangeStart":"10.1.1.200","rangeEnd":"10.1.1.250"}]]}
             """);
 
