@@ -45,7 +45,7 @@ internal sealed class EndpointsController : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Completes when the namespaces marked so far have been reconciled (tests).</summary>
+    /// <summary>Number of reconcile passes done so far.</summary>
     public int Passes { get; private set; }
 
     private void OnCommitted(StoreEvent e)
