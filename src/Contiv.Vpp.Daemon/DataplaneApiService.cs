@@ -82,8 +82,8 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
                 ConfigOp.ObjectOneofCase.Route => put ? PutRoute(op.Route) : DeleteRoute(op.Route),
                 ConfigOp.ObjectOneofCase.Arp => put ? PutArp(op.Arp) : DeleteArp(op.Arp),
                 ConfigOp.ObjectOneofCase.ProxyArp => put ? PutProxyArp(op.ProxyArp) : DeleteProxyArp(op.ProxyArp),
-                ConfigOp.ObjectOneofCase.BridgeDomain => Failed($"bridge domain {op.BridgeDomain.Id}: not supported yet"),
-                ConfigOp.ObjectOneofCase.L2Fib => Failed($"l2fib {op.L2Fib.PhysAddress} in bridge domain {op.L2Fib.BridgeDomainId}: not supported yet"),
+                ConfigOp.ObjectOneofCase.BridgeDomain => put ? PutBridgeDomain(op.BridgeDomain) : DeleteBridgeDomain(op.BridgeDomain),
+                ConfigOp.ObjectOneofCase.L2Fib => put ? PutL2Fib(op.L2Fib) : DeleteL2Fib(op.L2Fib),
                 _ => Failed("empty operation (no object set)"),
             };
         }
@@ -132,7 +132,8 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         }
 
         var mac = string.IsNullOrEmpty(m.PhysAddress) ? (MacAddress?)null : MacAddress.Parse(m.PhysAddress);
-        if (existing is not null && (existing.Kind != KindOf(m.Type) || (m.Type == InterfaceType.Tap && TapChanged(existing, m.Tap))))
+        if (existing is not null && (existing.Kind != KindOf(m.Type) || (m.Type == InterfaceType.Tap && TapChanged(existing, m.Tap))
+            || (m.Type == InterfaceType.VxlanTunnel && VxlanChanged(existing, m.Vxlan))))
         {
             // Type or host side changed: recreate.
             _dp.DeleteInterface(existing);
@@ -148,7 +149,7 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
                 InterfaceType.Tap => _dp.CreateTap(TapSettingsOf(m), mac, name, (int)m.Mtu),
                 InterfaceType.AfPacket => _dp.CreateAfPacket(m.Afpacket?.HostIfName ?? throw new DataplaneException($"interface {m.Name}: AF_PACKET needs afpacket.host_if_name"), mac, name, (int)m.Mtu),
                 InterfaceType.Loopback => _dp.CreateLoopback(mac, null, name),
-                InterfaceType.VxlanTunnel => throw new DataplaneException($"interface {m.Name}: VXLAN tunnels are not supported yet", DataplaneError.NotSupported),
+                InterfaceType.VxlanTunnel => CreateVxlan(m, name),
                 _ => throw new DataplaneException($"interface {m.Name}: type {m.Type} is not supported"),
             };
         }
@@ -207,6 +208,89 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         intf.Config = m.Clone();
         return Ok(intf);
     }
+
+    private SwInterface CreateVxlan(Api.Interface m, string? name)
+    {
+        var v = m.Vxlan ?? throw new DataplaneException($"interface {m.Name}: VXLAN_TUNNEL needs vxlan {{src_address, dst_address, vni}}");
+        return _dp.CreateVxlanTunnel(Ip4Address.Parse(v.SrcAddress), Ip4Address.Parse(v.DstAddress), v.Vni, v.EncapVrfId, null, name);
+    }
+
+    private static bool VxlanChanged(SwInterface i, VxlanLink? v)
+    {
+        if (v is null || i.Device is not Vxlan.VxlanDevice d)
+        {
+            return false;
+        }
+
+        var t = d.Tunnel;
+        return !Ip4Address.TryParse(v.SrcAddress, out var src) || !Ip4Address.TryParse(v.DstAddress, out var dst)
+            || t.Src != src || t.Dst != dst || t.Vni != v.Vni || t.EncapVrfId != v.EncapVrfId;
+    }
+
+    private OpResult PutBridgeDomain(Api.BridgeDomain b)
+    {
+        var bd = _dp.PutBridgeDomain(b.Id, new BridgeDomainSettings
+        {
+            Name = b.Name,
+            Learn = b.Learn,
+            Forward = b.Forward,
+            Flood = b.Flood,
+            UnknownUnicastFlood = b.UnknownUnicastFlood,
+            ArpTermination = b.ArpTermination,
+            MacAgeMinutes = (int)b.MacAgeMinutes,
+        });
+        var wanted = new HashSet<int>();
+        foreach (var member in b.Interfaces)
+        {
+            var i = Require(member.Name, $"bridge domain {b.Id} member");
+            wanted.Add(i.SwIfIndex);
+            if (i.BridgeDomain != bd.Index || i.IsBvi != member.BridgedVirtualInterface || i.SplitHorizonGroup != (int)member.SplitHorizonGroup)
+            {
+                _dp.SetL2Bridge(i, b.Id, member.BridgedVirtualInterface, (int)member.SplitHorizonGroup);
+            }
+        }
+
+        foreach (var sw in bd.Members)
+        {
+            if (!wanted.Contains(sw) && _dp.Interface(sw) is { } gone)
+            {
+                _dp.SetL3(gone);
+            }
+        }
+
+        return Ok();
+    }
+
+    private OpResult DeleteBridgeDomain(Api.BridgeDomain b)
+    {
+        var bd = _dp.FindBridgeDomain(b.Id);
+        if (bd is null)
+        {
+            return NotFound($"bridge domain {b.Id} does not exist");
+        }
+
+        foreach (var sw in bd.Members)
+        {
+            if (_dp.Interface(sw) is { } i)
+            {
+                _dp.SetL3(i);
+            }
+        }
+
+        _dp.DeleteBridgeDomain(b.Id);
+        return Ok();
+    }
+
+    private OpResult PutL2Fib(Api.L2FibEntry e)
+    {
+        var i = Require(e.OutgoingInterface, $"l2fib {e.PhysAddress} in bridge domain {e.BridgeDomainId}");
+        _dp.AddL2Fib(e.BridgeDomainId, MacAddress.Parse(e.PhysAddress), i, e.Static, e.BridgedVirtualInterface);
+        return Ok();
+    }
+
+    private OpResult DeleteL2Fib(Api.L2FibEntry e)
+        => _dp.DeleteL2Fib(e.BridgeDomainId, MacAddress.Parse(e.PhysAddress))
+            ? Ok() : NotFound($"l2fib {e.PhysAddress} in bridge domain {e.BridgeDomainId} does not exist");
 
     private static bool TapChanged(SwInterface i, TapLink? t)
     {
@@ -445,6 +529,42 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
             }
         }
 
+        if (Want(ObjectKind.BridgeDomains))
+        {
+            foreach (var bd in _dp.BridgeDomains)
+            {
+                var m = new Api.BridgeDomain
+                {
+                    Id = bd.Id, Name = bd.Name, Flood = bd.Flood, UnknownUnicastFlood = bd.UnknownUnicastFlood, Forward = bd.Forward,
+                    Learn = bd.Learn, ArpTermination = bd.ArpTermination, MacAgeMinutes = (uint)bd.MacAgeMinutes,
+                };
+                foreach (var sw in bd.Members)
+                {
+                    if (_dp.Interface(sw) is { } i)
+                    {
+                        m.Interfaces.Add(new BridgeDomainMember { Name = i.Name, BridgedVirtualInterface = i.IsBvi, SplitHorizonGroup = (uint)i.SplitHorizonGroup });
+                    }
+                }
+
+                reply.BridgeDomains.Add(m);
+            }
+        }
+
+        if (Want(ObjectKind.L2Fibs))
+        {
+            foreach (var bd in _dp.BridgeDomains)
+            {
+                foreach (var e in bd.Fib.Values)
+                {
+                    reply.L2Fibs.Add(new Api.L2FibEntry
+                    {
+                        BridgeDomainId = bd.Id, PhysAddress = new MacAddress(e.Mac).ToString(),
+                        OutgoingInterface = _dp.Interface(e.SwIfIndex)?.Name ?? string.Empty, Static = e.Static, BridgedVirtualInterface = e.Bvi,
+                    });
+                }
+            }
+        }
+
         return Task.FromResult(reply);
     }
 
@@ -495,6 +615,10 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         else if (i.HostIfName is { } h)
         {
             m.Afpacket = new AfPacketLink { HostIfName = h };
+        }
+        else if (i.Device is Vxlan.VxlanDevice d)
+        {
+            m.Vxlan = new VxlanLink { SrcAddress = Ip4Address.Format(d.Tunnel.Src), DstAddress = Ip4Address.Format(d.Tunnel.Dst), Vni = d.Tunnel.Vni, EncapVrfId = d.Tunnel.EncapVrfId };
         }
 
         return m;

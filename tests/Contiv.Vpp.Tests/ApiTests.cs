@@ -49,7 +49,7 @@ public sealed class ApiTests
         batch.Ops.Add(new ConfigOp { Arp = new ArpEntry { Interface = "podGwLoop", IpAddress = "10.1.1.9", PhysAddress = "02:fe:00:00:00:09", Static = true } });
         batch.Ops.Add(new ConfigOp { Route = new Api.Route { VrfId = 5, DstNetwork = "10.9.0.0/16", OutInterface = "nope" } });
         batch.Ops.Add(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Route = new Api.Route { VrfId = 5, DstNetwork = "10.8.0.0/16", NextHopAddr = "10.1.1.9" } });
-        batch.Ops.Add(new ConfigOp { BridgeDomain = new BridgeDomain { Id = 1 } });
+        batch.Ops.Add(new ConfigOp { BridgeDomain = new BridgeDomain { Id = 1, Interfaces = { new BridgeDomainMember { Name = "nope" } } } });
         var reply = client.Apply(batch);
         Assert.Equal(batch.Ops.Count, reply.Results.Count);
         Assert.All(reply.Results.Take(5004), r => Assert.Equal(OpResult.Types.Status.Ok, r.Status));
@@ -57,7 +57,7 @@ public sealed class ApiTests
         Assert.Equal(OpResult.Types.Status.NotFound, reply.Results[5004].Status);
         Assert.Contains("nope", reply.Results[5004].Error, StringComparison.Ordinal);
         Assert.Equal(OpResult.Types.Status.NotFound, reply.Results[5005].Status);
-        Assert.Equal(OpResult.Types.Status.Failed, reply.Results[5006].Status);
+        Assert.Equal(OpResult.Types.Status.NotFound, reply.Results[5006].Status);
 
         // PUT is idempotent: the same interface keeps its index.
         var again = client.Apply(new ConfigBatch { Ops = { Put(loop) } });
