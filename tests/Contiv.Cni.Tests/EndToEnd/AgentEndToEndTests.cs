@@ -183,7 +183,7 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
     {
         var pod = node.Namespaces.Create("ipam");
         var ipamDir = node.Dir["host-local"];
-        var conf = node.Conf("1.0.0", $$$"""
+        var conf = node.Conf("1.0.0", $$"""
             "ipam":{"type":"host-local","dataDir":"{{ipamDir}}","ranges":[[{"subnet":"10.1.1.0/24","rangeStart":"10.1.1.200","rangeEnd":"10.1.1.250"}]]}
             """);
 
