@@ -3,6 +3,7 @@
 # connectivity check, left running for you to explore.
 #   scripts/demo.sh        build if needed, start the lab, run pods, print the connectivity matrix
 #   scripts/demo.sh down   remove the lab (every namespace, process and file it created)
+#   scripts/demo.sh --no-build   use artifacts/bin as it is
 # Needs root (network namespaces) and: .NET 10 SDK, etcd, kubectl, python3, nsenter, iproute2.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,15 +16,16 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-if [[ ${1:-} == down ]]; then
-  if [[ -x $lab ]]; then exec "$lab" down; fi
-  echo "contiv-lab is not built; nothing to tear down" >&2
-  exit 0
-fi
-if [[ $# -gt 0 ]]; then
-  echo "usage: scripts/demo.sh [down]" >&2
-  exit 2
-fi
+build=auto
+case "${1:-}" in
+  down)
+    if [[ -x $lab ]]; then exec "$lab" down; fi
+    echo "contiv-lab is not built; nothing to tear down" >&2
+    exit 0 ;;
+  --no-build) build=no ;;
+  "") ;;
+  *) echo "usage: scripts/demo.sh [down|--no-build]" >&2; exit 2 ;;
+esac
 
 missing=()
 for cmd in etcd kubectl python3 nsenter ip dotnet; do
@@ -39,10 +41,12 @@ need_build=0
 for exe in contiv-lab contiv-apiserver contiv-ksr contiv-vpp contiv-vppctl contiv-agent contiv-cni; do
   [[ -x $bin/$exe ]] || need_build=1
 done
-if [[ $need_build -eq 0 ]] && [[ -n "$(find src -newer "$lab" \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print -quit)" ]]; then
+if [[ $build == no ]]; then
+  ((need_build == 0)) || { echo "artifacts/bin is incomplete; run without --no-build" >&2; exit 1; }
+elif [[ $need_build -eq 0 ]] && [[ -n "$(find src -newer "$lab" \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print -quit)" ]]; then
   need_build=1
 fi
-if [[ $need_build -eq 1 ]]; then
+if [[ $build != no && $need_build -eq 1 ]]; then
   echo "building (scripts/build.sh)…"
   "$root/scripts/build.sh"
 fi
@@ -84,8 +88,9 @@ The lab is running ($((SECONDS - start))s). Try:
   contiv-vppctl -s $node1/vpp-cli.sock show ip fib
   curl -s http://127.0.0.1:$rest1/contiv/v1/ipam             # node1's agent REST API
   ip netns exec cl-node1 ping -c1 \$(kubectl get pod web-2 -o jsonpath='{.status.podIP}')
-  contiv-lab status | contiv-lab logs agent-node1 | contiv-lab check
-  contiv-lab node add | contiv-lab node delete node3 | contiv-lab node restart node2
+  contiv-lab status;  contiv-lab logs agent-node1;  contiv-lab check
+  contiv-lab node add;  contiv-lab node delete node3;  contiv-lab node restart node2
+See docs/lab.md for what runs where.
 Tear it down with: scripts/demo.sh down
 MSG
 [[ $ok -eq 1 ]]

@@ -35,14 +35,16 @@ public static class Program
         var etcd = new Option<string?>("--etcd") { Description = "Use this etcd (client URL) instead of starting one; the lab then leaves its keys behind on down" };
         var network = new Option<string>("--network") { Description = "Pod network: contiv (contiv-vpp + contiv-agent + contiv-cni) or bridge (kernel baseline: CNI bridge + host-local, no vswitch)", DefaultValueFactory = _ => "contiv" };
         network.AcceptOnlyFromAmong("contiv", "bridge");
+        var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, keep };
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep };
         up.SetAction((p, ct) => Run(() => LabCommands.UpAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
             ExternalEtcd = p.GetValue(etcd),
             Network = LabLifecycle.ParseMode(p.GetValue(network)!),
             KeepOnFailure = p.GetValue(keep),
+            CniCheckIntervalSeconds = p.GetValue(checkInterval),
         }, ct)));
         root.Subcommands.Add(up);
 

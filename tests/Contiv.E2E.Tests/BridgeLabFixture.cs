@@ -18,7 +18,7 @@ public sealed class BridgeLabFixture : IDisposable
         }
 
         Lab.Run("down");
-        Lab.Ok("up", "--network", "bridge", "--nodes", "2");
+        Lab.Ok("up", "--network", "bridge", "--nodes", "2", "--cni-check-interval", "2");
     }
 
     public Lab Lab { get; } = new("e2eb");

@@ -188,4 +188,40 @@ public sealed class LabMechanicsTests(BridgeLabFixture fixture) : IClassFixture<
         Assert.DoesNotContain("10.1.3.0/24", Shell.Ip($"-n {Lab.NetnsPrefix}node1 route"), StringComparison.Ordinal);
         Assert.DoesNotContain("n3-", Shell.Ip($"-n {Lab.NetnsPrefix}lab link"), StringComparison.Ordinal);
     }
+
+    [RootFact]
+    public void A_failing_cni_check_makes_the_pod_not_ready_until_it_passes_again()
+    {
+        Lab.Apply(Pods.Sleeper("chk1", "node1"));
+        try
+        {
+            var ip = Lab.PodField("chk1", "{.status.podIP}");
+            var podNs = Shell.Run("ip netns list").StdOut.Split('\n').Select(l => l.Split(' ')[0]).Single(n => n.StartsWith(Lab.NetnsPrefix + "pod-chk1-", StringComparison.Ordinal));
+
+            // Take the pod's address away behind the kubelet's back: the bridge plugin's CHECK notices.
+            Shell.Ip($"-n {podNs} addr del {ip}/24 dev eth0");
+            WaitFor(() => Lab.PodField("chk1", "{.status.conditions[?(@.type==\"Ready\")].status}") == "False", "pod chk1 still Ready after its address was removed");
+            Assert.Equal("NetworkNotReady", Lab.PodField("chk1", "{.status.conditions[?(@.type==\"Ready\")].reason}"));
+            Assert.Contains("CHECK", Lab.PodField("chk1", "{.status.conditions[?(@.type==\"Ready\")].message}"), StringComparison.Ordinal);
+
+            // The kernel dropped the default route with the address; the CNI result lists it, so restore both.
+            Shell.Ip($"-n {podNs} addr add {ip}/24 dev eth0");
+            Shell.Run($"ip -n {podNs} route replace default via 10.1.1.1 dev eth0").EnsureSuccess("restore the pod's default route");
+            WaitFor(() => Lab.PodField("chk1", "{.status.conditions[?(@.type==\"Ready\")].status}") == "True", "pod chk1 not Ready again after its address came back");
+        }
+        finally
+        {
+            Lab.Delete(Pods.Sleeper("chk1", "node1"));
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition, string message)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, message);
+            Thread.Sleep(300);
+        }
+    }
 }

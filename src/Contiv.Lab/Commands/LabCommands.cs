@@ -48,6 +48,7 @@ public static class LabCommands
         var first = state.Nodes.FirstOrDefault();
         var lines = new List<string>
         {
+            $"kubeconfig: {lab.KubeconfigPath}",
             "Use it:",
             $"  eval \"$(contiv-lab env{inst})\"        # KUBECONFIG, ETCDCTL_API, ETCDCTL_ENDPOINTS",
             "  kubectl get nodes,pods -o wide",

@@ -18,6 +18,9 @@ public sealed class UpOptions
     /// <summary>Use this etcd instead of starting one.</summary>
     public string? ExternalEtcd { get; init; }
 
+    /// <summary>Seconds between the kubelets' CNI CHECK calls per pod.</summary>
+    public int CniCheckIntervalSeconds { get; init; } = 30;
+
     /// <summary>Leave a half-started lab in place for inspection instead of tearing it down.</summary>
     public bool KeepOnFailure { get; init; }
 }
@@ -31,6 +34,11 @@ public static class LabLifecycle
     /// <summary>Starts a whole lab and returns once every node is registered (and, with Contiv, every agent is ready).</summary>
     public static async Task<LabState> UpAsync(LabInstance lab, UpOptions options, Action<string> log, CancellationToken ct)
     {
+        if (options.CniCheckIntervalSeconds < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.CniCheckIntervalSeconds, $"--cni-check-interval {options.CniCheckIntervalSeconds}: must be at least 1 second");
+        }
+
         if (options.Nodes is < 1 or > 250)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Nodes, $"--nodes {options.Nodes}: must be 1-250");
@@ -68,6 +76,7 @@ public static class LabLifecycle
             CreatedAt = DateTimeOffset.UtcNow,
             Network = options.Network.ToString().ToLowerInvariant(),
             ExternalEtcd = options.ExternalEtcd is not null,
+            CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
         };

@@ -108,6 +108,7 @@ public static class LabNodes
             "--cni-conf-dir", node.CniConfDir,
             "--cni-bin-dir", node.CniBinDir + ":" + LabBinaries.SystemCniDir,
             "--state-dir", Path.Combine(node.Dir, "kubelet"),
+            "--cni-check-interval", state.CniCheckIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         ];
         return Start(lab, state, "kubelet", node, LabBinaries.Self, args);
     }
