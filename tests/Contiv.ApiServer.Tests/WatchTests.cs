@@ -289,4 +289,19 @@ public sealed class WatchTests
         Assert.Equal("BOOKMARK", (string?)events[1]["type"]);
         Assert.Equal("true", (string?)events[1]["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]);
     }
+
+    [Fact]
+    public async Task Stopping_the_server_ends_open_watches_promptly()
+    {
+        var server = await Lab.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.GetAsync("api/v1/pods?watch=true", HttpCompletionOption.ResponseHeadersRead);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"dispose took {sw.Elapsed}");
+        using var reader = new StreamReader(stream);
+        var rest = reader.ReadToEndAsync();
+        Assert.Same(rest, await Task.WhenAny(rest, Task.Delay(TimeSpan.FromSeconds(5))));
+    }
 }

@@ -124,9 +124,13 @@ internal sealed partial class ApiHandler
                         return;
                     }
                 }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
-                    // Timer fired.
+                    // Either a timer fired (loop again) or the client left / the server stops (end quietly).
+                    if (aborted.IsCancellationRequested)
+                    {
+                        return;
+                    }
                 }
             }
         }
