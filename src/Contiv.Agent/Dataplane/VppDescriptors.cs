@@ -286,7 +286,8 @@ public sealed class VppL2FibDescriptor(DataplaneConnection dataplane, Func<uint,
     /// <inheritdoc/>
     protected override IEnumerable<KeyValuePair<string, object>> FromDump(DumpReply dump)
     {
-        foreach (var f in dump.L2Fibs.Where(f => f.Static))
+        // The data plane adds the BVI's own MAC itself when a BVI joins a BD; that entry is not the agent's.
+        foreach (var f in dump.L2Fibs.Where(f => f.Static && !f.BridgedVirtualInterface))
         {
             var bd = dump.BridgeDomains.FirstOrDefault(b => b.Id == f.BridgeDomainId)?.Name ?? bdNameById(f.BridgeDomainId);
             if (bd is not null)

@@ -230,11 +230,8 @@ public static class IpNetConfig
         }
     }
 
-    /// <summary>
-    /// The VXLAN bridge domain with the BVI and one tunnel per connected remote node; null while there is
-    /// no remote node (a BD holding only the BVI forwards nothing, so it is created with the first tunnel).
-    /// </summary>
-    public static KeyValuePair<string, object>? BridgeDomain(AgentContext ctx, IEnumerable<NodeInfo> nodes)
+    /// <summary>The VXLAN bridge domain with the BVI and one tunnel per connected remote node (SPEC §2.6).</summary>
+    public static KeyValuePair<string, object> BridgeDomain(AgentContext ctx, IEnumerable<NodeInfo> nodes)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var bd = new BridgeDomain { Id = VxlanBdId, Name = VxlanBd, Learn = false, Forward = true, Flood = false, UnknownUnicastFlood = false };
@@ -244,7 +241,7 @@ public static class IpNetConfig
             bd.Interfaces.Add(new BridgeDomainMember { Name = TunnelName(n.Id), SplitHorizonGroup = SplitHorizonGroup });
         }
 
-        return bd.Interfaces.Count > 1 ? Item(VppKeys.BridgeDomain(VxlanBd), bd) : null;
+        return Item(VppKeys.BridgeDomain(VxlanBd), bd);
     }
 
     /// <summary>Items wiring one local pod (SPEC §2.4).</summary>

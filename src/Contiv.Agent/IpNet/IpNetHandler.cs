@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Contiv.Agent.Controller;
-using Contiv.Agent.Dataplane;
 using Contiv.Agent.Ipam;
 using Contiv.Agent.LinuxConfig;
 using Contiv.Agent.NodeSync;
@@ -40,10 +39,8 @@ public sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodSta
             }
         }
 
-        if (IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values) is { } bd)
-        {
-            txn.Put(bd.Key, bd.Value);
-        }
+        var bd = IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values);
+        txn.Put(bd.Key, bd.Value);
         foreach (var (id, pod) in ctx.LocalPods.ToList())
         {
             var withIp = pod;
@@ -124,14 +121,8 @@ public sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodSta
                         }
                     }
 
-                    if (IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values) is { } bd)
-                    {
-                        txn.Put(bd.Key, bd.Value);
-                    }
-                    else
-                    {
-                        txn.Delete(VppKeys.BridgeDomain(IpNetConfig.VxlanBd));
-                    }
+                    var bd = IpNetConfig.BridgeDomain(ctx, ctx.Nodes.Values);
+                    txn.Put(bd.Key, bd.Value);
                     return $"connectivity to node {nu.NodeName} updated";
                 }
 

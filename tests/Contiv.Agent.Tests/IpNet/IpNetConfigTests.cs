@@ -105,9 +105,10 @@ public class IpNetConfigTests
     public void Bridge_domain_holds_the_bvi_and_one_tunnel_per_remote_node()
     {
         var ctx = Node1();
-        Assert.Null(IpNetConfig.BridgeDomain(ctx, []));
+        var alone = (BridgeDomain)IpNetConfig.BridgeDomain(ctx, []).Value;
+        Assert.Equal(["vxlanBVI"], alone.Interfaces.Select(m => m.Name));
         var node3 = new NodeInfo("node3", 3, ["192.168.16.3/24"], ["10.20.0.3"], string.Empty);
-        var bd = (BridgeDomain)IpNetConfig.BridgeDomain(ctx, [node3, Node2])!.Value.Value;
+        var bd = (BridgeDomain)IpNetConfig.BridgeDomain(ctx, [node3, Node2]).Value;
         Assert.Equal(("vxlanBD", false, true, false, false), (bd.Name, bd.Learn, bd.Forward, bd.Flood, bd.UnknownUnicastFlood));
         Assert.Equal(["vxlanBVI", "vxlan-default-2", "vxlan-default-3"], bd.Interfaces.Select(m => m.Name));
         Assert.True(bd.Interfaces[0].BridgedVirtualInterface);

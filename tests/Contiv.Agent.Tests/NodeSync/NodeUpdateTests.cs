@@ -93,7 +93,7 @@ public class NodeUpdateTests
         ipnet.Update(new NodeUpdate("node2", next, null), txn);
         Assert.Contains("vpp/interface/vxlan-default-2", txn.Deletes);
         Assert.Contains("vpp/l2fib/vxlanBD/12:2b:00:00:00:02", txn.Deletes);
-        Assert.Contains("vpp/bd/vxlanBD", txn.Deletes);
+        Assert.Contains("vpp/bd/vxlanBD", txn.Puts); // the BD stays, with the BVI only
         Assert.DoesNotContain("vpp/interface/vxlan-default-2", txn.Puts);
     }
 
