@@ -184,7 +184,9 @@ public sealed class VppRouteDescriptor(DataplaneConnection dataplane) : VppDescr
     {
         var d = (Route)desired;
         var a = (Route)applied;
-        return d.Type == a.Type && (d.Type != RouteType.InterVrf || d.ViaVrfId == a.ViaVrfId) && d.Weight == a.Weight && d.Preference == a.Preference;
+        // Weight 0 means the default (1), which is what the data plane reports back.
+        return d.Type == a.Type && (d.Type != RouteType.InterVrf || d.ViaVrfId == a.ViaVrfId)
+            && Math.Max(d.Weight, 1u) == Math.Max(a.Weight, 1u) && d.Preference == a.Preference;
     }
 
     /// <inheritdoc/>

@@ -151,6 +151,18 @@ public sealed class MultiNodeTests : IAsyncLifetime
         Assert.True(NetnsScope.Ping(p1, "10.1.2.2", count: 3), "pod on node1 cannot ping pod on node2");
         Assert.True(NetnsScope.Ping(p2, "10.1.1.2", count: 3), "pod on node2 cannot ping pod on node1");
 
+        // Restarting node1's agent inside the mesh touches nothing (tunnels, BD, FIB, routes compare equal).
+        var before = n1.Dump();
+        n1.KillAgent();
+        n1.StartAgent();
+        await n1.WaitReadyAsync();
+        var startup = (await n1.GetJsonAsync("/scheduler/txn-history"))[0];
+        Assert.Empty(startup.GetProperty("operations").EnumerateArray()
+            .Where(o => o.GetProperty("operation").GetString() is "Create" or "Delete" or "Update")
+            .Select(o => o.GetProperty("key").GetString()));
+        Assert.Equal(before.Interfaces.Select(i => $"{i.Name} {i.SwIfIndex}").Order(), n1.Dump().Interfaces.Select(i => $"{i.Name} {i.SwIfIndex}").Order());
+        Assert.True(NetnsScope.Ping(p1, "10.1.2.2", count: 1));
+
         // A third node joins: both meshes grow, and its pod reaches the others.
         var n3 = await AddNodeAsync(3);
         await WaitForTunnelsAsync(n1, 2, 3);

@@ -71,7 +71,7 @@ public sealed partial class RestartTests : IAsyncLifetime
         var startup = txns[0];
         Assert.Equal("FullResync", startup.GetProperty("kind").GetString());
         Assert.Empty(startup.GetProperty("operations").EnumerateArray()
-            .Where(o => o.GetProperty("operation").GetString() is "Create" or "Delete")
+            .Where(o => o.GetProperty("operation").GetString() is "Create" or "Delete" or "Update")
             .Select(o => o.GetProperty("key").GetString()));
 
         var (sent, received) = WaitPing(ping);
