@@ -13,6 +13,20 @@ public sealed class ExhaustionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // xUnit does not call DisposeAsync when InitializeAsync fails: clean up here then.
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         if (!Privileges.IsRoot)
         {
             return;
