@@ -68,4 +68,24 @@ public sealed class PersistenceTests
         await again.CoreV1.DeleteNamespacedConfigMapAsync("later", "default");
         Assert.True(await Lab.EventuallyAsync(async () => await etcd.GetAsync("/lab-test/configmaps/default/later") is null));
     }
+
+    [Fact]
+    public async Task A_wiped_etcd_gets_the_whole_state_written_again_when_it_comes_back()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var server = await Lab.StartAsync(o =>
+        {
+            o.EtcdEndpoints = [etcd.ClientUrl];
+            o.EtcdPrefix = "/lab-wipe";
+        });
+        var client = Lab.Client(server);
+        await client.CoreV1.CreateNamespacedPodAsync(ClientCrudTests.Pod("p1"), "default");
+        Assert.True(await Lab.EventuallyAsync(async () => await etcd.GetAsync("/lab-wipe/pods/default/p1") is not null));
+
+        await etcd.WipeAsync();
+        Assert.Null(await etcd.GetAsync("/lab-wipe/pods/default/p1"));
+        Assert.True(await Lab.EventuallyAsync(async () => await etcd.GetAsync("/lab-wipe/pods/default/p1") is not null, TimeSpan.FromSeconds(30)), "state not rewritten after the wipe");
+        Assert.NotNull(await etcd.GetAsync("/lab-wipe/namespaces/default"));
+        Assert.NotNull(await etcd.GetAsync("/lab-wipe/resourceVersion"));
+    }
 }

@@ -361,6 +361,15 @@ public sealed partial class ResourceRegistry
         }
     }
 
+    /// <summary>Every stored object with its storage key, at one point in time.</summary>
+    internal List<(string StoreKey, JsonObject Obj)> SnapshotAll()
+    {
+        lock (_gate)
+        {
+            return _objects.SelectMany(kv => kv.Value.Values.Select(o => (kv.Key, o))).ToList();
+        }
+    }
+
     /// <summary>Moves the counter forward (restoring persisted state whose counter is ahead of its objects).</summary>
     internal void RestoreResourceVersion(long resourceVersion)
     {

@@ -25,6 +25,12 @@ internal sealed class EtcdPersistence : IAsyncDisposable
     private readonly Channel<StoreEvent> _queue = Channel.CreateUnbounded<StoreEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private Task _writer = Task.CompletedTask;
+    private Task _checker = Task.CompletedTask;
+    private int _resyncQueued;
+    private long _lastWrittenRv;
+
+    // Queued after etcd came back: the writer then rewrites everything (etcd may have been wiped or restored).
+    private static readonly StoreEvent ResyncMarker = new(WatchEventType.Bookmark, 0, string.Empty, new JsonObject(), null);
 
     private EtcdPersistence(ResourceRegistry registry, IEtcdBroker broker, string prefix, ILogger log)
     {
@@ -49,7 +55,9 @@ internal sealed class EtcdPersistence : IAsyncDisposable
         }
 
         registry.Committed += persistence.OnCommitted;
+        broker.ConnectionStateChanged += persistence.OnConnectionStateChanged;
         persistence._writer = Task.Run(persistence.WriteLoopAsync);
+        persistence._checker = Task.Run(persistence.CheckLoopAsync);
         return persistence;
     }
 
@@ -102,6 +110,96 @@ internal sealed class EtcdPersistence : IAsyncDisposable
 
     private void OnCommitted(StoreEvent e) => _queue.Writer.TryWrite(e);
 
+    private void OnConnectionStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+    {
+        if (e.Previous == StoreConnectionState.Disconnected && e.Current == StoreConnectionState.Connected)
+        {
+            QueueResync();
+        }
+    }
+
+    private void QueueResync()
+    {
+        if (Interlocked.Exchange(ref _resyncQueued, 1) == 0)
+        {
+            _queue.Writer.TryWrite(ResyncMarker);
+        }
+    }
+
+    /// <summary>
+    /// Detects a wiped (or restored-from-old-backup) etcd that the connection state may not show (a quick
+    /// restart between health probes): the counter key vanished or went backwards.
+    /// </summary>
+    private async Task CheckLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                var written = Interlocked.Read(ref _lastWrittenRv);
+                if (written == 0 || Volatile.Read(ref _resyncQueued) == 1)
+                {
+                    continue;
+                }
+
+                var kv = await _broker.GetAsync(RvKey, _stop.Token);
+                if (kv is null || long.Parse(kv.Value, CultureInfo.InvariantCulture) < written)
+                {
+                    _log.LogWarning("etcd lost the persisted state (resourceVersion key {State}); rewriting everything", kv is null ? "missing" : "behind");
+                    QueueResync();
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StoreException e)
+            {
+                _log.LogDebug("etcd persistence check: {Message}", e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes etcd equal to the registry: puts every object, deletes keys of objects that no longer exist.
+    /// Events queued behind the marker were committed after it and are applied afterwards, so the
+    /// last write per key is always the latest state.
+    /// </summary>
+    private async Task ResyncAsync()
+    {
+        var current = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (storeKey, obj) in _registry.SnapshotAll())
+        {
+            var ns = Json.Str(obj, "metadata", "namespace");
+            current[KeyOf(_prefix, storeKey, string.IsNullOrEmpty(ns) ? null : ns, Json.Str(obj, "metadata", "name")!)] = obj.ToJsonString();
+        }
+
+        var stale = new List<string>();
+        await foreach (var key in _broker.ListKeysAsync(_prefix + "/", _stop.Token))
+        {
+            if (key != RvKey && !current.ContainsKey(key))
+            {
+                stale.Add(key);
+            }
+        }
+
+        foreach (var (key, value) in current)
+        {
+            await _broker.PutAsync(key, value, cancellationToken: _stop.Token);
+        }
+
+        foreach (var key in stale)
+        {
+            await _broker.DeleteAsync(key, _stop.Token);
+        }
+
+        var rv = _registry.ResourceVersion;
+        await _broker.PutAsync(RvKey, rv.ToString(CultureInfo.InvariantCulture), cancellationToken: _stop.Token);
+        Interlocked.Exchange(ref _lastWrittenRv, rv);
+        _log.LogInformation("etcd persistence resynced after reconnect: {Count} objects written, {Stale} stale keys removed", current.Count, stale.Count);
+    }
+
     private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
@@ -112,6 +210,13 @@ internal sealed class EtcdPersistence : IAsyncDisposable
                 long last = 0;
                 while (reader.TryRead(out var e))
                 {
+                    if (ReferenceEquals(e, ResyncMarker))
+                    {
+                        Volatile.Write(ref _resyncQueued, 0);
+                        await WithRetryAsync(ResyncAsync, _prefix);
+                        continue;
+                    }
+
                     var ns = Json.Str(e.Object, "metadata", "namespace");
                     var name = Json.Str(e.Object, "metadata", "name")!;
                     var key = KeyOf(_prefix, e.StoreKey, string.IsNullOrEmpty(ns) ? null : ns, name);
@@ -132,11 +237,16 @@ internal sealed class EtcdPersistence : IAsyncDisposable
                 if (last > 0)
                 {
                     await WithRetryAsync(() => _broker.PutAsync(RvKey, last.ToString(CultureInfo.InvariantCulture), cancellationToken: _stop.Token), RvKey);
+                    Interlocked.Exchange(ref _lastWrittenRv, last);
                 }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogError(e, "etcd persistence writer stopped; later changes are not persisted");
         }
     }
 
@@ -149,9 +259,9 @@ internal sealed class EtcdPersistence : IAsyncDisposable
                 await write();
                 return;
             }
-            catch (StoreUnavailableException e)
+            catch (StoreException e)
             {
-                _log.LogWarning("etcd unavailable writing {Key}, retrying: {Message}", key, e.Message);
+                _log.LogWarning("etcd write of {Key} failed, retrying: {Message}", key, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
             }
         }
@@ -161,6 +271,7 @@ internal sealed class EtcdPersistence : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _registry.Committed -= OnCommitted;
+        _broker.ConnectionStateChanged -= OnConnectionStateChanged;
         _queue.Writer.TryComplete();
         var finished = await Task.WhenAny(_writer, Task.Delay(TimeSpan.FromSeconds(10)));
         if (finished != _writer)
@@ -172,6 +283,7 @@ internal sealed class EtcdPersistence : IAsyncDisposable
         try
         {
             await _writer;
+            await _checker;
         }
         catch (OperationCanceledException)
         {
