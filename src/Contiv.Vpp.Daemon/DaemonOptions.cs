@@ -31,6 +31,9 @@ public sealed class DaemonOptions
     /// <summary>Busy-poll instead of epoll sleep.</summary>
     public bool PollMode { get; set; }
 
+    /// <summary>Microseconds a worker keeps polling after traffic before sleeping in epoll.</summary>
+    public int SpinMicroseconds { get; set; } = 50;
+
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
@@ -52,6 +55,7 @@ public sealed class DaemonOptions
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
           --buffers <n>             packet buffers                                        [16384]
           --poll                    busy-poll devices instead of sleeping in epoll
+          --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -110,6 +114,9 @@ public sealed class DaemonOptions
                     break;
                 case "--buffers":
                     o.Buffers = Int(a, Value(args, ref i), 64, 1 << 20);
+                    break;
+                case "--spin-us":
+                    o.SpinMicroseconds = Int(a, Value(args, ref i), 0, 1_000_000);
                     break;
                 case "--poll":
                     o.PollMode = true;

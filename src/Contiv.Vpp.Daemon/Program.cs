@@ -51,6 +51,7 @@ try
         Workers = options.Workers,
         Buffers = options.Buffers,
         PollMode = options.PollMode,
+        SpinMicroseconds = options.SpinMicroseconds,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

@@ -19,6 +19,9 @@ public sealed record DataplaneOptions
     /// <summary>Packet buffers in the arena.</summary>
     public int Buffers { get; init; } = 16384;
 
+    /// <summary>Microseconds a worker keeps polling (non-blocking) after traffic before it sleeps.</summary>
+    public int SpinMicroseconds { get; init; } = 50;
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
@@ -82,7 +85,7 @@ public sealed partial class Dataplane : IDisposable
         Main = new WorkerContext(this, 0, "vpp_main");
         for (var i = 0; i < Options.Workers; i++)
         {
-            _workers.Add(new Worker(this, new WorkerContext(this, i + 1, $"vpp_wk_{i}"), Options.PollMode));
+            _workers.Add(new Worker(this, new WorkerContext(this, i + 1, $"vpp_wk_{i}"), Options.PollMode, Options.SpinMicroseconds));
         }
 
         var fib0 = new FibTable(0, 0, "ipv4-VRF:0");

@@ -14,8 +14,6 @@ internal sealed unsafe class Worker : IDisposable
     private const ulong WakeToken = ulong.MaxValue;
     private const int PollBudget = NodeFrame.FrameSize;
 
-    /// <summary>How long a worker keeps polling after its last packet before it sleeps in epoll.</summary>
-    internal static long SpinMicroseconds { get; set; } = 50;
 
     private readonly Dataplane _dp;
     private readonly int _epfd;
@@ -24,8 +22,11 @@ internal sealed unsafe class Worker : IDisposable
     private Thread? _thread;
     private volatile bool _stop;
 
-    public Worker(Dataplane dp, WorkerContext ctx, bool pollMode)
+    private readonly long _spinMicroseconds;
+
+    public Worker(Dataplane dp, WorkerContext ctx, bool pollMode, int spinMicroseconds)
     {
+        _spinMicroseconds = spinMicroseconds;
         _dp = dp;
         Context = ctx;
         _pollMode = pollMode;
@@ -95,7 +96,7 @@ internal sealed unsafe class Worker : IDisposable
         var events = stackalloc Libc.EpollEvent[64];
         var ctx = Context;
         var lastWork = 0L;
-        var spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+        var spinTicks = Stopwatch.Frequency * _spinMicroseconds / 1_000_000;
         while (!_stop)
         {
             // Interrupt mode with a short adaptive poll: right after traffic, keep polling (non-blocking)
