@@ -99,6 +99,30 @@ public sealed partial class RestartTests : IAsyncLifetime
     }
 
     [RootFact]
+    public async Task Agent_started_while_etcd_is_down_resyncs_from_its_local_mirror()
+    {
+        var node = _node!;
+        var before = node.Dump();
+        await _etcd!.StopAsync();
+        node.KillAgent();
+        node.StartAgent();
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        var history = await node.GetJsonAsync("/controller/event-history");
+        Assert.Contains("local", history[0].GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await node.GetJsonAsync("/contiv/v1/ipam")).GetProperty("nodeId").GetInt32());
+        Assert.Equal(Describe(before), Describe(node.Dump()));
+        Assert.True(NetnsScope.Ping(_pods[0], "10.1.1.3", count: 1));
+
+        // Once etcd is back the agent resyncs from it.
+        await _etcd.StartAgainAsync();
+        await VswitchNode.WaitUntilAsync(
+            async () => (await node.GetJsonAsync("/controller/event-history")).EnumerateArray()
+                .Any(r => r.GetProperty("description").GetString()!.StartsWith("DB Resync (etcd", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            () => $"no etcd resync after etcd came back; agent log:\n{node.Tail(node.AgentLog)}");
+    }
+
+    [RootFact]
     public async Task Data_plane_restart_makes_the_agent_recreate_everything()
     {
         var node = _node!;
