@@ -56,6 +56,10 @@ public static class LabNodes
         {
             RouteBridgeSubnets(state);
         }
+        else
+        {
+            CreateMasqueradeMarkChain(node);
+        }
 
         return node;
     }
@@ -193,6 +197,31 @@ public static class LabNodes
                     Gateway = IPAddress.Parse(other.ManagementIp),
                     OutputInterface = mgmt,
                 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// What kube-proxy provides on a real node and Contiv's conflist relies on: the nat chain
+    /// <c>KUBE-MARK-MASQ</c> (marks 0x4000) that <c>portmap</c> jumps to for <c>hostPort</c> pods.
+    /// Created in the node's namespace only, with the system's iptables.
+    /// </summary>
+    private static void CreateMasqueradeMarkChain(LabNode node)
+    {
+        foreach (var rule in new[] { "-t nat -N KUBE-MARK-MASQ", "-t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000" })
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(LabBinaries.Nsenter) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { "--net=/run/netns/" + node.Netns, "--", "iptables", "-w" }.Concat(rule.Split(' ')))
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("cannot run iptables");
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"iptables {rule} in {node.Netns} failed ({p.ExitCode}): {err.Trim()}");
             }
         }
     }
