@@ -7,7 +7,7 @@ namespace Contiv.Agent.Tests.Integration;
 
 /// <summary>Restarts of the agent, of the data plane and of etcd with pods running.</summary>
 [Collection("integration")]
-public sealed partial class RestartTests : IAsyncLifetime
+public sealed partial class RestartTests : SingleNodeTestBase
 {
     private const string Config = """
         controller:
@@ -16,61 +16,22 @@ public sealed partial class RestartTests : IAsyncLifetime
           delayAfterErrorHealing: 1s
         """;
 
-    private readonly NetnsScope _ns = new();
-    private EtcdServer? _etcd;
-    private VswitchNode? _node;
     private string[] _pods = [];
 
-    public async Task InitializeAsync()
-    {
-        // xUnit does not call DisposeAsync when InitializeAsync fails: clean up here then.
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    protected override string AgentConfig => Config;
 
-    private async Task StartAsync()
+    protected override async Task AfterStartAsync()
     {
-        if (!Privileges.IsRoot)
-        {
-            return;
-        }
-
-        _etcd = await EtcdServer.StartAsync();
-        _node = new VswitchNode("node1", _ns.Create("node1"), _etcd.ClientUrl, Config);
-        _node.StartVpp();
-        _node.StartAgent();
-        await _node.WaitReadyAsync();
-        _pods = [_ns.Create("pod1"), _ns.Create("pod2")];
-        Assert.Equal("10.1.1.2/32", (await _node.AddPodAsync("pod1", _pods[0], "cidrestart1")).Interfaces[0].IpAddresses[0].Address);
-        Assert.Equal("10.1.1.3/32", (await _node.AddPodAsync("pod2", _pods[1], "cidrestart2")).Interfaces[0].IpAddresses[0].Address);
+        _pods = [Ns.Create("pod1"), Ns.Create("pod2")];
+        Assert.Equal("10.1.1.2/32", (await Node!.AddPodAsync("pod1", _pods[0], "cidrestart1")).Interfaces[0].IpAddresses[0].Address);
+        Assert.Equal("10.1.1.3/32", (await Node.AddPodAsync("pod2", _pods[1], "cidrestart2")).Interfaces[0].IpAddresses[0].Address);
         Assert.True(NetnsScope.Ping(_pods[0], "10.1.1.3", count: 2));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        _ns.Dispose();
-        if (_etcd is not null)
-        {
-            await _etcd.DisposeAsync();
-        }
     }
 
     [RootFact]
     public async Task Agent_restart_with_pods_running_changes_nothing_in_the_data_plane()
     {
-        var node = _node!;
+        var node = Node!;
         var before = node.Dump();
         using var ping = StartPing(_pods[0], "10.1.1.3", count: 40, intervalSeconds: 0.2);
 
@@ -94,16 +55,16 @@ public sealed partial class RestartTests : IAsyncLifetime
         // The restarted agent remembers the pods and their addresses.
         var again = await node.AddPodAsync("pod1", _pods[0], "cidrestart1");
         Assert.Equal("10.1.1.2/32", again.Interfaces[0].IpAddresses[0].Address);
-        var pod3 = _ns.Create("pod3");
+        var pod3 = Ns.Create("pod3");
         Assert.Equal("10.1.1.4/32", (await node.AddPodAsync("pod3", pod3, "cidrestart3")).Interfaces[0].IpAddresses[0].Address);
     }
 
     [RootFact]
     public async Task Agent_started_while_etcd_is_down_resyncs_from_its_local_mirror()
     {
-        var node = _node!;
+        var node = Node!;
         var before = node.Dump();
-        await _etcd!.StopAsync();
+        await Etcd!.StopAsync();
         node.KillAgent();
         node.StartAgent();
         await node.WaitReadyAsync(TimeSpan.FromSeconds(30));
@@ -114,7 +75,7 @@ public sealed partial class RestartTests : IAsyncLifetime
         Assert.True(NetnsScope.Ping(_pods[0], "10.1.1.3", count: 1));
 
         // Once etcd is back the agent resyncs from it.
-        await _etcd.StartAgainAsync();
+        await Etcd.StartAgainAsync();
         await VswitchNode.WaitUntilAsync(
             async () => (await node.GetJsonAsync("/controller/event-history")).EnumerateArray()
                 .Any(r => r.GetProperty("description").GetString()!.StartsWith("DB Resync (etcd", StringComparison.Ordinal)),
@@ -125,7 +86,7 @@ public sealed partial class RestartTests : IAsyncLifetime
     [RootFact]
     public async Task Data_plane_restart_makes_the_agent_recreate_everything()
     {
-        var node = _node!;
+        var node = Node!;
         var before = node.Dump();
         node.KillVpp();
         Assert.False(NetnsScope.Ping(_pods[0], "10.1.1.3", count: 1, waitSeconds: 1));
@@ -146,8 +107,8 @@ public sealed partial class RestartTests : IAsyncLifetime
     [RootFact]
     public async Task Etcd_outage_of_30s_leaves_pods_working_and_later_changes_are_applied()
     {
-        var node = _node!;
-        var etcd = _etcd!;
+        var node = Node!;
+        var etcd = Etcd!;
 
         // KSR knows pod1, so its IP is kept after CNI Delete until the KSR record goes (SPEC §1.6.6).
         var podKey = "/vnf-agent/contiv-ksr/k8s/pod/pod1/namespace/default";
@@ -161,7 +122,7 @@ public sealed partial class RestartTests : IAsyncLifetime
 
         using var ping = StartPing(_pods[1], "10.1.1.1", count: 150, intervalSeconds: 0.2);
         await etcd.StopAsync();
-        var pod3 = _ns.Create("pod3");
+        var pod3 = Ns.Create("pod3");
         var during = await node.AddPodAsync("pod3", pod3, "cidoutage3");
         Assert.Equal(0u, during.Result);
         await Task.Delay(TimeSpan.FromSeconds(30));

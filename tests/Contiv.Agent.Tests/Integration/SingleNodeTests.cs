@@ -6,7 +6,7 @@ namespace Contiv.Agent.Tests.Integration;
 
 /// <summary>One node: real etcd, real contiv-vpp, real agent process, real namespaces and pings.</summary>
 [Collection("integration")]
-public sealed class SingleNodeTests : IAsyncLifetime
+public sealed class SingleNodeTests : SingleNodeTestBase
 {
     private const string Config = """
         ipamConfig:
@@ -17,61 +17,17 @@ public sealed class SingleNodeTests : IAsyncLifetime
           maxRetryAttempts: 2
         """;
 
-    private readonly NetnsScope _ns = new();
     private readonly Xunit.Abstractions.ITestOutputHelper _output;
-    private EtcdServer? _etcd;
-    private VswitchNode? _node;
 
     public SingleNodeTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
 
-    public async Task InitializeAsync()
-    {
-        // xUnit does not call DisposeAsync when InitializeAsync fails: clean up here then.
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task StartAsync()
-    {
-        if (!Privileges.IsRoot)
-        {
-            return;
-        }
-
-        _etcd = await EtcdServer.StartAsync();
-        var nodeNs = _ns.Create("node1");
-        _node = new VswitchNode("node1", nodeNs, _etcd.ClientUrl, Config);
-        _node.StartVpp();
-        _node.StartAgent();
-        await _node.WaitReadyAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        _ns.Dispose();
-        if (_etcd is not null)
-        {
-            await _etcd.DisposeAsync();
-        }
-    }
+    protected override string AgentConfig => Config;
 
     [RootFact]
     public async Task Three_pods_get_the_predicted_addresses_and_ping_each_other_and_the_gateway()
     {
-        var node = _node!;
-        var pods = new[] { _ns.Create("pod1"), _ns.Create("pod2"), _ns.Create("pod3") };
+        var node = Node!;
+        var pods = new[] { Ns.Create("pod1"), Ns.Create("pod2"), Ns.Create("pod3") };
         var ips = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -136,12 +92,12 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Twenty_sequential_pod_adds_are_timed_and_all_pods_are_reachable()
     {
-        var node = _node!;
+        var node = Node!;
         var timings = new List<double>();
         var namespaces = new List<string>();
         for (var i = 0; i < 20; i++)
         {
-            var ns = _ns.Create($"t{i}");
+            var ns = Ns.Create($"t{i}");
             namespaces.Add(ns);
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var reply = await node.AddPodAsync($"t{i}", ns, $"cidtime{i:D2}");
@@ -166,16 +122,16 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Pod_namespace_given_as_a_proc_path_works()
     {
-        var ns = _ns.Create("procpod");
+        var ns = Ns.Create("procpod");
         using var sleeper = System.Diagnostics.Process.Start("ip", ["netns", "exec", ns, "sleep", "60"]);
         try
         {
             var path = $"/proc/{sleeper.Id}/ns/net";
             VswitchNode.WaitUntil(() => File.Exists(path), TimeSpan.FromSeconds(5), $"{path} did not appear");
-            var reply = await _node!.AddPodAsync("procpod", path, "cidproc01");
+            var reply = await Node!.AddPodAsync("procpod", path, "cidproc01");
             Assert.Equal(path, reply.Interfaces[0].Sandbox);
             Assert.True(NetnsScope.Ping(ns, "10.1.1.1", count: 1));
-            Assert.Equal(0u, (await _node.DeletePodAsync("procpod", path, "cidproc01")).Result);
+            Assert.Equal(0u, (await Node.DeletePodAsync("procpod", path, "cidproc01")).Result);
         }
         finally
         {
@@ -186,9 +142,9 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Same_pod_asking_again_keeps_its_address()
     {
-        var pod = _ns.Create("pod1");
-        var first = await _node!.AddPodAsync("web", pod, "cidsame1");
-        var again = await _node.AddPodAsync("web", pod, "cidsame1");
+        var pod = Ns.Create("pod1");
+        var first = await Node!.AddPodAsync("web", pod, "cidsame1");
+        var again = await Node.AddPodAsync("web", pod, "cidsame1");
         Assert.Equal(first.Interfaces[0].IpAddresses[0].Address, again.Interfaces[0].IpAddresses[0].Address);
         Assert.True(NetnsScope.Ping(pod, "10.1.1.1", count: 1));
     }
@@ -196,12 +152,12 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Re_added_pod_with_a_new_sandbox_replaces_the_obsolete_one()
     {
-        var old = _ns.Create("old");
-        var fresh = _ns.Create("new");
-        await _node!.AddPodAsync("web", old, "cidold01");
-        var reply = await _node.AddPodAsync("web", fresh, "cidnew01");
+        var old = Ns.Create("old");
+        var fresh = Ns.Create("new");
+        await Node!.AddPodAsync("web", old, "cidold01");
+        var reply = await Node.AddPodAsync("web", fresh, "cidnew01");
         Assert.Equal(0u, reply.Result);
-        var dump = _node.Dump();
+        var dump = Node.Dump();
         Assert.DoesNotContain(dump.Interfaces, i => i.Name == "vpp-tap-cidold01");
         Assert.Contains(dump.Interfaces, i => i.Name == "vpp-tap-cidnew01");
         Assert.True(NetnsScope.Ping(fresh, "10.1.1.1", count: 1));
@@ -210,19 +166,19 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Bad_cni_input_is_a_clear_error_and_leaves_nothing_behind()
     {
-        var node = _node!;
+        var node = Node!;
         var before = node.Dump();
 
         var e = await Assert.ThrowsAsync<RpcException>(() => node.AddPodAsync("ghost", "/var/run/netns/ct-does-not-exist", "cidghost"));
         Assert.Contains("ct-does-not-exist", e.Status.Detail, StringComparison.Ordinal);
 
-        var noName = VswitchNode.Request("x", _ns.Create("noname"), "cidnoname", "eth0");
+        var noName = VswitchNode.Request("x", Ns.Create("noname"), "cidnoname", "eth0");
         noName.ExtraArguments = "IgnoreUnknown=1;K8S_POD_NAMESPACE=default";
         e = await Assert.ThrowsAsync<RpcException>(() => node.Cni.AddAsync(noName).ResponseAsync);
         Assert.Contains("K8S_POD_NAME", e.Status.Detail, StringComparison.Ordinal);
 
         // Interface name clash: eth0 already exists in the pod namespace.
-        var clash = _ns.Create("clash");
+        var clash = Ns.Create("clash");
         Shell.Ip($"-n {clash} link add eth0 type veth peer name eth0peer");
         e = await Assert.ThrowsAsync<RpcException>(() => node.AddPodAsync("clash", clash, "cidclash"));
         Assert.Contains("clash", e.Status.Detail, StringComparison.Ordinal);
@@ -236,7 +192,7 @@ public sealed class SingleNodeTests : IAsyncLifetime
 
         // The agent is still healthy; allocation continues after the last assigned address (SPEC §2.2),
         // which the reverted pod had held for a moment.
-        var ok = _ns.Create("ok");
+        var ok = Ns.Create("ok");
         var reply = await node.AddPodAsync("ok", ok, "cidok0001");
         Assert.Equal("10.1.1.3/32", reply.Interfaces[0].IpAddresses[0].Address);
         alloc = await node.GetJsonAsync("/contiv/v1/ipam/allocations");
@@ -247,8 +203,8 @@ public sealed class SingleNodeTests : IAsyncLifetime
     [RootFact]
     public async Task Rest_endpoints_report_ipam_history_dumps_and_metrics()
     {
-        var node = _node!;
-        var pod = _ns.Create("pod1");
+        var node = Node!;
+        var pod = Ns.Create("pod1");
         await node.AddPodAsync("web", pod, "cidrest01");
 
         var ipam = await node.GetJsonAsync("/contiv/v1/ipam");
