@@ -24,7 +24,8 @@ public static class YamlJson
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
     }
 
-    private static JsonNode? Convert(YamlNode node)
+    /// <summary>Converts one parsed YAML node (a document root or any node below it) to JSON with YAML 1.2 core scalar typing.</summary>
+    public static JsonNode? Convert(YamlNode node)
     {
         switch (node)
         {
