@@ -57,7 +57,8 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   printf '%-28s %7d %7d %7d %8d\n' "$name" "$p" "$f" "$s" $((SECONDS - start))
   if [[ $f -gt 0 ]]; then
     status=1
-    grep -E '^\s+(Failed|Error Message|  )' "$results/$name.log" | head -40 | sed 's/^/    /'
+    if [[ -f $trx ]]; then python3 "$root/scripts/lib/trx-failures.py" "$trx" | sed 's/^/    /'
+    else tail -40 "$results/$name.log" | sed 's/^/    /'; fi
   fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
 done

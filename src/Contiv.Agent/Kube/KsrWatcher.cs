@@ -11,7 +11,9 @@ namespace Contiv.Agent.Kube;
 /// The agent's dbwatcher (SPEC §1.6.1): mirrors <c>/vnf-agent/contiv-ksr/</c> into the event loop — a
 /// <see cref="DbResync"/> for every full snapshot (startup, reconnect after compaction, resync request)
 /// and a <see cref="KubeStateChange"/> per watched change. The last state is also saved to a local file
-/// so that an agent restarted while etcd is down still gets its startup resync.
+/// so that an agent restarted while etcd is down still gets its startup resync. When etcd comes back
+/// after being unreachable, the watch is restarted from a fresh snapshot (a remote resync, SPEC
+/// §1.6.1), so nothing that changed while the agent was cut off depends on a resumed watch alone.
 /// </summary>
 public sealed class KsrWatcher : IAsyncDisposable
 {
@@ -24,7 +26,7 @@ public sealed class KsrWatcher : IAsyncDisposable
     private readonly Dictionary<string, (string Resource, string Json, IMessage Value)> _current = new(StringComparer.Ordinal);
     private CancellationTokenSource? _round;
     private Task? _task;
-    private bool _gotRemote;
+    private volatile bool _gotRemote;
 
     /// <summary>Creates the watcher; <paramref name="mirrorFile"/> null disables the local mirror.</summary>
     public KsrWatcher(IEtcdBroker broker, EventLoop loop, ILogger log, string? mirrorFile, TimeSpan delayLocalResync)
@@ -39,6 +41,7 @@ public sealed class KsrWatcher : IAsyncDisposable
     /// <summary>Starts watching.</summary>
     public void Start()
     {
+        _broker.ConnectionStateChanged += OnConnectionStateChanged;
         _task = Task.Run(RunAsync);
         _ = Task.Run(LocalResyncAsync);
     }
@@ -47,12 +50,34 @@ public sealed class KsrWatcher : IAsyncDisposable
     public void RequestResync()
     {
         _log.LogInformation("resync requested: restarting the etcd watch with a fresh snapshot");
-        _round?.Cancel();
+        CancelRound();
+    }
+
+    private void CancelRound()
+    {
+        try
+        {
+            _round?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // that round has just ended; the next one starts with a fresh snapshot anyway
+        }
+    }
+
+    private void OnConnectionStateChanged(object? sender, ConnectionStateChangedEventArgs e)
+    {
+        if (e.Previous == StoreConnectionState.Disconnected && e.Current == StoreConnectionState.Connected && _gotRemote)
+        {
+            _log.LogInformation("etcd reachable again: restarting the watch of {Prefix} with a fresh snapshot (remote resync)", Keys.KsrPrefix);
+            CancelRound();
+        }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        _broker.ConnectionStateChanged -= OnConnectionStateChanged;
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_task is not null)
         {

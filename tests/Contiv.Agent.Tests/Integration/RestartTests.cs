@@ -132,8 +132,14 @@ public sealed partial class RestartTests : SingleNodeTestBase
         await etcd.DeletePrefixAsync(podKey);
         await VswitchNode.WaitUntilAsync(
             async () => !(await node.GetJsonAsync("/contiv/v1/ipam/allocations")).ToString().Contains("pod1", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(60),
             () => $"deletion of the KSR pod record after the outage was not applied; agent log:\n{node.Tail(node.AgentLog)}");
+        // Reconnecting to etcd restarts the watch from a fresh snapshot: a remote resync (SPEC §1.6.1).
+        await VswitchNode.WaitUntilAsync(
+            async () => (await node.GetJsonAsync("/controller/event-history")).EnumerateArray()
+                .Count(r => r.GetProperty("description").GetString()!.StartsWith("DB Resync (etcd", StringComparison.Ordinal)) >= 2,
+            TimeSpan.FromSeconds(30),
+            () => $"no remote resync after etcd came back; agent log:\n{node.Tail(node.AgentLog)}");
         var (sent, received) = WaitPing(ping);
         Assert.True(sent - received <= 1, $"ping lost {sent - received} of {sent} packets during the etcd outage");
         Assert.True((await node.GetJsonAsync("/readiness")).GetProperty("state").GetString() == "OK");
