@@ -3,7 +3,8 @@
 # veth underlay (AF_PACKET), configured like SPEC §2.6 (BD 10, BVI, VNI 10, static ARP + L2 FIB),
 # vs. the Linux kernel doing the same job flannel-style (vxlan device + bridge per node, onlink
 # routes, static neighbour/FDB entries), same run. iperf3 single stream, median of REPS.
-# Env: REPS (5), DURATION (5), VPP_ARGS.
+# Env: REPS (5), DURATION (5), VPP_ARGS, SHOW_RUNTIME=1 (print both data planes' `show runtime`
+# and `show errors` after the runs, to see where the time goes).
 source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
 REPS="${REPS:-5}"; DURATION="${DURATION:-5}"
 pids=()
@@ -76,5 +77,11 @@ for r in $(seq "$REPS"); do
   echo "run $r: contiv-vpp $v Gbit/s, kernel vxlan $b Gbit/s" >&2
   vpp_runs+=("$v"); k_runs+=("$b")
 done
+if [[ -n "${SHOW_RUNTIME:-}" ]]; then
+  for n in 1 2; do
+    echo "--- node$n show runtime / show errors" >&2
+    "$VPPCTL" -s "$tmp/cli$n.sock" show runtime >&2; "$VPPCTL" -s "$tmp/cli$n.sock" show errors >&2
+  done
+fi
 vm=$(printf '%s\n' "${vpp_runs[@]}" | median); km=$(printf '%s\n' "${k_runs[@]}" | median)
 echo "RESULT overlay-tcp $vm Gbit/s baseline $km ratio $(awk -v a="$vm" -v b="$km" 'BEGIN {printf "%.2f", a/b}')"

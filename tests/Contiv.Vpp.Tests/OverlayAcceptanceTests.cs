@@ -140,6 +140,11 @@ public sealed partial class OverlayAcceptanceTests
         client.EnsureSuccess("100 MB over VXLAN");
         var tx = long.Parse(TxBytes().Match(t.Vpp[1].Cli("show interface tap1")).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(tx > 100_000_000, $"node2 tap1 tx bytes {tx}");
+
+        // The TCP super-frames crossed the veth as UDP GSO packets and were merged back on node2.
+        var merged = Regex.Match(t.Vpp[1].Cli("show errors"), @"(\d+)\s+vxlan4-input\s+UDP GSO packets merged into TCP super-frames");
+        Assert.True(merged.Success && long.Parse(merged.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 100,
+            "node2 merged no UDP GSO packets:\n" + t.Vpp[1].Cli("show errors"));
     }
 
     private const string SendFrames = """

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Cli;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -129,34 +130,51 @@ public sealed class OverlayTests
         Assert.Contains("[0] instance 0 src 192.168.16.2 dst 192.168.16.1 src_port 4789 dst_port 4789 vni 10", n2.Run("show vxlan tunnel"), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Gso_super_frame_is_segmented_before_encapsulation()
+    private const int SuperPayload = 10_000;
+    private const int Mss = 1400;
+
+    /// <summary>A TCP/IPv4 super-frame from pod 10.1.1.2 as the kernel hands it over (partial checksum, PSH set).</summary>
+    private static (byte[] Frame, byte[] Tcp) SuperFrame(Node n1)
     {
-        using var n1 = new Node(1, 2);
-        using var n2 = new Node(2, 1);
-        const int payload = 10_000;
-        var tcp = new byte[20 + payload];
+        var tcp = new byte[20 + SuperPayload];
         BinaryPrimitives.WriteUInt16BigEndian(tcp, 40000);
         BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(2), 5201);
         BinaryPrimitives.WriteUInt32BigEndian(tcp.AsSpan(4), 1000);
         tcp[12] = 0x50;
         tcp[13] = 0x18;
-        for (var i = 0; i < payload; i++)
+        for (var i = 0; i < SuperPayload; i++)
         {
             tcp[20 + i] = (byte)(i * 7);
         }
 
         var ip = Packets.Ip4("10.1.1.2", "10.1.2.2", 6, tcp);
-        // Partial checksum as the kernel hands it over: the pseudo-header sum in the checksum field.
+        // Partial checksum: the pseudo-header sum in the checksum field.
         var pseudo = Checksum.Fold(Checksum.PseudoHeader(Ip4Address.Parse("10.1.1.2"), Ip4Address.Parse("10.1.2.2"), 6, tcp.Length));
         BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(20 + 16), pseudo);
-        n1.Dp.Inject(n1.Pod, Packets.Ethernet(n1.Pod.Mac, Node.PodMac, 0x0800, ip), Contiv.Vpp.Buffers.GsoType.TcpV4, 1400, checksumPartial: true, csumStart: 34, csumOffset: 16);
+        return (Packets.Ethernet(n1.Pod.Mac, Node.PodMac, 0x0800, ip), tcp);
+    }
+
+    private static void InjectSuperFrame(Node n1, byte[] frame)
+        => n1.Dp.Inject(n1.Pod, frame, GsoType.TcpV4, Mss, checksumPartial: true, csumStart: 34, csumOffset: 16);
+
+    [Fact]
+    public void Gso_super_frame_on_an_underlay_without_offload_leaves_as_ordinary_vxlan_datagrams()
+    {
+        using var n1 = new Node(1, 2);
+        using var n2 = new Node(2, 1);
+        var (frame, tcp) = SuperFrame(n1);
+        InjectSuperFrame(n1, frame);
 
         var outers = n1.TakeUnderlay();
         Assert.Equal(8, outers.Count);
         Assert.All(outers, o => Assert.True(o.Length - 14 <= 1500, $"outer IP {o.Length - 14} bytes"));
         foreach (var o in outers)
         {
+            // Software USO: every datagram has its own correct lengths and checksums.
+            Assert.True(Packets.ChecksumOk(o.AsSpan(14, 20)));
+            Assert.Equal(o.Length - 34, BinaryPrimitives.ReadUInt16BigEndian(o.AsSpan(38)));
+            var udp = o.AsSpan(34);
+            Assert.Equal(0xffff, Checksum.Fold(Checksum.Sum(udp, Checksum.PseudoHeader(Ip4Address.Parse("192.168.16.1"), Ip4Address.Parse("192.168.16.2"), 17, udp.Length))));
             n2.Dp.Inject(n2.Underlay, o);
         }
 
@@ -176,6 +194,77 @@ public sealed class OverlayTests
         }
 
         Assert.Equal(tcp[20..], got.ToArray());
+    }
+
+    [Fact]
+    public void Gso_super_frame_crosses_the_overlay_as_one_udp_gso_packet_and_is_merged_back()
+    {
+        using var n1 = new Node(1, 2);
+        using var n2 = new Node(2, 1);
+        ((PacketGeneratorDevice)n1.Underlay.Device!).Offload = true;
+        ((PacketGeneratorDevice)n2.Pod.Device!).Offload = true;
+        var (frame, tcp) = SuperFrame(n1);
+        InjectSuperFrame(n1, frame);
+
+        // One UDP GSO packet: outer headers once, then 8 VXLAN datagrams of gso_size bytes (the last shorter).
+        var (gso, gsoSize, partial) = Assert.Single(((PacketGeneratorDevice)n1.Underlay.Device!).CapturedOffload);
+        var outer = Assert.Single(n1.TakeUnderlay());
+        Assert.Equal((GsoType.UdpL4, 8 + 14 + 20 + 20 + Mss, true), (gso, gsoSize, partial));
+        Assert.Equal(outer.Length - 14, BinaryPrimitives.ReadUInt16BigEndian(outer.AsSpan(16)));
+        Assert.Equal(outer.Length - 34, BinaryPrimitives.ReadUInt16BigEndian(outer.AsSpan(38)));
+        var datagrams = outer.AsSpan(42);
+        Assert.Equal(8, (datagrams.Length + gsoSize - 1) / gsoSize);
+        var seq = 1000u;
+        for (var off = 0; off < datagrams.Length; off += gsoSize)
+        {
+            var d = datagrams.Slice(off, Math.Min(gsoSize, datagrams.Length - off));
+            Assert.Equal(0x08, d[0]);
+            Assert.Equal(10u, BinaryPrimitives.ReadUInt32BigEndian(d[4..]) >> 8);
+            var innerIp = d.Slice(8 + 14);
+            Assert.Equal(d.Length - 8 - 14, BinaryPrimitives.ReadUInt16BigEndian(innerIp[2..]));
+            Assert.True(Packets.ChecksumOk(innerIp[..20]));
+            var seg = innerIp[20..];
+            Assert.Equal(seq, BinaryPrimitives.ReadUInt32BigEndian(seg[4..]));
+            Assert.Equal(off + gsoSize >= datagrams.Length ? 0x18 : 0x10, seg[13]);
+            Assert.Equal(0xffff, Checksum.Fold(Checksum.Sum(seg, Checksum.PseudoHeader(Ip4Address.Parse("10.1.1.2"), Ip4Address.Parse("10.1.2.2"), 6, seg.Length))));
+            seq += (uint)(seg.Length - 20);
+        }
+
+        // The receiving node merges the datagrams back into one TCP super-frame for the pod.
+        n2.Dp.Inject(n2.Underlay, outer, GsoType.UdpL4, gsoSize, checksumPartial: true, csumStart: 34, csumOffset: 6);
+        var delivered = Assert.Single(n2.PodOut);
+        var (dgso, dsize, dpartial) = Assert.Single(((PacketGeneratorDevice)n2.Pod.Device!).CapturedOffload);
+        Assert.Equal((GsoType.TcpV4, Mss, true), (dgso, dsize, dpartial));
+        Assert.Equal(Node.PodMac, Packets.DstMac(delivered));
+        Assert.Equal(delivered.Length - 14, BinaryPrimitives.ReadUInt16BigEndian(delivered.AsSpan(16)));
+        Assert.True(Packets.ChecksumOk(delivered.AsSpan(14, 20)));
+        Assert.Equal(62, Packets.Ttl(delivered));
+        Assert.Equal(1000u, BinaryPrimitives.ReadUInt32BigEndian(delivered.AsSpan(34 + 4)));
+        Assert.Equal(0x18, delivered[34 + 13]);
+        Assert.Equal(tcp[20..], delivered[(34 + 20)..]);
+        Assert.Equal(1, n2.Error("vxlan4-input", "UDP GSO packets merged into TCP super-frames"));
+    }
+
+    [Fact]
+    public void Udp_gso_packet_that_cannot_be_merged_is_split_into_datagrams()
+    {
+        using var n1 = new Node(1, 2);
+        using var n2 = new Node(2, 1);
+        ((PacketGeneratorDevice)n1.Underlay.Device!).Offload = true;
+        var (frame, _) = SuperFrame(n1);
+        InjectSuperFrame(n1, frame);
+        var outer = Assert.Single(n1.TakeUnderlay());
+        var gsoSize = 8 + 14 + 20 + 20 + Mss;
+
+        // Sequence gap in the third datagram: not one in-order flow any more.
+        var seqAt = 42 + (2 * gsoSize) + 8 + 14 + 20 + 4;
+        BinaryPrimitives.WriteUInt32BigEndian(outer.AsSpan(seqAt), BinaryPrimitives.ReadUInt32BigEndian(outer.AsSpan(seqAt)) + 1);
+        n2.Dp.Inject(n2.Underlay, outer, GsoType.UdpL4, gsoSize, checksumPartial: true, csumStart: 34, csumOffset: 6);
+
+        Assert.Equal(8, n2.PodOut.Count);
+        Assert.Equal(1, n2.Error("vxlan4-input", "UDP GSO packets split into datagrams"));
+        Assert.Equal(0, n2.Error("vxlan4-input", "UDP GSO packets merged into TCP super-frames"));
+        Assert.Equal(8, n2.Error("vxlan4-input", "packets decapsulated"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Graph;
 
 namespace Contiv.Vpp.Interfaces;
@@ -44,7 +45,25 @@ public sealed class PacketGeneratorDevice : Device
     public IReadOnlyList<byte[]> Captured => [.. _captured];
 
     /// <summary>Forgets captured frames.</summary>
-    public void ClearCaptured() => _captured.Clear();
+    public void ClearCaptured()
+    {
+        _captured.Clear();
+        _capturedOffload.Clear();
+    }
+
+    /// <summary>
+    /// Whether the generator takes GSO/partial-checksum frames as they are (like a TAP with offloads);
+    /// by default it is a plain wire and such frames are segmented and checksummed in software.
+    /// </summary>
+    public bool Offload { get; set; }
+
+    /// <summary>Offload state of each captured frame (same order as <see cref="Captured"/>).</summary>
+    public IReadOnlyList<(GsoType Gso, int GsoSize, bool ChecksumPartial)> CapturedOffload => [.. _capturedOffload];
+
+    private readonly ConcurrentQueue<(GsoType, int, bool)> _capturedOffload = new();
+
+    /// <inheritdoc />
+    public override bool SupportsOffload => Offload;
 
     /// <inheritdoc />
     public override string InputNodeName => Dataplane.PgInputNodeName;
@@ -56,6 +75,14 @@ public sealed class PacketGeneratorDevice : Device
     public override void Transmit(WorkerContext ctx, int buffer)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        ref var m = ref ctx.Dataplane.Buffers.Meta(buffer);
+        if (!Offload && SoftwareOffload.Needed(ref m))
+        {
+            SoftwareOffload.Resolve(ctx, buffer, this);
+            return;
+        }
+
+        _capturedOffload.Enqueue((m.Gso, m.GsoSize, (m.Flags & BufferFlags.ChecksumPartial) != 0));
         _captured.Enqueue(ctx.Dataplane.Buffers.Span(buffer).ToArray());
         ctx.Buffers.Free(buffer);
     }

@@ -7,7 +7,8 @@ namespace Contiv.Vpp.Interfaces;
 
 /// <summary>
 /// Software fallbacks for outputs that cannot take offloads: finishes partial L4 checksums and
-/// segments TCP/IPv4 GSO super-frames into MSS-sized packets (the kernel's GSO, done by hand).
+/// segments TCP/IPv4 GSO super-frames into MSS-sized packets and UDP GSO (USO) packets into their
+/// datagrams (the kernel's GSO, done by hand).
 /// </summary>
 public static unsafe class SoftwareOffload
 {
@@ -32,7 +33,13 @@ public static unsafe class SoftwareOffload
             return true;
         }
 
-        if (m.Gso != GsoType.TcpV4 || !SegmentTcp4(ctx, buffer, device))
+        var ok = m.Gso switch
+        {
+            GsoType.TcpV4 => SegmentTcp4(ctx, buffer, device),
+            GsoType.UdpL4 => SegmentUdp4(ctx, buffer, device),
+            _ => false,
+        };
+        if (!ok)
         {
             ctx.Buffers.Free(buffer);
             return false;
@@ -77,6 +84,70 @@ public static unsafe class SoftwareOffload
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Splits a UDP/IPv4 GSO packet into datagrams of gso_size payload bytes, each with a copy of the
+    /// Ethernet/IPv4/UDP headers (lengths, IP ID and both checksums complete), and transmits them.
+    /// </summary>
+    private static bool SegmentUdp4(WorkerContext ctx, int buffer, Device device)
+    {
+        var pool = ctx.Dataplane.Buffers;
+        ref var m = ref pool.Meta(buffer);
+        var frame = pool.Span(buffer);
+        const int l3 = 14;
+        if (frame.Length < l3 + 20 || frame[l3 + 9] != 17)
+        {
+            return false;
+        }
+
+        var ihl = (frame[l3] & 15) * 4;
+        var l4 = l3 + ihl;
+        var hdrs = l4 + 8;
+        var payload = frame.Length - hdrs;
+        int size = m.GsoSize;
+        if (ihl < 20 || size == 0 || payload < 0)
+        {
+            return false;
+        }
+
+        var id0 = BinaryPrimitives.ReadUInt16BigEndian(frame[(l3 + 4)..]);
+        var src = BinaryPrimitives.ReadUInt32BigEndian(frame[(l3 + 12)..]);
+        var dst = BinaryPrimitives.ReadUInt32BigEndian(frame[(l3 + 16)..]);
+        var k = 0;
+        for (var off = 0; off < payload; off += size, k++)
+        {
+            var chunk = Math.Min(size, payload - off);
+            var seg = ctx.Buffers.Alloc();
+            if (seg < 0)
+            {
+                return false;
+            }
+
+            ref var sm = ref pool.Meta(seg);
+            sm.CurrentLength = hdrs + chunk;
+            sm.RxSwIfIndex = m.RxSwIfIndex;
+            sm.TxSwIfIndex = m.TxSwIfIndex;
+            var s = new Span<byte>(pool.Data(seg), hdrs + chunk);
+            frame[..hdrs].CopyTo(s);
+            frame.Slice(hdrs + off, chunk).CopyTo(s[hdrs..]);
+            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 2)..], (ushort)(ihl + 8 + chunk));
+            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 4)..], (ushort)(id0 + k));
+            s[l3 + 10] = 0;
+            s[l3 + 11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 10)..], Checksum.Compute(s.Slice(l3, ihl)));
+            BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 4)..], (ushort)(8 + chunk));
+            s[l4 + 6] = 0;
+            s[l4 + 7] = 0;
+            var cs = Checksum.Compute(s[l4..], Checksum.PseudoHeader(src, dst, 17, 8 + chunk));
+            BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 6)..], cs == 0 ? (ushort)0xffff : cs);
+            sm.Flags |= BufferFlags.ChecksumValid;
+            sm.FibIndex = m.FibIndex;
+            device.Transmit(ctx, seg);
+        }
+
+        ctx.Buffers.Free(buffer);
         return true;
     }
 
