@@ -145,6 +145,7 @@ public sealed partial class OverlayAcceptanceTests
         var merged = Regex.Match(t.Vpp[1].Cli("show errors"), @"(\d+)\s+vxlan4-input\s+UDP GSO packets merged into TCP super-frames");
         Assert.True(merged.Success && long.Parse(merged.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 100,
             "node2 merged no UDP GSO packets:\n" + t.Vpp[1].Cli("show errors"));
+        Assert.Matches(@"rx ring 256 frames of \d+ bytes: [1-9]\d* packets, \d+ dropped by the kernel", t.Vpp[1].Cli("show hardware-interfaces host-und2"));
     }
 
     private const string SendFrames = """
