@@ -119,36 +119,59 @@ public static unsafe class SoftwareOffload
         for (var off = 0; off < payload; off += size, k++)
         {
             var chunk = Math.Min(size, payload - off);
-            var seg = ctx.Buffers.Alloc();
+            var seg = NewSegment(ctx, buffer, hdrs, off, chunk, (ushort)(id0 + k));
             if (seg < 0)
             {
                 return false;
             }
 
             ref var sm = ref pool.Meta(seg);
-            sm.CurrentLength = hdrs + chunk;
-            sm.RxSwIfIndex = m.RxSwIfIndex;
-            sm.TxSwIfIndex = m.TxSwIfIndex;
             var s = new Span<byte>(pool.Data(seg), hdrs + chunk);
-            frame[..hdrs].CopyTo(s);
-            frame.Slice(hdrs + off, chunk).CopyTo(s[hdrs..]);
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 2)..], (ushort)(ihl + 8 + chunk));
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 4)..], (ushort)(id0 + k));
-            s[l3 + 10] = 0;
-            s[l3 + 11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 10)..], Checksum.Compute(s.Slice(l3, ihl)));
             BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 4)..], (ushort)(8 + chunk));
             s[l4 + 6] = 0;
             s[l4 + 7] = 0;
             var cs = Checksum.Compute(s[l4..], Checksum.PseudoHeader(src, dst, 17, 8 + chunk));
             BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 6)..], cs == 0 ? (ushort)0xffff : cs);
             sm.Flags |= BufferFlags.ChecksumValid;
-            sm.FibIndex = m.FibIndex;
             device.Transmit(ctx, seg);
         }
 
         ctx.Buffers.Free(buffer);
         return true;
+    }
+
+    /// <summary>
+    /// A new buffer holding the Ethernet/IPv4/L4 headers (<paramref name="hdrs"/> bytes) of
+    /// <paramref name="buffer"/> followed by payload bytes [<paramref name="off"/>, +<paramref name="chunk"/>),
+    /// with the IPv4 total length, ID and header checksum of the segment; -1 when no buffer is free.
+    /// </summary>
+    private static int NewSegment(WorkerContext ctx, int buffer, int hdrs, int off, int chunk, ushort id)
+    {
+        const int l3 = 14;
+        var pool = ctx.Dataplane.Buffers;
+        var seg = ctx.Buffers.Alloc();
+        if (seg < 0)
+        {
+            return -1;
+        }
+
+        ref var m = ref pool.Meta(buffer);
+        ref var sm = ref pool.Meta(seg);
+        sm.CurrentLength = hdrs + chunk;
+        sm.RxSwIfIndex = m.RxSwIfIndex;
+        sm.TxSwIfIndex = m.TxSwIfIndex;
+        sm.FibIndex = m.FibIndex;
+        var frame = pool.Span(buffer);
+        var s = new Span<byte>(pool.Data(seg), hdrs + chunk);
+        frame[..hdrs].CopyTo(s);
+        frame.Slice(hdrs + off, chunk).CopyTo(s[hdrs..]);
+        var ihl = (frame[l3] & 15) * 4;
+        BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 2)..], (ushort)(hdrs - l3 + chunk));
+        BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 4)..], id);
+        s[l3 + 10] = 0;
+        s[l3 + 11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 10)..], Checksum.Compute(s.Slice(l3, ihl)));
+        return seg;
     }
 
     private static bool SegmentTcp4(WorkerContext ctx, int buffer, Device? device, int nodeIndex = -1)
@@ -187,24 +210,14 @@ public static unsafe class SoftwareOffload
         for (var off = 0; off < payload || (payload == 0 && k == 0); off += mss, k++)
         {
             var chunk = Math.Min(mss, payload - off);
-            var seg = ctx.Buffers.Alloc();
+            var seg = NewSegment(ctx, buffer, hdrs, off, chunk, (ushort)(id0 + k));
             if (seg < 0)
             {
                 return false;
             }
 
             ref var sm = ref pool.Meta(seg);
-            sm.CurrentLength = hdrs + chunk;
-            sm.RxSwIfIndex = m.RxSwIfIndex;
-            sm.TxSwIfIndex = m.TxSwIfIndex;
             var s = new Span<byte>(pool.Data(seg), hdrs + chunk);
-            frame[..hdrs].CopyTo(s);
-            frame.Slice(hdrs + off, chunk).CopyTo(s[hdrs..]);
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 2)..], (ushort)(ihl + thl + chunk));
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 4)..], (ushort)(id0 + k));
-            s[l3 + 10] = 0;
-            s[l3 + 11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(s[(l3 + 10)..], Checksum.Compute(s.Slice(l3, ihl)));
             BinaryPrimitives.WriteUInt32BigEndian(s[(l4 + 4)..], seq0 + (uint)off);
             var last = off + chunk >= payload;
             var fl = flags0;
@@ -224,7 +237,6 @@ public static unsafe class SoftwareOffload
             var sum = Checksum.PseudoHeader(src, dst, 6, thl + chunk);
             BinaryPrimitives.WriteUInt16BigEndian(s[(l4 + 16)..], Checksum.Compute(s[l4..], sum));
             sm.Flags |= BufferFlags.ChecksumValid;
-            sm.FibIndex = m.FibIndex;
             if (device is not null)
             {
                 device.Transmit(ctx, seg);
