@@ -91,8 +91,13 @@ run cseq "$bin/contiv-cni" "$work/contiv.json" "$node" 0 1
 run bpar /usr/lib/cni/bridge "$work/bridge.json" "$bnode" "$cycles" "$parallel"
 run cpar "$bin/contiv-cni" "$work/contiv.json" "$node" "$cycles" "$parallel"
 
+# The agent's own account of each pod transaction: per scheduler operation kind and whole transaction.
+curl -fsS "http://127.0.0.1:$rport/scheduler/txn-history" >"$work/txn.json" 2>/dev/null || echo '[]' >"$work/txn.json"
+curl -fsS "http://127.0.0.1:$rport/controller/event-history" >"$work/events.json" 2>/dev/null || echo '[]' >"$work/events.json"
+
 python3 - "$work" "$cycles" "$parallel" <<'PY'
 import json, sys
+from datetime import datetime
 work, cycles, par = sys.argv[1], sys.argv[2], sys.argv[3]
 def load(n):
     with open(f"{work}/{n}.json") as f:
@@ -128,6 +133,33 @@ with open(f"{work}/cni.log") as f:
             agent.append(float(m.group(1)))
 print(f"contiv-cni ADD breakdown (median): agent Add call {pct(agent,50):.1f} ms, whole invocation after start "
       f"{pct(inside,50):.1f} ms, external (incl. process start) {pct(load('cseq')['add_ms'] + load('cpar')['add_ms'],50):.1f} ms")
+# Agent side, from the scheduler's transaction history: time of each pod transaction and of its operations.
+with open(f"{work}/txn.json") as f:
+    txns = json.load(f)
+def seconds(t):
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+ops, adds, dels = {}, [], []
+for t in txns:
+    if not t["operations"] or t["kind"] != "Update":
+        continue
+    dur = (seconds(t["end"]) - seconds(t["start"])) * 1000.0
+    creating = any(o["operation"] == "Create" for o in t["operations"])
+    (adds if creating else dels).append(dur)
+    for o in t["operations"]:
+        kind = o["key"].split("/")[0] + "/" + o["key"].split("/")[1]
+        ops.setdefault((o["operation"], kind), []).append(o["durationMs"])
+with open(f"{work}/events.json") as f:
+    events = json.load(f)
+ev = {}
+for e in events:
+    if e.get("name") in ("Add Pod", "Delete Pod") and e.get("processingEnd"):
+        ev.setdefault(e["name"], []).append((seconds(e["processingEnd"]) - seconds(e["processingStart"])) * 1000.0)
+if ev:
+    print("agent events (median): " + ", ".join(f"{k} {pct(v,50):.1f} ms (p99 {pct(v,99):.1f})" for k, v in sorted(ev.items())))
+if adds:
+    print(f"agent pod transactions (median): add {pct(adds,50):.1f} ms (p99 {pct(adds,99):.1f}), delete {pct(dels,50):.1f} ms (p99 {pct(dels,99):.1f}); per operation:")
+    for (op, kind), v in sorted(ops.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {op:6} {kind:18} n={len(v):4}  median {pct(v,50):6.2f} ms  p99 {pct(v,99):6.2f} ms")
 ours = load("cseq")["add_ms"] + load("cpar")["add_ms"]
 base = load("bseq")["add_ms"] + load("bpar")["add_ms"]
 o, b = pct(ours, 99), pct(base, 99)

@@ -96,4 +96,29 @@ public sealed class TapDeviceTests : IDisposable
         Assert.Contains("tap create ctbusy0", e.Message, StringComparison.Ordinal);
         Assert.Equal(nsName, e.NamespaceName);
     }
+
+    [RootFact]
+    public void Exclusive_open_refuses_to_join_an_existing_tap_of_the_same_name()
+    {
+        var nsName = _scope.Create("excl");
+        using var ns = NetworkNamespace.Open(nsName);
+        using var first = TapDevice.Open(new TapOptions { Name = "ctexcl0", Queues = 2 }, ns);
+
+        // Without Exclusive the kernel attaches another multi-queue open to the existing device ...
+        using (var joined = TapDevice.Open(new TapOptions { Name = "ctexcl0", Queues = 2 }, ns))
+        {
+            Assert.Equal(first.InterfaceIndex, joined.InterfaceIndex);
+        }
+
+        // ... with it, the open fails with EBUSY and leaves the existing device alone.
+        var e = Assert.Throws<NetlinkException>(() => TapDevice.Open(new TapOptions { Name = "ctexcl0", Queues = 2, Exclusive = true }, ns));
+        Assert.Equal("EBUSY", e.ErrnoName);
+        Assert.Contains("ctexcl0", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Shell.Run($"ip -n {nsName} link show dev ctexcl0").ExitCode);
+
+        // A free name is created as usual, in the chosen namespace only.
+        using var fresh = TapDevice.Open(new TapOptions { Name = "ctexcl1", Exclusive = true }, ns);
+        Assert.Equal(0, Shell.Run($"ip -n {nsName} link show dev ctexcl1").ExitCode);
+        Assert.NotEqual(0, Shell.Run("ip link show dev ctexcl1").ExitCode);
+    }
 }

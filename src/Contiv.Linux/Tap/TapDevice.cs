@@ -23,6 +23,7 @@ public sealed unsafe class TapDevice : IDisposable
     private const short IFF_MULTI_QUEUE = 0x0100;
     private const short IFF_NO_PI = 0x1000;
     private const short IFF_VNET_HDR = 0x4000;
+    private const ushort IFF_TUN_EXCL = 0x8000;
     private const int IfReqSize = 40;
 
     private readonly SafeFileHandle[] _queues;
@@ -191,6 +192,9 @@ public sealed unsafe class TapDevice : IDisposable
             flags |= IFF_MULTI_QUEUE;
         }
 
+        // Only the first queue creates; later ones attach to it by name.
+        var first = options.Exclusive ? unchecked((short)((ushort)flags | IFF_TUN_EXCL)) : flags;
+
         var label = options.Name ?? (options.Tun ? "tun%d" : "tap%d");
         var queues = new SafeFileHandle[options.Queues];
         var name = options.Name;
@@ -214,7 +218,7 @@ public sealed unsafe class TapDevice : IDisposable
                     Encoding.ASCII.GetBytes(name, new Span<byte>(ifr, 15));
                 }
 
-                *(short*)(ifr + 16) = flags;
+                *(short*)(ifr + 16) = i == 0 ? first : flags;
                 if (Libc.Ioctl(fd, TUNSETIFF, ifr) != 0)
                 {
                     throw new NetlinkException("tap create", label, ns, Libc.LastErrno);

@@ -23,6 +23,13 @@ public sealed record TapOptions
 
     /// <summary>Open the descriptors non-blocking (O_NONBLOCK), for poll/epoll driven I/O.</summary>
     public bool NonBlocking { get; init; }
+
+    /// <summary>
+    /// Create a new device or fail (IFF_TUN_EXCL): when a device of that <see cref="Name"/> already
+    /// exists, opening fails with EBUSY instead of attaching to it (without it, an existing persistent
+    /// TAP of the same kind and queue mode would be joined rather than created).
+    /// </summary>
+    public bool Exclusive { get; init; }
 }
 
 /// <summary>TUNSETOFFLOAD flags (TUN_F_*): what the user side accepts in frames it reads.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -17,6 +18,8 @@ namespace Contiv.Vpp.Interfaces;
 public sealed unsafe class TapInterfaceDevice : Device
 {
     private readonly TapDevice _tap;
+    private readonly NetworkNamespace? _home;
+    private readonly string _hostIfName;
     private readonly Dataplane _dp;
     private readonly bool _offload;
     private readonly int _fd;
@@ -25,10 +28,12 @@ public sealed unsafe class TapInterfaceDevice : Device
     private readonly InputNode _input;
     private int _spare = -1;
 
-    private TapInterfaceDevice(Dataplane dp, TapDevice tap, bool offload)
+    private TapInterfaceDevice(Dataplane dp, TapDevice tap, bool offload, string hostIfName, NetworkNamespace? home = null)
     {
         _dp = dp;
         _tap = tap;
+        _home = home;
+        _hostIfName = hostIfName;
         _offload = offload;
         _fd = tap.Fd;
         _input = (InputNode)dp.Graph.Find(Dataplane.TapInputNodeName)!;
@@ -52,8 +57,14 @@ public sealed unsafe class TapInterfaceDevice : Device
     public override bool SupportsOffload => _offload;
 
     /// <summary>
-    /// Opens the TAP in the data plane's host namespace, moves it into the requested namespace under
-    /// its final name and configures the Linux side (MAC, MTU, address, gateway, up).
+    /// Opens the TAP and configures its Linux side (MAC, MTU, address, gateway, up). A TAP for another
+    /// namespace (a pod's) is created directly inside it under its final name: the kernel creates a tun
+    /// netdev in the namespace of the thread that opens <c>/dev/net/tun</c>, so a dedicated thread that
+    /// has entered the pod namespace opens it and configures the link over a netlink socket of that
+    /// namespace, while the fd keeps working for the data plane wherever it runs. No temporary name in
+    /// the host namespace, no namespace move (a move costs 20–50 ms of kernel time, synchronize_net).
+    /// Only when the namespace cannot be entered, the TAP is created in the data plane's host namespace
+    /// under a temporary name and moved and renamed into place, as before.
     /// </summary>
     internal static TapInterfaceDevice Open(Dataplane dp, TapSettings s, int mtu)
     {
@@ -64,20 +75,30 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         using var hostNs = dp.Options.HostNamespace is { Length: > 0 } h ? OpenNamespace(h) : null;
         using var targetNs = s.HostNamespace is { Length: > 0 } t ? OpenNamespace(t) : null;
-        var moving = targetNs is not null && (hostNs is null ? targetNs.Id != CurrentNamespaceId() : targetNs.Id != hostNs.Id);
-        var createName = moving ? $"cvtmp{Random.Shared.Next(0x100000, 0xffffff):x6}" : s.HostIfName;
+        var elsewhere = targetNs is not null && (hostNs is null ? targetNs.Id != CurrentNamespaceId() : targetNs.Id != hostNs.Id);
         var options = new TapOptions
         {
-            Name = createName,
+            Name = s.HostIfName,
             VnetHeader = true,
             VnetHeaderSize = VirtioNetHeader.Size,
             Offloads = s.Gso ? TunOffloads.Checksum | TunOffloads.Tso4 | TunOffloads.Tso6 | TunOffloads.TsoEcn : TunOffloads.None,
             NonBlocking = true,
         };
+
+        if (elsewhere)
+        {
+            var direct = TryOpenInside(targetNs!, options with { Exclusive = true }, s, mtu);
+            if (direct is { } d)
+            {
+                return new TapInterfaceDevice(dp, d.Tap, s.Gso, s.HostIfName, d.Home);
+            }
+        }
+
+        var createName = elsewhere ? $"cvtmp{Random.Shared.Next(0x100000, 0xffffff):x6}" : s.HostIfName;
         TapDevice tap;
         try
         {
-            tap = TapDevice.Open(options, hostNs);
+            tap = TapDevice.Open(options with { Name = createName }, hostNs);
         }
         catch (Exception e) when (e is NetlinkException or IOException or UnauthorizedAccessException)
         {
@@ -86,7 +107,7 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         try
         {
-            if (moving)
+            if (elsewhere)
             {
                 using var nl = hostNs is null ? RtNetlink.Open() : RtNetlink.Open(hostNs);
                 nl.MoveLink(tap.InterfaceIndex, targetNs!, s.HostIfName);
@@ -95,40 +116,89 @@ public sealed unsafe class TapInterfaceDevice : Device
             var cfgNs = targetNs ?? hostNs;
             using (var nl = cfgNs is null ? RtNetlink.Open() : RtNetlink.Open(cfgNs))
             {
-                var index = nl.GetLinkIndex(s.HostIfName);
-                if (s.HostMac is { } mac)
-                {
-                    nl.SetMacAddress(index, new PhysicalAddress(mac.ToBytes()));
-                }
-
-                nl.SetMtu(index, s.HostMtu > 0 ? s.HostMtu : mtu);
-                if (s.HostUp || s.HostIp4 is not null)
-                {
-                    nl.SetLinkUp(index);
-                }
-
-                if (s.HostIp4 is { } a)
-                {
-                    nl.AddAddress(index, IPAddress.Parse(Ip4.Ip4Address.Format(a.Address)), a.Length);
-                }
-
-                if (s.HostIp4Gateway is { } gw)
-                {
-                    nl.ReplaceRoute(new Route
-                    {
-                        Destination = new IPNetwork(IPAddress.Any, 0),
-                        Gateway = IPAddress.Parse(Ip4.Ip4Address.Format(gw)),
-                        OutputInterface = index,
-                    });
-                }
+                ConfigureHostSide(nl, nl.GetLinkIndex(s.HostIfName), s, mtu);
             }
 
-            return new TapInterfaceDevice(dp, tap, s.Gso);
+            return new TapInterfaceDevice(dp, tap, s.Gso, s.HostIfName);
         }
         catch (Exception e) when (e is NetlinkException or IOException or ArgumentException)
         {
             tap.Dispose();
             throw new DataplaneException($"tap{s.Id}: configuring host side {s.HostIfName}{(s.HostNamespace is { Length: > 0 } ns ? " in " + ns : string.Empty)} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Creates and configures the TAP on one short-lived thread inside <paramref name="ns"/>, and
+    /// returns it with a handle on exactly that namespace (for the delete; the path may be reused by
+    /// another pod later); null when that thread cannot enter the namespace (the caller falls back to
+    /// create-and-move).
+    /// </summary>
+    private static (TapDevice Tap, NetworkNamespace Home)? TryOpenInside(NetworkNamespace ns, TapOptions options, TapSettings s, int mtu)
+    {
+        try
+        {
+            return ns.Run<(TapDevice, NetworkNamespace)?>(() =>
+            {
+                TapDevice tap;
+                try
+                {
+                    tap = TapDevice.Open(options);
+                }
+                catch (NetlinkException e)
+                {
+                    // EBUSY (exclusive create) or EINVAL (a non-TAP link): the name is taken in the pod.
+                    throw new DataplaneException($"tap{s.Id}: cannot create TAP {s.HostIfName} in {ns.DisplayName}: {e.Message}", DataplaneError.AlreadyExists);
+                }
+
+                NetworkNamespace? home = null;
+                try
+                {
+                    home = NetworkNamespace.OpenCurrent();
+                    using var nl = RtNetlink.Open();
+                    ConfigureHostSide(nl, tap.InterfaceIndex, s, mtu);
+                    return (tap, home);
+                }
+                catch (Exception e) when (e is NetlinkException or IOException or ArgumentException)
+                {
+                    home?.Dispose();
+                    tap.Dispose();
+                    throw new DataplaneException($"tap{s.Id}: configuring host side {s.HostIfName} in {ns.DisplayName} failed: {e.Message}");
+                }
+            });
+        }
+        catch (NetlinkException e) when (e.Operation == "netns enter")
+        {
+            return null;
+        }
+    }
+
+    private static void ConfigureHostSide(RtNetlink nl, int index, TapSettings s, int mtu)
+    {
+        if (s.HostMac is { } mac)
+        {
+            nl.SetMacAddress(index, new PhysicalAddress(mac.ToBytes()));
+        }
+
+        nl.SetMtu(index, s.HostMtu > 0 ? s.HostMtu : mtu);
+        if (s.HostUp || s.HostIp4 is not null)
+        {
+            nl.SetLinkUp(index);
+        }
+
+        if (s.HostIp4 is { } a)
+        {
+            nl.AddAddress(index, IPAddress.Parse(Ip4.Ip4Address.Format(a.Address)), a.Length);
+        }
+
+        if (s.HostIp4Gateway is { } gw)
+        {
+            nl.ReplaceRoute(new Route
+            {
+                Destination = new IPNetwork(IPAddress.Any, 0),
+                Gateway = IPAddress.Parse(Ip4.Ip4Address.Format(gw)),
+                OutputInterface = index,
+            });
         }
     }
 
@@ -256,12 +326,80 @@ public sealed unsafe class TapInterfaceDevice : Device
     {
         if (disposing)
         {
-            _tap.Dispose();
+            if (_home is not null && Retire())
+            {
+                Closer.Enqueue(_tap, _home);
+            }
+            else
+            {
+                _tap.Dispose();
+                _home?.Dispose();
+            }
+
             if (_spare >= 0)
             {
                 _dp.Buffers.FreeShared(_spare);
                 _spare = -1;
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes the TAP of a pod namespace out of service at once: link down and renamed to a temporary
+    /// name (a ~1 ms netlink exchange in its namespace), so its name is free and no packet passes when
+    /// the delete returns. Closing the fd, which unregisters the netdev, costs the kernel 15–30 ms (RCU
+    /// grace periods) and is left to a background thread. False when that is not possible (the link
+    /// was renamed, moved or deleted by someone else): the caller then closes it synchronously.
+    /// </summary>
+    private bool Retire()
+    {
+        try
+        {
+            var index = _tap.InterfaceIndex;
+            var tmp = $"cvdel{Random.Shared.Next(0x100000, 0xffffff):x6}";
+            _home!.Run(() =>
+            {
+                using var nl = RtNetlink.Open();
+                if (nl.GetLink(index).Name != _hostIfName)
+                {
+                    throw new IOException($"link {index} is no longer {_hostIfName}");
+                }
+
+                nl.SetLinkDown(index);
+                nl.RenameLink(index, tmp);
+            });
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Closes retired TAP fds one after another on a dedicated thread (the kernel work is slow, not CPU-heavy).</summary>
+    private static class Closer
+    {
+        private static readonly BlockingCollection<(TapDevice Tap, NetworkNamespace Home)> Queue = [];
+        private static readonly Thread Worker = StartWorker();
+
+        public static void Enqueue(TapDevice tap, NetworkNamespace home) => Queue.Add((tap, home));
+
+        private static Thread StartWorker()
+        {
+            var t = new Thread(() =>
+            {
+                foreach (var (tap, home) in Queue.GetConsumingEnumerable())
+                {
+                    tap.Dispose();
+                    home.Dispose();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "tap-closer",
+            };
+            t.Start();
+            return t;
         }
     }
 }
