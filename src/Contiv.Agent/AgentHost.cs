@@ -60,6 +60,8 @@ public static class AgentHost
         var registry = Metrics.NewCustomRegistry();
         var holder = new LoopHolder();
         builder.Services.AddSingleton(_ => holder.Loop ?? throw new InvalidOperationException("event loop not started"));
+        builder.Services.AddSingleton(ctx);
+        builder.Services.AddSingleton(dataplane);
 
         // Build the app first so that loggers are available to every component.
         var app = builder.Build();
@@ -98,6 +100,7 @@ public static class AgentHost
         {
             _ = new InterfaceMetrics(ctx, dataplane, registry);
             app.MapGrpcService<RemoteCniService>();
+            app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher);
             app.MapMetrics("/metrics", registry);
             app.MapMetrics("/stats", registry);

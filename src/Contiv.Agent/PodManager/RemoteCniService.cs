@@ -53,16 +53,7 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
             throw Fail(StatusCode.Internal, $"CNI Add for pod {pod} (container {request.ContainerId}): {e.Message}");
         }
 
-        var reply = new CNIReply { Result = 0 };
-        var iface = new CNIReply.Types.Interface { Name = ifName, Sandbox = request.NetworkNamespace };
-        iface.IpAddresses.Add(new CNIReply.Types.Interface.Types.IP
-        {
-            Version = CNIReply.Types.Interface.Types.IP.Types.Version.Ipv4,
-            Address = ev.PodIp + "/32",
-            Gateway = ev.Gateway ?? string.Empty,
-        });
-        reply.Interfaces.Add(iface);
-        reply.Routes.Add(new CNIReply.Types.Route { Dst = "0.0.0.0/0", Gw = ev.Gateway ?? string.Empty });
+        var reply = PodCheckService.SuccessReply(ifName, request.NetworkNamespace, ev.PodIp ?? string.Empty, ev.Gateway);
         log.LogInformation("CNI Add {Pod}: {Ip} via {Gateway}", pod, ev.PodIp, ev.Gateway);
         return reply;
     }

@@ -1,13 +1,18 @@
 using System.Net;
+using Contiv.Cni.Agent;
 using Contiv.Cni.Netns;
 using Contiv.Cni.Protocol;
+using Contiv.Model.Cni;
+using Grpc.Core;
 
 namespace Contiv.Cni.Commands;
 
 /// <summary>
 /// CHECK: the container's interface named <c>CNI_IFNAME</c> must exist and be up in
-/// <c>CNI_NETNS</c> with the MAC, addresses and routes that prevResult lists for it; the IPAM
-/// plugin (when configured) is asked to CHECK its reservation too.
+/// <c>CNI_NETNS</c> with the MAC, addresses and routes that prevResult lists for it; the agent
+/// (<c>PodCheck</c> on the <c>grpcServer</c> socket) must have the container wired with the same
+/// address and its data-plane side in place; the IPAM plugin (when configured) is asked to CHECK
+/// its reservation too.
 /// </summary>
 public static class CheckCommand
 {
@@ -18,6 +23,7 @@ public static class CheckCommand
         var prev = inv.Conf.PrevResult
             ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, "CHECK needs prevResult (the result of the ADD), but the configuration has none");
         var problems = Verify(prev, inv.Env.IfName, inv.Env.Netns, NetnsInspector.Inspect(inv.Env.Netns));
+        problems.AddRange(AskAgent(inv, prev));
         if (problems.Count > 0)
         {
             throw new CniException(CniErrorCode.CheckMismatch,
@@ -26,6 +32,41 @@ public static class CheckCommand
 
         inv.FindIpam()?.Run("CHECK", inv.Conf.Text, inv.OwnDelegateEnv());
         return null;
+    }
+
+    /// <summary>
+    /// The agent's view: its <c>PodCheck</c> answer must be success and list prevResult's addresses
+    /// of the interface. An agent without <c>PodCheck</c> (Unimplemented) is not asked.
+    /// </summary>
+    private static List<string> AskAgent(Invocation inv, CniResult prev)
+    {
+        using var agent = new AgentConnection(inv.Conf.GrpcServer);
+        agent.EnsureSocketExists(CniErrorCode.TryAgainLater);
+        CNIReply reply;
+        try
+        {
+            reply = new PodCheck.PodCheckClient(agent.Invoker).Check(inv.Request(inv.Conf.IpamType), deadline: DateTime.UtcNow + Invocation.AgentCallTimeout);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            inv.Log.Info($"agent at {agent.Server} has no PodCheck service: only the namespace was checked");
+            return [];
+        }
+        catch (RpcException e)
+        {
+            throw agent.Translate(e, "Check");
+        }
+
+        if (reply.Result != 0)
+        {
+            return [$"agent: {reply.Error}"];
+        }
+
+        var index = prev.Interfaces.FindIndex(i => i.Name == inv.Env.IfName);
+        var agentIps = reply.Interfaces.Where(i => i.Name == inv.Env.IfName).SelectMany(i => i.IpAddresses).Select(ip => ip.Address).ToHashSet(StringComparer.Ordinal);
+        return prev.Ips.Where(ip => ip.Interface == index && !agentIps.Contains(ip.Address))
+            .Select(ip => $"agent has {inv.Env.IfName} of {inv.Env.ContainerId} with {(agentIps.Count > 0 ? string.Join(", ", agentIps) : "no address")}, prevResult says {ip.Address}")
+            .ToList();
     }
 
     /// <summary>Compares the namespace's state with prevResult; returns every difference found.</summary>
