@@ -246,6 +246,60 @@ public sealed class OverlayTests
     }
 
     [Fact]
+    public unsafe void Udp_gso_encapsulation_and_merging_allocate_no_managed_memory_per_packet()
+    {
+        using var n1 = new Node(1, 2);
+        using var n2 = new Node(2, 1);
+        var underlay = (PacketGeneratorDevice)n1.Underlay.Device!;
+        var pod2 = (PacketGeneratorDevice)n2.Pod.Device!;
+        underlay.Offload = true;
+        pod2.Offload = true;
+        var (frame, _) = SuperFrame(n1);
+        InjectSuperFrame(n1, frame);
+        var outer = Assert.Single(n1.TakeUnderlay());
+        underlay.Discard = true;
+        pod2.Discard = true;
+
+        // Runs the graph on this thread like a worker: buffers in, one dispatch per 16 packets.
+        static long Run(Dataplane dp, SwInterface rx, byte[] bytes, GsoType gso, int gsoSize, int csumStart, int csumOffset, int packets) => dp.Exclusive(() =>
+        {
+            var ctx = dp.Main;
+            var eth = dp.Graph.IndexOf("ethernet-input");
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < packets; i++)
+            {
+                var b = ctx.Buffers.Alloc();
+                ref var m = ref dp.Buffers.Meta(b);
+                bytes.AsSpan().CopyTo(new Span<byte>(dp.Buffers.Data(b), bytes.Length));
+                m.CurrentLength = bytes.Length;
+                m.RxSwIfIndex = rx.SwIfIndex;
+                m.Gso = gso;
+                m.GsoSize = (ushort)gsoSize;
+                m.Flags |= BufferFlags.ChecksumPartial;
+                m.CsumStart = (ushort)csumStart;
+                m.CsumOffset = (ushort)csumOffset;
+                ctx.Enqueue(eth, b);
+                if ((i & 15) == 15)
+                {
+                    ctx.Dispatch();
+                }
+            }
+
+            ctx.Dispatch();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        var gsoSize = 8 + 14 + 20 + 20 + Mss;
+        Run(n1.Dp, n1.Pod, frame, GsoType.TcpV4, Mss, 34, 16, 200);
+        Run(n2.Dp, n2.Underlay, outer, GsoType.UdpL4, gsoSize, 34, 6, 200);
+        Assert.Equal(0, Run(n1.Dp, n1.Pod, frame, GsoType.TcpV4, Mss, 34, 16, 5000));
+        Assert.Equal(0, Run(n2.Dp, n2.Underlay, outer, GsoType.UdpL4, gsoSize, 34, 6, 5000));
+        Assert.Equal(5200, underlay.Discarded);
+        Assert.Equal(5200, pod2.Discarded);
+        Assert.Equal(5200, n2.Error("vxlan4-input", "UDP GSO packets merged into TCP super-frames"));
+    }
+
+    [Fact]
     public void Udp_gso_packet_that_cannot_be_merged_is_split_into_datagrams()
     {
         using var n1 = new Node(1, 2);

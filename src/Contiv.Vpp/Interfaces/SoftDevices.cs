@@ -57,6 +57,14 @@ public sealed class PacketGeneratorDevice : Device
     /// </summary>
     public bool Offload { get; set; }
 
+    /// <summary>Frees transmitted frames without capturing them (only counted in <see cref="Discarded"/>), for allocation tests.</summary>
+    public bool Discard { get; set; }
+
+    /// <summary>Frames freed because of <see cref="Discard"/>.</summary>
+    public long Discarded => Interlocked.Read(ref _discarded);
+
+    private long _discarded;
+
     /// <summary>Offload state of each captured frame (same order as <see cref="Captured"/>).</summary>
     public IReadOnlyList<(GsoType Gso, int GsoSize, bool ChecksumPartial)> CapturedOffload => [.. _capturedOffload];
 
@@ -79,6 +87,13 @@ public sealed class PacketGeneratorDevice : Device
         if (!Offload && SoftwareOffload.Needed(ref m))
         {
             SoftwareOffload.Resolve(ctx, buffer, this);
+            return;
+        }
+
+        if (Discard)
+        {
+            Interlocked.Increment(ref _discarded);
+            ctx.Buffers.Free(buffer);
             return;
         }
 
