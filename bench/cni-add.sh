@@ -131,8 +131,11 @@ with open(f"{work}/cni.log") as f:
         m = re.search(r"agent Add answered in ([\d.]+) ms", line)
         if m:
             agent.append(float(m.group(1)))
-print(f"contiv-cni ADD breakdown (median): agent Add call {pct(agent,50):.1f} ms, whole invocation after start "
-      f"{pct(inside,50):.1f} ms, external (incl. process start) {pct(load('cseq')['add_ms'] + load('cpar')['add_ms'],50):.1f} ms")
+n = int(cycles)
+for phase, a, i, ext in (("sequential", agent[:n], inside[:n], load("cseq")["add_ms"]),
+                         (f"{par}-parallel", agent[n:], inside[n:], load("cpar")["add_ms"])):
+    print(f"contiv-cni ADD breakdown {phase} (median): agent Add call {pct(a,50):.1f} ms, whole invocation after start "
+          f"{pct(i,50):.1f} ms, external (incl. process start) {pct(ext,50):.1f} ms")
 # Agent side, from the scheduler's transaction history: time of each pod transaction and of its operations.
 with open(f"{work}/txn.json") as f:
     txns = json.load(f)
