@@ -41,7 +41,7 @@ public sealed class ExecutableTests
             psi.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(psi)!;
+        using var process = ChildProcesses.Start(psi);
         try
         {
             Assert.True(Lab.Eventually(() => File.Exists(kubeconfig), TimeSpan.FromSeconds(20)), "kubeconfig was not written");

@@ -66,7 +66,7 @@ internal sealed class BackgroundKubectl : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        _process = Process.Start(psi)!;
+        _process = ChildProcesses.Start(psi);
         _process.OutputDataReceived += (_, e) => { lock (_out) { if (e.Data is not null) { _out.AppendLine(e.Data); } } };
         _process.ErrorDataReceived += (_, e) => { lock (_out) { if (e.Data is not null) { _out.AppendLine("ERR " + e.Data); } } };
         _process.BeginOutputReadLine();

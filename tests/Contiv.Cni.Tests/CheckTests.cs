@@ -5,7 +5,8 @@ namespace Contiv.Cni.Tests;
 /// <summary>
 /// CHECK through the built binary against a real namespace shaped like a pod the agent wired
 /// (eth0 with podIP/32, gateway on-link, default route). CHECK reads the namespace itself, so the
-/// interface here is a veth end configured with ip(8), independent of the code under test.
+/// interface here is a veth end configured with ip(8), independent of the code under test. No agent
+/// runs here: a namespace that matches prevResult makes CHECK go on to the agent and fail with 11.
 /// </summary>
 public sealed class CheckTests
 {
@@ -47,12 +48,14 @@ public sealed class CheckTests
     [InlineData("0.4.0")]
     [InlineData("1.0.0")]
     [InlineData("1.1.0")]
-    public void Check_passes_when_interface_address_and_routes_match(string version)
+    public void Check_finds_the_namespace_right_and_then_needs_the_agent(string version)
     {
+        // Interface, MAC, address and routes match, so CHECK goes on to ask the agent, which is not
+        // running here (passing CHECKs against a real agent: EndToEnd/AgentEndToEndTests, AgentCheckTests).
         var (scope, _, path, mac) = Pod();
         using (scope)
         {
-            CniRunner.Contiv("CHECK", Conf(path, version, mac), netns: path).Ok();
+            CniRunner.Contiv("CHECK", Conf(path, version, mac), netns: path).Fails(11, "agent not reachable", MissingSocket);
         }
     }
 
@@ -62,7 +65,7 @@ public sealed class CheckTests
         var (scope, ns, path, _) = Pod();
         using (scope)
         {
-            CniRunner.Contiv("CHECK", Conf(path), netns: path).Ok();
+            CniRunner.Contiv("CHECK", Conf(path), netns: path).Fails(11, "agent not reachable");
 
             Shell.Ip($"-n {ns} addr del 10.77.1.5/32 dev eth0");
 

@@ -38,7 +38,7 @@ internal sealed class VppProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
 
-        _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start contiv-vpp");
+        _process = ChildProcesses.Start(psi);
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();

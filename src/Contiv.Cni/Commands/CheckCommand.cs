@@ -22,15 +22,20 @@ public static class CheckCommand
         inv.RequireNetns();
         var prev = inv.Conf.PrevResult
             ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, "CHECK needs prevResult (the result of the ADD), but the configuration has none");
+        // The namespace first (what the pod really has), then the IPAM plugin's reservation, then the agent.
         var problems = Verify(prev, inv.Env.IfName, inv.Env.Netns, NetnsInspector.Inspect(inv.Env.Netns));
-        problems.AddRange(AskAgent(inv, prev));
+        if (problems.Count == 0)
+        {
+            inv.FindIpam()?.Run("CHECK", inv.Conf.Text, inv.OwnDelegateEnv());
+            problems.AddRange(AskAgent(inv, prev));
+        }
+
         if (problems.Count > 0)
         {
             throw new CniException(CniErrorCode.CheckMismatch,
                 $"CHECK of {inv.Env.ContainerId}: {string.Join("; ", problems)}");
         }
 
-        inv.FindIpam()?.Run("CHECK", inv.Conf.Text, inv.OwnDelegateEnv());
         return null;
     }
 

@@ -158,7 +158,7 @@ public sealed class AgentNode : IAsyncLifetime
             psi.ArgumentList.Add(a);
         }
 
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
+        var p = ChildProcesses.Start(psi);
         _processes.Add(p);
         var log = TextWriter.Synchronized(new StreamWriter(logFile, append: true) { AutoFlush = true });
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) { log.WriteLine(e.Data); } };

@@ -148,7 +148,7 @@ public sealed class KsrExecutableTests
             psi.Environment[k] = v;
         }
 
-        return new OwnedProcess(Process.Start(psi)!);
+        return new OwnedProcess(ChildProcesses.Start(psi));
     }
 
     private static int FreePort()
