@@ -40,11 +40,7 @@ public static class PolicyConversion
 
         foreach (var rule in spec?.Ingress ?? [])
         {
-            if (Ports(rule.Ports, what + " ingress") is not { } ports)
-            {
-                continue;
-            }
-
+            var ports = Ports(rule.Ports, what + " ingress");
             var r = new Policy.Types.IngressRule();
             r.Port.AddRange(ports);
             foreach (var peer in rule.FromProperty ?? [])
@@ -57,11 +53,7 @@ public static class PolicyConversion
 
         foreach (var rule in spec?.Egress ?? [])
         {
-            if (Ports(rule.Ports, what + " egress") is not { } ports)
-            {
-                continue;
-            }
-
+            var ports = Ports(rule.Ports, what + " egress");
             var r = new Policy.Types.EgressRule();
             r.Port.AddRange(ports);
             foreach (var peer in rule.To ?? [])
@@ -140,8 +132,7 @@ public static class PolicyConversion
         return result;
     }
 
-    // Null = the rule only names ports the record cannot express: leave the rule out.
-    private static List<Policy.Types.Port>? Ports(IList<V1NetworkPolicyPort>? ports, string what)
+    private static List<Policy.Types.Port> Ports(IList<V1NetworkPolicyPort>? ports, string what)
     {
         var result = new List<Policy.Types.Port>();
         if (ports is null || ports.Count == 0)
@@ -161,7 +152,8 @@ public static class PolicyConversion
                     protocol = Policy.Types.Port.Types.Protocol.Udp;
                     break;
                 case "SCTP":
-                    continue;
+                    protocol = Policy.Types.Port.Types.Protocol.Sctp;
+                    break;
                 default:
                     throw new ConversionException($"{what}: port protocol \"{p.Protocol}\" is not TCP, UDP or SCTP");
             }
@@ -176,10 +168,25 @@ public static class PolicyConversion
                     : new Policy.Types.Port.Types.PortNameOrNumber { Type = Policy.Types.Port.Types.PortNameOrNumber.Types.Type.Name, Name = value };
             }
 
+            if (p.EndPort is { } end)
+            {
+                if (port.Port_ is not { Type: Policy.Types.Port.Types.PortNameOrNumber.Types.Type.Number } start)
+                {
+                    throw new ConversionException($"{what}: endPort {end} needs a numeric port");
+                }
+
+                if (end < start.Number || end > 65535)
+                {
+                    throw new ConversionException($"{what}: endPort {end} is not between port {start.Number} and 65535");
+                }
+
+                port.EndPort = end;
+            }
+
             result.Add(port);
         }
 
-        return result.Count == 0 ? null : result;
+        return result;
     }
 
     private static Policy.Types.Peer Peer(V1NetworkPolicyPeer peer, string what)

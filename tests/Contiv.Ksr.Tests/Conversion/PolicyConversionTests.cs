@@ -96,14 +96,29 @@ public sealed class PolicyConversionTests
     }
 
     [Fact]
-    public void A_rule_with_only_SCTP_ports_is_left_out_rather_than_opened_to_all_ports()
+    public void Sctp_ports_and_end_port_ranges_are_carried()
     {
         var policy = SamplePolicy();
-        policy.Spec.Ingress[0].Ports = [new V1NetworkPolicyPort { Protocol = "SCTP", Port = 9 }];
-        Assert.Empty(PolicyConversion.ToProto(policy).IngressRule);
-        policy.Spec.Ingress[0].Ports = [new V1NetworkPolicyPort { Protocol = "SCTP", Port = 9 }, new V1NetworkPolicyPort { Port = 80 }];
-        var rule = Assert.Single(PolicyConversion.ToProto(policy).IngressRule);
-        Assert.Equal(80, Assert.Single(rule.Port).Port_.Number);
+        policy.Spec.Ingress[0].Ports =
+        [
+            new V1NetworkPolicyPort { Protocol = "SCTP", Port = 9 },
+            new V1NetworkPolicyPort { Protocol = "TCP", Port = 32000, EndPort = 32768 },
+        ];
+        var json = ProtoJson.Format(PolicyConversion.ToProto(policy));
+        Assert.Contains("{\"port\":{\"number\":9},\"protocol\":\"SCTP\"}", json, StringComparison.Ordinal);
+        Assert.Contains("{\"port\":{\"number\":32000},\"end_port\":32768}", json, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http", 8080, "endPort 8080 needs a numeric port")]
+    [InlineData("80", 79, "endPort 79 is not between port 80 and 65535")]
+    [InlineData("80", 70000, "endPort 70000 is not between port 80 and 65535")]
+    public void End_port_without_a_numeric_port_or_out_of_range_is_rejected(string port, int endPort, string message)
+    {
+        var policy = SamplePolicy();
+        policy.Spec.Ingress[0].Ports = [new V1NetworkPolicyPort { Port = int.TryParse(port, out var n) ? n : port, EndPort = endPort }];
+        var e = Assert.Throws<ConversionException>(() => PolicyConversion.ToProto(policy));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,8 @@ namespace Contiv.Model.Tests;
 public sealed class ProtoContractTests
 {
     // Written from SPEC.md §1.3 (KSR), §1.4 (CRD), §1.6.3 (VppNode), §1.6.4 (AllocationPool),
-    // §1.6.6 (CustomIPAllocation), §1.7 (CNI) and §1.8 (STN).
+    // §1.6.6 (CustomIPAllocation), §1.7 (CNI) and §1.8 (STN). Additions where SPEC's decisions differ
+    // from the original (new numbers only, nothing renumbered): Policy.Port end_port=4 and SCTP=2 (decision 1).
     private const string Expected = """
         message pod.Pod { string name=1; string namespace=2; repeated Label label=3; string ip_address=4; string host_ip_address=5; repeated Container container=6; map<string,string> annotations=7; map<string,string> labels=8; }
         message pod.Pod.Label { string key=1; string value=2; }
@@ -44,8 +45,8 @@ public sealed class ProtoContractTests
         message policy.Policy.LabelSelector { repeated Label match_label=1; repeated LabelExpression match_expression=2; }
         message policy.Policy.LabelSelector.LabelExpression { string key=1; Operator operator=2; repeated string value=3; }
         enum policy.Policy.LabelSelector.LabelExpression.Operator { IN=0; NOT_IN=1; EXISTS=2; DOES_NOT_EXIST=3; }
-        message policy.Policy.Port { PortNameOrNumber port=1; Protocol protocol=3; }
-        enum policy.Policy.Port.Protocol { TCP=0; UDP=1; }
+        message policy.Policy.Port { PortNameOrNumber port=1; Protocol protocol=3; int32 end_port=4; }
+        enum policy.Policy.Port.Protocol { TCP=0; UDP=1; SCTP=2; }
         message policy.Policy.Port.PortNameOrNumber { Type type=1; int32 number=2; string name=3; }
         enum policy.Policy.Port.PortNameOrNumber.Type { NUMBER=0; NAME=1; }
         message policy.Policy.Peer { LabelSelector pods=1; LabelSelector namespaces=2; IPBlock ip_block=3; }
