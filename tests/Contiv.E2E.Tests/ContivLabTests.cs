@@ -44,6 +44,28 @@ public sealed class ContivLabTests(ContivLabFixture fixture) : IClassFixture<Con
     }
 
     [RootFact]
+    public void A_host_port_reaches_the_pod_from_its_node_through_portmap()
+    {
+        RequireLab();
+        var pod = Pods.Web("hp1", "node1").Replace("- containerPort: 8080", "- {containerPort: 8080, hostPort: 30080}", StringComparison.Ordinal);
+        Assert.Contains("hostPort: 30080", pod, StringComparison.Ordinal);
+        Lab.Apply(pod);
+        try
+        {
+            var hostIp = Lab.PodField("hp1", "{.status.hostIP}");
+            var node = Lab.NetnsPrefix + "node1";
+            string Curl() => Shell.Run("ip", ["netns", "exec", node, "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", $"http://{hostIp}:30080/"]).StdOut;
+            Eventually(TimeSpan.FromSeconds(20), () => Curl() == "200", $"http://{hostIp}:30080/ from node1 did not reach pod hp1 (last: {Curl()}); nat table:\n{Shell.Run($"ip netns exec {node} iptables -t nat -S").StdOut}");
+        }
+        finally
+        {
+            Lab.Delete(pod);
+        }
+
+        Assert.DoesNotContain("30080", Shell.Run($"ip netns exec {Lab.NetnsPrefix}node1 iptables -t nat -S").StdOut, StringComparison.Ordinal);
+    }
+
+    [RootFact]
     public void A_third_node_joins_the_vxlan_mesh_and_leaving_removes_its_tunnels_everywhere()
     {
         RequireLab();
