@@ -46,6 +46,25 @@ public sealed class ChecksumTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(1398)]
+    [InlineData(65000)]
+    public void CopyAndSum_copies_exactly_and_sums_like_Sum(int length)
+    {
+        var rng = new Random(length + 7);
+        var src = new byte[length + 1];
+        rng.NextBytes(src);
+        var dst = new byte[length + 17];
+        var source = src.AsSpan(1, length);
+        var sum = Checksum.CopyAndSum(source, dst.AsSpan(5), 12345);
+        Assert.True(source.SequenceEqual(dst.AsSpan(5, length)));
+        Assert.All(dst.AsSpan(0, 5).ToArray().Concat(dst.AsSpan(5 + length).ToArray()), b => Assert.Equal(0, b));
+        Assert.Equal(Checksum.Fold(Reference(source, 12345)), Checksum.Fold(sum));
+    }
+
     [Fact]
     public void All_ones_data_folds_without_losing_carries()
     {

@@ -51,6 +51,44 @@ public static class Checksum
         return sum;
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> to the start of <paramref name="destination"/> and returns the
+    /// ones' complement sum of the bytes (as <see cref="Sum"/>) in the same pass over the data.
+    /// </summary>
+    public static ulong CopyAndSum(ReadOnlySpan<byte> source, Span<byte> destination, ulong initial = 0)
+    {
+        if (destination.Length < source.Length)
+        {
+            throw new ArgumentException($"destination ({destination.Length} bytes) is shorter than the source ({source.Length} bytes)", nameof(destination));
+        }
+
+        var i = 0;
+        var sum = initial;
+        if (Vector256.IsHardwareAccelerated && source.Length >= 64)
+        {
+            ref var src = ref MemoryMarshal.GetReference(source);
+            ref var dst = ref MemoryMarshal.GetReference(destination);
+            var acc0 = Vector256<ulong>.Zero;
+            var acc1 = Vector256<ulong>.Zero;
+            for (; i + 64 <= source.Length; i += 64)
+            {
+                var v0 = Vector256.LoadUnsafe(ref src, (nuint)i);
+                var v1 = Vector256.LoadUnsafe(ref src, (nuint)(i + 32));
+                v0.StoreUnsafe(ref dst, (nuint)i);
+                v1.StoreUnsafe(ref dst, (nuint)(i + 32));
+                var (a, b) = Vector256.Widen(v0.AsUInt32());
+                var (c, d) = Vector256.Widen(v1.AsUInt32());
+                acc0 += a + b;
+                acc1 += c + d;
+            }
+
+            sum += BinaryPrimitives.ReverseEndianness(Fold(Vector256.Sum(acc0 + acc1)));
+        }
+
+        source[i..].CopyTo(destination[i..]);
+        return Sum(source[i..], sum);
+    }
+
     /// <summary>Folds a sum to 16 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Fold(ulong sum)

@@ -164,7 +164,7 @@ public sealed class VxlanEncapNode : GraphNode
                 BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(seg + 4, 4), vxlanWord);
                 var frame = new Span<byte>(seg + VxlanLength, hdrs + chunk);
                 new ReadOnlySpan<byte>(inner, hdrs).CopyTo(frame);
-                new ReadOnlySpan<byte>(inner + hdrs + off, chunk).CopyTo(frame[hdrs..]);
+                var payloadSum = Checksum.CopyAndSum(new ReadOnlySpan<byte>(inner + hdrs + off, chunk), frame[hdrs..]);
                 var ip = frame.Slice(14, ihl);
                 BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(ihl + thl + chunk));
                 BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(id0 + k));
@@ -187,7 +187,7 @@ public sealed class VxlanEncapNode : GraphNode
                 tcp[13] = fl;
                 tcp[16] = 0;
                 tcp[17] = 0;
-                BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Checksum.Compute(tcp, Checksum.PseudoHeader(src, dst, 6, thl + chunk)));
+                BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], Checksum.Compute(tcp[..thl], payloadSum + Checksum.PseudoHeader(src, dst, 6, thl + chunk)));
                 pos += VxlanLength + hdrs + chunk;
             }
 
