@@ -110,6 +110,8 @@ public sealed class ApiTests
         Assert.StartsWith("tap", reply.Results[2].DevName, StringComparison.Ordinal);
 
         Assert.True(NetnsScope.Ping(pod, "10.1.1.1", count: 2), "pod -> its gateway on the unnumbered TAP");
+        // A GSO TAP's super-frames are sized to fit one VXLAN UDP GSO packet.
+        Assert.Contains($"gso_max_size {Contiv.Vpp.Interfaces.TapInterfaceDevice.TunnelGsoMaxSize(1450)} ", Shell.Run($"ip -n {pod} -d link show eth0").StdOut, StringComparison.Ordinal);
         Assert.Contains("02:fe:11:22:33:44", Shell.Run($"ip -n {pod} neigh show 10.1.1.1").StdOut, StringComparison.Ordinal);
 
         var seen = new List<InterfaceEvent>();

@@ -106,6 +106,21 @@ public sealed partial class RtNetlink
         }
     }
 
+    /// <summary>
+    /// Sets the largest GSO packet the kernel builds for a link (<c>ip link set … gso_max_size</c>):
+    /// TCP then hands the device super-frames of at most this many bytes.
+    /// </summary>
+    public void SetGsoMaxSize(int index, int bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        lock (_gate)
+        {
+            Begin(Nl.RTM_NEWLINK, 0).Write(new IfInfoMsg { Index = index });
+            _writer.AttributeU32(Nl.IFLA_GSO_MAX_SIZE, (uint)bytes);
+            Execute("link set gso_max_size " + bytes.ToString(CultureInfo.InvariantCulture), () => LinkLabel(index));
+        }
+    }
+
     /// <summary>Sets the MAC address of a link.</summary>
     public void SetMacAddress(int index, PhysicalAddress mac)
     {

@@ -48,6 +48,7 @@ internal static class Nl
     public const ushort IFLA_OPERSTATE = 16;
     public const ushort IFLA_LINKINFO = 18;
     public const ushort IFLA_NET_NS_PID = 19;
+    public const ushort IFLA_GSO_MAX_SIZE = 41;
     public const ushort IFLA_STATS64 = 23;
     public const ushort IFLA_NET_NS_FD = 28;
     public const ushort IFLA_EXT_MASK = 29;

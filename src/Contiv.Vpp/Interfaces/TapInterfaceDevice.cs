@@ -180,7 +180,13 @@ public sealed unsafe class TapInterfaceDevice : Device
             nl.SetMacAddress(index, new PhysicalAddress(mac.ToBytes()));
         }
 
-        nl.SetMtu(index, s.HostMtu > 0 ? s.HostMtu : mtu);
+        var hostMtu = s.HostMtu > 0 ? s.HostMtu : mtu;
+        nl.SetMtu(index, hostMtu);
+        if (s.Gso)
+        {
+            nl.SetGsoMaxSize(index, TunnelGsoMaxSize(hostMtu));
+        }
+
         if (s.HostUp || s.HostIp4 is not null)
         {
             nl.SetLinkUp(index);
@@ -200,6 +206,21 @@ public sealed unsafe class TapInterfaceDevice : Device
                 OutputInterface = index,
             });
         }
+    }
+
+    /// <summary>
+    /// The gso_max_size given to the Linux side of a GSO TAP: the largest TCP super-frame whose
+    /// segments, each VXLAN-encapsulated (+8 VXLAN, +14 inner Ethernet, up to <paramref name="mtu"/>
+    /// of IP), still fit one 64 KB UDP GSO packet behind one outer IPv4/UDP header (vxlan4-encap).
+    /// With the kernel's default (64 KB) a super-frame needed two outer packets, the second carrying
+    /// a single segment — a second send, ring frame and TAP write per 64 KB on the overlay. TCP keeps
+    /// MAX_TCP_HEADER + 1 (321) bytes below it; segments carry at least mtu − 60 bytes of payload.
+    /// 1450 → 61 481 bytes (44 segments of 1 398).
+    /// </summary>
+    public static int TunnelGsoMaxSize(int mtu)
+    {
+        var segments = (ushort.MaxValue - 28) / (8 + 14 + mtu);
+        return Math.Clamp((segments * Math.Max(mtu - 60, 1)) + 321, 1500, 65536);
     }
 
     private static NetworkNamespace OpenNamespace(string nameOrPath)
