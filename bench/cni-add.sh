@@ -118,7 +118,8 @@ for label, name in (("contiv-cni  sequential", "cseq"), ("bridge      sequential
         print(f"{label}: {d['failures']} failed cycles, first: {d['first_error']}", file=sys.stderr)
     rows.append((label, d))
     print(f"{label}: ADD p50 {pct(d['add_ms'],50):7.1f} ms  p99 {pct(d['add_ms'],99):7.1f} ms   "
-          f"DEL p50 {pct(d['del_ms'],50):7.1f} ms  p99 {pct(d['del_ms'],99):7.1f} ms   ({len(d['add_ms'])} ok)")
+          f"DEL p50 {pct(d['del_ms'],50):7.1f} ms  p99 {pct(d['del_ms'],99):7.1f} ms   ({len(d['add_ms'])} ok, "
+          f"plugin CPU {d.get('plugin_cpu_ms_per_cycle', float('nan')):.1f} ms/cycle)")
 # Where contiv-cni's ADD time goes: its own log says how long the whole invocation (after process
 # start) and the agent's Add call took; the rest of the external time is process start and exit.
 import re
@@ -157,6 +158,11 @@ ev = {}
 for e in events:
     if e.get("name") in ("Add Pod", "Delete Pod") and e.get("processingEnd"):
         ev.setdefault(e["name"], []).append((seconds(e["processingEnd"]) - seconds(e["processingStart"])) * 1000.0)
+pods = sorted((seconds(e["processingStart"]), seconds(e["processingEnd"])) for e in events
+              if e.get("name") in ("Add Pod", "Delete Pod") and e.get("processingEnd"))
+overlapping = sum(1 for a, b in zip(pods, pods[1:]) if b[0] < a[1])
+if pods:
+    print(f"agent: {len(pods)} pod events, {overlapping} started while the previous one was still in progress (processed together)")
 if ev:
     print("agent events (median): " + ", ".join(f"{k} {pct(v,50):.1f} ms (p99 {pct(v,99):.1f})" for k, v in sorted(ev.items())))
 if adds:

@@ -7,6 +7,7 @@ Each cycle uses its own pod network namespace (created beforehand by the caller,
 Prints one JSON object: {"add_ms": [...], "del_ms": [...], "failures": N, "first_error": "..."}.
 """
 import argparse
+import resource
 import json
 import os
 import subprocess
@@ -67,16 +68,21 @@ def main():
     with open(opts.conf, encoding="utf-8") as f:
         conf = f.read()
     indexes = range(opts.first, opts.first + opts.count)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     if opts.parallel <= 1:
         results = [cycle(opts, conf, i) for i in indexes]
     else:
         with ThreadPoolExecutor(max_workers=opts.parallel) as pool:
             results = list(pool.map(lambda i: cycle(opts, conf, i), indexes))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the plugin processes (and nsenter) of this phase, per ADD+DEL cycle.
+    cpu_ms = ((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)) * 1000.0 / max(1, opts.count)
     errors = [e for _, _, e in results if e]
     json.dump({
         "add_ms": [a for a, _, e in results if e is None],
         "del_ms": [d for _, d, e in results if e is None],
         "failures": len(errors),
+        "plugin_cpu_ms_per_cycle": cpu_ms,
         "first_error": errors[0] if errors else "",
     }, sys.stdout)
     return 0

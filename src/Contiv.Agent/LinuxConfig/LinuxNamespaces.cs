@@ -12,7 +12,7 @@ public sealed class LinuxNamespaces : IDisposable
     private const int PodSocketCacheSize = 16;
     private const long IdleMs = 5000;
     private readonly string? _hostNetns;
-    private readonly Dictionary<string, CachedSocket> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodSocket> _pods = new(StringComparer.Ordinal);
     private NetworkNamespace? _hostNs;
     private RtNetlink? _host;
 
@@ -37,61 +37,79 @@ public sealed class LinuxNamespaces : IDisposable
 
         // Opening a netlink socket inside a namespace costs a thread start; a pod's items come in bursts
         // (address, neighbour, routes), so the last few sockets are kept — keyed by path and checked
-        // against the namespace inode, because a new pod may reuse the path of a deleted one.
+        // against the namespace inode, because a new pod may reuse the path of a deleted one. Several
+        // threads may use this at once (the event loop, and REST read-backs of the applied state): a
+        // socket is used under its own lock, and closed (idle, evicted, replaced) only under that lock.
         using var ns = NetworkNamespace.Open(netns);
         var id = ns.Id;
-        RtNetlink? nl = null;
-        lock (_gate)
+        while (true)
         {
-            // An open socket keeps its namespace alive: idle ones are closed soon.
-            var now = Environment.TickCount64;
-            foreach (var stale in _pods.Where(kv => now - kv.Value.Used > IdleMs && kv.Key != netns).ToList())
-            {
-                _pods.Remove(stale.Key);
-                stale.Value.Socket.Dispose();
-            }
-
-            if (_pods.TryGetValue(netns, out var cached) && cached.Id == id)
-            {
-                nl = cached.Socket;
-            }
-        }
-
-        if (nl is null)
-        {
-            nl = RtNetlink.Open(ns);
+            PodSocket? socket = null;
+            var toClose = new List<PodSocket>();
             lock (_gate)
             {
-                if (_pods.Remove(netns, out var old))
+                // An open socket keeps its namespace alive: idle ones are closed soon.
+                var now = Environment.TickCount64;
+                foreach (var stale in _pods.Where(kv => now - Interlocked.Read(ref kv.Value.Used) > IdleMs && kv.Key != netns).ToList())
                 {
-                    old.Socket.Dispose();
+                    _pods.Remove(stale.Key);
+                    toClose.Add(stale.Value);
                 }
 
-                while (_pods.Count >= PodSocketCacheSize)
+                if (_pods.TryGetValue(netns, out var cached) && cached.Id == id)
                 {
-                    var oldest = _pods.MinBy(kv => kv.Value.Used);
-                    _pods.Remove(oldest.Key);
-                    oldest.Value.Socket.Dispose();
+                    socket = cached;
                 }
-
-                _pods[netns] = new CachedSocket(id, nl, Environment.TickCount64);
             }
-        }
 
-        lock (nl)
-        {
-            try
+            Close(toClose);
+            if (socket is null)
             {
-                return action(nl);
-            }
-            finally
-            {
+                toClose.Clear();
+                var fresh = new PodSocket(id, RtNetlink.Open(ns));
                 lock (_gate)
                 {
-                    if (_pods.TryGetValue(netns, out var c) && c.Socket == nl)
+                    if (_pods.TryGetValue(netns, out var cached) && cached.Id == id)
                     {
-                        _pods[netns] = c with { Used = Environment.TickCount64 };
+                        socket = cached; // another thread was faster
+                        toClose.Add(fresh);
                     }
+                    else
+                    {
+                        if (_pods.Remove(netns, out var old))
+                        {
+                            toClose.Add(old);
+                        }
+
+                        while (_pods.Count >= PodSocketCacheSize)
+                        {
+                            var oldest = _pods.MinBy(kv => Interlocked.Read(ref kv.Value.Used));
+                            _pods.Remove(oldest.Key);
+                            toClose.Add(oldest.Value);
+                        }
+
+                        _pods[netns] = fresh;
+                        socket = fresh;
+                    }
+                }
+
+                Close(toClose);
+            }
+
+            lock (socket)
+            {
+                if (socket.Closed)
+                {
+                    continue; // evicted between the lookup and now
+                }
+
+                try
+                {
+                    return action(socket.Socket);
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref socket.Used, Environment.TickCount64);
                 }
             }
         }
@@ -100,12 +118,15 @@ public sealed class LinuxNamespaces : IDisposable
     /// <summary>Forgets the cached socket of a pod namespace (its pod is gone).</summary>
     public void Forget(string netns)
     {
+        PodSocket? old;
         lock (_gate)
         {
-            if (_pods.Remove(netns, out var old))
-            {
-                old.Socket.Dispose();
-            }
+            _pods.Remove(netns, out old);
+        }
+
+        if (old is not null)
+        {
+            Close([old]);
         }
     }
 
@@ -119,15 +140,14 @@ public sealed class LinuxNamespaces : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        List<PodSocket> all;
         lock (_gate)
         {
-            foreach (var c in _pods.Values)
-            {
-                c.Socket.Dispose();
-            }
-
+            all = [.. _pods.Values];
             _pods.Clear();
         }
+
+        Close(all);
 
         _host?.Dispose();
         _hostNs?.Dispose();
@@ -153,5 +173,30 @@ public sealed class LinuxNamespaces : IDisposable
         return _host;
     }
 
-    private sealed record CachedSocket(ulong Id, RtNetlink Socket, long Used);
+    private static void Close(List<PodSocket> sockets)
+    {
+        foreach (var s in sockets)
+        {
+            lock (s)
+            {
+                if (!s.Closed)
+                {
+                    s.Closed = true;
+                    s.Socket.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>A cached socket of a pod namespace; used and closed only under its own lock.</summary>
+    private sealed class PodSocket(ulong id, RtNetlink socket)
+    {
+        public long Used = Environment.TickCount64;
+
+        public ulong Id { get; } = id;
+
+        public RtNetlink Socket { get; } = socket;
+
+        public bool Closed { get; set; }
+    }
 }
