@@ -158,11 +158,6 @@ ev = {}
 for e in events:
     if e.get("name") in ("Add Pod", "Delete Pod") and e.get("processingEnd"):
         ev.setdefault(e["name"], []).append((seconds(e["processingEnd"]) - seconds(e["processingStart"])) * 1000.0)
-pods = sorted((seconds(e["processingStart"]), seconds(e["processingEnd"])) for e in events
-              if e.get("name") in ("Add Pod", "Delete Pod") and e.get("processingEnd"))
-overlapping = sum(1 for a, b in zip(pods, pods[1:]) if b[0] < a[1])
-if pods:
-    print(f"agent: {len(pods)} pod events, {overlapping} started while the previous one was still in progress (processed together)")
 if ev:
     print("agent events (median): " + ", ".join(f"{k} {pct(v,50):.1f} ms (p99 {pct(v,99):.1f})" for k, v in sorted(ev.items())))
 if adds:
