@@ -31,10 +31,12 @@ public sealed partial class EtcdBroker : IEtcdBroker
 
     private readonly EtcdBrokerOptions _options;
     private readonly ILogger _log;
-    private readonly EtcdClient _client;
-    private readonly KV.KVClient _kv;
-    private readonly Watch.WatchClient _watch;
-    private readonly Lease.LeaseClient _lease;
+    // Replaced together by RebuildChannel when the gRPC channel is stuck (see MonitorAsync).
+    private volatile EtcdClient _client;
+    private volatile KV.KVClient _kv;
+    private volatile Watch.WatchClient _watch;
+    private volatile Lease.LeaseClient _lease;
+    private DateTime _lastRebuild = DateTime.MinValue;
     private readonly ResiliencePipeline _retryAlways;
     private readonly ResiliencePipeline _retryUnsent;
     private readonly CancellationTokenSource _closing = new();
@@ -340,7 +342,11 @@ public sealed partial class EtcdBroker : IEtcdBroker
     }
 
     // Probes etcd with a linearizable read (needs a leader): every HealthInterval while connected,
-    // with growing back-off (InitialBackoff … MaxBackoff) while not.
+    // with growing back-off (InitialBackoff … MaxBackoff) while not. After a few failed probes in a row
+    // it checks whether an endpoint accepts TCP connections: if one does, etcd is back but the gRPC
+    // channel has not noticed — seen after etcd restarts: the balancer's subchannel stayed
+    // "connecting" and every call (the resumed watch too) waited in PickAsync for ever — so the
+    // channel is replaced, which also aborts the calls stuck on the old one.
     private async Task MonitorAsync()
     {
         var failures = 0;
@@ -348,6 +354,7 @@ public sealed partial class EtcdBroker : IEtcdBroker
         var probeTimeout = TimeSpan.FromTicks(Math.Min(_options.RequestTimeout.Ticks, TimeSpan.FromSeconds(2).Ticks));
         while (!_closing.IsCancellationRequested)
         {
+            Exception? failed = null;
             try
             {
                 await Task.Delay(delay, _closing.Token);
@@ -362,20 +369,80 @@ public sealed partial class EtcdBroker : IEtcdBroker
             }
             catch (Exception e) when (EtcdErrors.IsTransient(e))
             {
-                ReportFailure(e);
-                delay = Backoff(failures++);
+                failed = e;
             }
             catch (RpcException)
             {
                 ReportSuccess(); // etcd answered (e.g. permission denied on the probe key)
+                failures = 0;
                 delay = _options.HealthInterval;
             }
             catch (Exception e)
             {
-                _log.LogError(e, "etcd {Endpoints}: health probe failed unexpectedly", EndpointList);
-                ReportFailure(e);
-                delay = Backoff(failures++);
+                _log.LogWarning("etcd {Endpoints}: health probe failed: {Error}", EndpointList, e.Message);
+                failed = e;
             }
+
+            if (failed is not null)
+            {
+                ReportFailure(failed);
+                delay = Backoff(failures++);
+                if (failures >= 3 && DateTime.UtcNow - _lastRebuild > StuckChannelRebuildInterval && await AnyEndpointAcceptsAsync())
+                {
+                    RebuildChannel($"{failures} health probes failed ({EtcdErrors.Describe(failed)}) while an endpoint accepts TCP connections");
+                    failures = 0;
+                    delay = TimeSpan.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>Shortest time between two channel rebuilds.</summary>
+    private static readonly TimeSpan StuckChannelRebuildInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Number of times the gRPC channel was replaced because it was stuck (for tests and metrics).</summary>
+    public int ChannelRebuilds { get; private set; }
+
+    private async Task<bool> AnyEndpointAcceptsAsync()
+    {
+        foreach (var e in _options.Endpoints)
+        {
+            var uri = new Uri(e);
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+                return true;
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        return false;
+    }
+
+    private void RebuildChannel(string reason)
+    {
+        _log.LogWarning("etcd {Endpoints}: replacing the gRPC channel: {Reason}", EndpointList, reason);
+        var old = _client;
+        var client = CreateClient(_options);
+        var connection = client.GetConnection();
+        _kv = connection.KVClient;
+        _watch = connection.WatchClient;
+        _lease = connection.LeaseClient;
+        _client = client;
+        _lastRebuild = DateTime.UtcNow;
+        ChannelRebuilds++;
+        try
+        {
+            old.Dispose(); // cancels the calls stuck on the old channel; their owners retry on the new one
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            _log.LogDebug("etcd: disposing the old channel: {Error}", e.Message);
         }
     }
 
