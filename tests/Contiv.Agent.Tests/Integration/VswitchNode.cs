@@ -242,7 +242,7 @@ internal sealed class VswitchNode : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {exe}");
+        var p = ChildProcesses.Start(psi);
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         var gate = new object();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { log.WriteLine(e.Data); } } };
