@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Contiv.Testing;
 
 namespace Contiv.Cni.Tests.EndToEnd;
@@ -10,19 +9,12 @@ namespace Contiv.Cni.Tests.EndToEnd;
 /// </summary>
 public sealed class AgentCheckTests(AgentNode node) : IClassFixture<AgentNode>
 {
-    private static string WithPrev(string conf, System.Text.Json.JsonElement result)
-    {
-        var o = JsonNode.Parse(conf)!.AsObject();
-        o["prevResult"] = JsonNode.Parse(result.GetRawText());
-        return o.ToJsonString();
-    }
-
     [RootFact]
     public void Check_fails_for_a_container_the_agent_does_not_hold_although_the_namespace_is_intact()
     {
         var pod = node.Namespaces.Create("chk1");
         var result = node.Cni("ADD", pod, "e2echk0001", "chk1").Ok().Json;
-        var check = WithPrev(node.Conf(), result);
+        var check = AgentEndToEndTests.WithPrev(node.Conf(), result);
         try
         {
             node.Cni("CHECK", pod, "e2echk0001", "chk1", check).Ok();
@@ -41,7 +33,7 @@ public sealed class AgentCheckTests(AgentNode node) : IClassFixture<AgentNode>
     {
         var pod = node.Namespaces.Create("chk2");
         var result = node.Cni("ADD", pod, "e2echk0002", "chk2").Ok().Json;
-        var check = WithPrev(node.Conf(), result);
+        var check = AgentEndToEndTests.WithPrev(node.Conf(), result);
         try
         {
             node.Cni("CHECK", pod, "e2echk0002", "chk2", check).Ok();

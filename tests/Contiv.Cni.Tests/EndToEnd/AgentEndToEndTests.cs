@@ -9,7 +9,7 @@ namespace Contiv.Cni.Tests.EndToEnd;
 /// </summary>
 public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode>
 {
-    private static string WithPrev(string conf, JsonElement result)
+    internal static string WithPrev(string conf, JsonElement result)
     {
         var o = JsonNode.Parse(conf)!.AsObject();
         o["prevResult"] = JsonNode.Parse(result.GetRawText());
