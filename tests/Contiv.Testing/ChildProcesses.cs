@@ -54,7 +54,32 @@ public static class ChildProcesses
 
         var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         Requests.Add((wrapped, started));
-        return started.Task.GetAwaiter().GetResult();
+        var process = started.Task.GetAwaiter().GetResult();
+        WaitForExec(process);
+        return process;
+    }
+
+    // Returns once setpriv has exec'd the program (or the process ended), so that what the caller
+    // sees under /proc and the signals it sends reach the program, not the wrapper.
+    private static void WaitForExec(Process process)
+    {
+        var deadline = Environment.TickCount64 + 5000;
+        while (Environment.TickCount64 < deadline && !process.HasExited)
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{process.Id}/comm").Trim() != "setpriv")
+                {
+                    return;
+                }
+            }
+            catch (IOException)
+            {
+                return; // gone already
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     private static void Spawn()
