@@ -57,11 +57,7 @@ public sealed partial class EtcdBroker : IEtcdBroker
         options.Validate();
         _options = options;
         _log = logger ?? NullLogger.Instance;
-        _client = CreateClient(options);
-        var connection = _client.GetConnection();
-        _kv = connection.KVClient;
-        _watch = connection.WatchClient;
-        _lease = connection.LeaseClient;
+        UseClient(CreateClient(options));
         _retryAlways = BuildRetry(RetryPolicy.Always);
         _retryUnsent = BuildRetry(RetryPolicy.OnlyUnsent);
         _eventPump = Task.Run(PumpStateEventsAsync);
@@ -424,16 +420,21 @@ public sealed partial class EtcdBroker : IEtcdBroker
         return false;
     }
 
-    private void RebuildChannel(string reason)
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_client), nameof(_kv), nameof(_watch), nameof(_lease))]
+    private void UseClient(EtcdClient client)
     {
-        _log.LogWarning("etcd {Endpoints}: replacing the gRPC channel: {Reason}", EndpointList, reason);
-        var old = _client;
-        var client = CreateClient(_options);
         var connection = client.GetConnection();
         _kv = connection.KVClient;
         _watch = connection.WatchClient;
         _lease = connection.LeaseClient;
         _client = client;
+    }
+
+    private void RebuildChannel(string reason)
+    {
+        _log.LogWarning("etcd {Endpoints}: replacing the gRPC channel: {Reason}", EndpointList, reason);
+        var old = _client;
+        UseClient(CreateClient(_options));
         _lastRebuild = DateTime.UtcNow;
         ChannelRebuilds++;
         try

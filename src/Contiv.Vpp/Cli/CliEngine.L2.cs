@@ -17,7 +17,7 @@ public sealed partial class CliEngine
         Register("l2fib add", "l2fib add <mac> <bridge-domain-id> <intf> [static | bvi]", L2FibAdd);
         Register("l2fib del", "l2fib del <mac> <bridge-domain-id>", L2FibDel);
         Register("create vxlan tunnel", "create vxlan tunnel src <local-vtep-addr> dst <remote-vtep-addr> vni <nn> [instance <id>] [encap-vrf-id <nn>] [del]", CreateVxlan);
-        Register("bvi create", "bvi create [mac <mac-addr>] [instance <0-N>]", BviCreate);
+        Register("bvi create", "bvi create [mac <mac-addr>] [instance <0-N>]", CreateLoopback);
         Register("show bridge-domain", "show bridge-domain [bridge-domain-id [detail|int]]", ShowBridgeDomain);
         Register("show l2fib", "show l2fib [all] | [bd_id <nn>]", ShowL2Fib);
         Register("show vxlan tunnel", "show vxlan tunnel", ShowVxlan);
@@ -228,29 +228,6 @@ public sealed partial class CliEngine
         }
 
         return _dp.CreateVxlanTunnel(src.Value, dst.Value, vni.Value, vrf, instance).DevName;
-    }
-
-    private string BviCreate(CliArgs a)
-    {
-        MacAddress? mac = null;
-        int? instance = null;
-        while (!a.AtEnd)
-        {
-            if (a.Keyword("mac"))
-            {
-                mac = a.Mac("mac address");
-            }
-            else if (a.Keyword("instance"))
-            {
-                instance = (int)a.UInt("instance");
-            }
-            else
-            {
-                throw new CliException($"unknown input `{a.Rest}'");
-            }
-        }
-
-        return _dp.CreateLoopback(mac, instance).DevName;
     }
 
     private string ShowBridgeDomain(CliArgs a)

@@ -15,19 +15,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
     private EtcdServer? _etcd;
     private string _underlay = string.Empty;
 
-    public async Task InitializeAsync()
-    {
-        // xUnit does not call DisposeAsync when InitializeAsync fails: clean up here then.
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => Fixtures.StartOrCleanUpAsync(StartAsync, DisposeAsync);
 
     private async Task StartAsync()
     {

@@ -21,19 +21,7 @@ public abstract class SingleNodeTestBase : IAsyncLifetime
     /// <summary>The agent's contiv.conf for this test class.</summary>
     protected abstract string AgentConfig { get; }
 
-    public async Task InitializeAsync()
-    {
-        // xUnit does not call DisposeAsync when InitializeAsync fails: clean up here then.
-        try
-        {
-            await StartAsync();
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => Fixtures.StartOrCleanUpAsync(StartAsync, DisposeAsync);
 
     /// <summary>Runs after the node is ready (e.g. to add pods every test of the class needs).</summary>
     protected virtual Task AfterStartAsync() => Task.CompletedTask;
