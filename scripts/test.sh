@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 declare -A want=(
   [etcd]=etcd-server [etcdctl]=etcd-client [ip]=iproute2 [ping]=iputils-ping
   [iperf3]=iperf3 [tshark]=tshark [nc]=netcat-openbsd [tcpdump]=tcpdump [python3]=python3
-  [/usr/lib/cni/portmap]=containernetworking-plugins
+  [/usr/lib/cni/portmap]=containernetworking-plugins [curl]=curl [setpriv]=util-linux
 )
 missing=()
 for cmd in "${!want[@]}"; do
