@@ -4,7 +4,8 @@
 #   scripts/demo.sh        build if needed, start the lab, run pods, print the connectivity matrix
 #   scripts/demo.sh down   remove the lab (every namespace, process and file it created)
 #   scripts/demo.sh --no-build   use artifacts/bin as it is
-# Needs root (network namespaces) and: .NET 10 SDK, etcd, kubectl, python3, nsenter, iproute2.
+# Needs root (network namespaces) and the .NET 10 SDK; installs etcd, python3, iproute2 … with apt-get
+# when missing (scripts/lib/prereqs.sh). kubectl is optional.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -27,14 +28,9 @@ case "${1:-}" in
   *) echo "usage: scripts/demo.sh [down|--no-build]" >&2; exit 2 ;;
 esac
 
-missing=()
-for cmd in etcd python3 nsenter ip dotnet; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
-done
-if ((${#missing[@]})); then
-  echo "missing: ${missing[*]} (on Debian: apt-get install etcd-server python3 util-linux iproute2; scripts/test.sh installs what the tests need)" >&2
-  exit 1
-fi
+source "$root/scripts/lib/prereqs.sh"
+install_missing "${LAB_PREREQS[@]}"
+command -v dotnet >/dev/null 2>&1 || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 command -v kubectl >/dev/null 2>&1 || echo "note: kubectl is not installed; the lab works without it (contiv-lab status/apply/check), the kubectl examples below need it"
 
 # 1. Build when an executable is missing or a source file is newer than the last build.

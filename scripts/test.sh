@@ -7,23 +7,9 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # 1. Prerequisites: only what is absent is installed.
-declare -A want=(
-  [etcd]=etcd-server [etcdctl]=etcd-client [ip]=iproute2 [ping]=iputils-ping
-  [iperf3]=iperf3 [tshark]=tshark [nc]=netcat-openbsd [tcpdump]=tcpdump [python3]=python3
-  [/usr/lib/cni/portmap]=containernetworking-plugins [curl]=curl [setpriv]=util-linux
-)
-missing=()
-for cmd in "${!want[@]}"; do
-  if [[ $cmd == /* ]]; then [[ -e $cmd ]] || missing+=("${want[$cmd]}")
-  else command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); fi
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  if [[ $(id -u) -ne 0 ]]; then echo "need root to install ${missing[*]}" >&2; exit 1; fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
-    || { echo "apt-get install ${missing[*]} failed" >&2; exit 1; }
-fi
+source "$root/scripts/lib/prereqs.sh"
+install_missing "${LAB_PREREQS[@]}" etcdctl=etcd-client iperf3=iperf3 tshark=tshark nc=netcat-openbsd \
+  tcpdump=tcpdump curl=curl || exit 1
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 
 # 2. Build.
