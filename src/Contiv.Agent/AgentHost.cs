@@ -35,7 +35,7 @@ public static class AgentHost
             return 2;
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

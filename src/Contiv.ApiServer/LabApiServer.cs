@@ -77,7 +77,7 @@ public sealed class LabApiServer : IAsyncDisposable
             throw new ArgumentException($"listen address \"{options.ListenAddress}\" is not an IP address", nameof(options));
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>

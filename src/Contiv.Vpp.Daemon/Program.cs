@@ -21,7 +21,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-var builder = WebApplication.CreateSlimBuilder();
+var builder = Contiv.Hosting.SlimHost.CreateBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>
 {

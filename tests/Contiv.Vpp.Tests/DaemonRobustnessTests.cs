@@ -114,6 +114,21 @@ public sealed class DaemonRobustnessTests
         Assert.Contains("/nonexistent/cli.sock", ctl.StdErr, StringComparison.Ordinal);
     }
 
+    [RootFact]
+    public void The_daemon_watches_no_files()
+    {
+        // The web host's default configuration reload put a recursive inotify watcher on the working directory
+        // (for a daemon that is "/"), which woke a thread for every file written anywhere below it.
+        using var vpp = new VppProcess(null);
+        Assert.True(SpinWait.SpinUntil(() => File.Exists(vpp.ApiSocket), TimeSpan.FromSeconds(20)), vpp.Log);
+        var watchers = Directory.GetFiles($"/proc/{vpp.Pid}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Count(target => target == "anon_inode:inotify");
+        Assert.Equal(0, watchers);
+        Assert.DoesNotContain(Directory.GetDirectories($"/proc/{vpp.Pid}/task"),
+            t => File.ReadAllText(Path.Combine(t, "comm")).StartsWith(".NET File", StringComparison.Ordinal));
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);

@@ -20,7 +20,7 @@ public static partial class KsrHost
     public static async Task<int> RunAsync(KsrSettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
