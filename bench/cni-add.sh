@@ -85,11 +85,28 @@ run() { # label plugin conf node-netns first parallel
   python3 "$root/bench/cni_cycles.py" --plugin "$2" --conf "$3" --node-netns "$4" --netns-prefix "ct${tag}-p" \
     --container-prefix "${1}${tag}" --first "$5" --count "$cycles" --parallel "$6" >"$work/$1.json"
 }
+# CPU (ms) a daemon has used so far: utime + stime of all its threads.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+daemon_cpu() { # label: CPU of etcd, contiv-vpp and contiv-agent per cycle since the last call
+  local now=() i
+  for i in 0 1 2; do now+=("$(cpu_ms "${pids[$i]}")"); done
+  if [[ -n "${1:-}" ]]; then
+    printf '%s daemon CPU per ADD+DEL cycle: etcd %.1f ms, contiv-vpp %.1f ms, contiv-agent %.1f ms\n' "$1" \
+      "$(bc -l <<<"(${now[0]} - ${last[0]}) / $cycles")" "$(bc -l <<<"(${now[1]} - ${last[1]}) / $cycles")" \
+      "$(bc -l <<<"(${now[2]} - ${last[2]}) / $cycles")" >>"$work/daemon-cpu.txt"
+  fi
+  last=("${now[@]}")
+}
 echo "cni-add: $cycles sequential + $cycles ${parallel}-way parallel ADD+DEL cycles each; node namespaces $node / $bnode"
 run bseq /usr/lib/cni/bridge "$work/bridge.json" "$bnode" 0 1
+daemon_cpu
 run cseq "$bin/contiv-cni" "$work/contiv.json" "$node" 0 1
+daemon_cpu "contiv-cni  sequential:"
 run bpar /usr/lib/cni/bridge "$work/bridge.json" "$bnode" "$cycles" "$parallel"
+daemon_cpu
 run cpar "$bin/contiv-cni" "$work/contiv.json" "$node" "$cycles" "$parallel"
+daemon_cpu "contiv-cni  ${parallel}-parallel:"
+cat "$work/daemon-cpu.txt"
 
 # The agent's own account of each pod transaction: per scheduler operation kind and whole transaction.
 curl -fsS "http://127.0.0.1:$rport/scheduler/txn-history" >"$work/txn.json" 2>/dev/null || echo '[]' >"$work/txn.json"

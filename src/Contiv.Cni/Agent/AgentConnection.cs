@@ -1,51 +1,47 @@
+using System.Net;
 using System.Net.Sockets;
+using Contiv.Cni.Agent.Http2;
 using Contiv.Cni.Protocol;
 using Contiv.Model.Cni;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Contiv.Cni.Agent;
 
 /// <summary>
 /// The gRPC connection to the agent's <c>RemoteCNI</c> server. <c>grpcServer</c> starting with
 /// <c>/</c> is a unix socket path, anything else is <c>host:port</c> over plain HTTP/2.
-/// Owns its channel: dispose after the one invocation.
+/// Calls are made by <see cref="BlockingCallInvoker"/>: one HTTP/2 connection per call, on the calling thread.
 /// </summary>
-public sealed class AgentConnection : IDisposable
+public sealed class AgentConnection
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
-    private readonly GrpcChannel _channel;
+    private const int MaxReplySize = 4 * 1024 * 1024;
 
-    /// <summary>Opens a channel (lazily connected) to <paramref name="grpcServer"/>.</summary>
+    /// <summary>Prepares calls to <paramref name="grpcServer"/>; every call opens its own connection.</summary>
     public AgentConnection(string grpcServer)
     {
         Server = grpcServer;
         IsUnixSocket = grpcServer.StartsWith('/');
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = ConnectTimeout,
-            UseProxy = false,
-            AllowAutoRedirect = false,
-        };
+        EndPoint endpoint;
+        string authority;
         if (IsUnixSocket)
         {
-            handler.ConnectCallback = ConnectUnixAsync;
+            endpoint = new UnixDomainSocketEndPoint(grpcServer);
+            authority = "localhost";
         }
-
-        var address = IsUnixSocket ? "http://localhost" : $"http://{grpcServer}";
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (!IsUnixSocket && uri.Port <= 0))
+        else if (Uri.TryCreate($"http://{grpcServer}", UriKind.Absolute, out var uri) && uri.Port > 0 && uri.AbsolutePath == "/"
+                 && grpcServer.Contains(':', StringComparison.Ordinal))
+        {
+            endpoint = IPAddress.TryParse(uri.IdnHost, out var ip) ? new IPEndPoint(ip, uri.Port) : new DnsEndPoint(uri.IdnHost, uri.Port);
+            authority = uri.Authority;
+        }
+        else
         {
             throw new CniException(CniErrorCode.InvalidNetworkConfig,
                 $"grpcServer \"{grpcServer}\" is neither a unix socket path (starting with '/') nor host:port");
         }
 
-        _channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 4 * 1024 * 1024,
-        });
-        Client = new RemoteCNI.RemoteCNIClient(_channel);
+        Invoker = new BlockingCallInvoker(endpoint, authority, MaxReplySize);
+        Client = new RemoteCNI.RemoteCNIClient(Invoker);
     }
 
     /// <summary>The configured agent address (for messages).</summary>
@@ -57,8 +53,8 @@ public sealed class AgentConnection : IDisposable
     /// <summary>The generated RemoteCNI client.</summary>
     public RemoteCNI.RemoteCNIClient Client { get; }
 
-    /// <summary>The underlying channel (for calls outside RemoteCNI, e.g. the gRPC health service).</summary>
-    public CallInvoker Invoker => _channel.CreateCallInvoker();
+    /// <summary>The call invoker (for calls outside RemoteCNI, e.g. the gRPC health service).</summary>
+    public CallInvoker Invoker { get; }
 
     /// <summary>
     /// Fails fast with <paramref name="code"/> when the unix socket does not exist, so a missing
@@ -79,23 +75,5 @@ public sealed class AgentConnection : IDisposable
         return new CniException(
             transient ? CniErrorCode.TryAgainLater : CniErrorCode.AgentCallFailed,
             $"agent {operation} via {Server} failed: {e.StatusCode}: {e.Status.Detail}");
-    }
-
-    /// <inheritdoc/>
-    public void Dispose() => _channel.Dispose();
-
-    private async ValueTask<Stream> ConnectUnixAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Server), cancellationToken).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

@@ -19,7 +19,7 @@ public static class AddCommand
     {
         inv.RequireNetns();
         var ipam = inv.FindIpam();
-        using var agent = new AgentConnection(inv.Conf.GrpcServer);
+        var agent = new AgentConnection(inv.Conf.GrpcServer);
 
         // Recorded before anything is allocated, so GC can undo a half-done ADD.
         inv.Store.Save(new AttachmentRecord(inv.Env.ContainerId, inv.Env.IfName, inv.Env.Netns, inv.Env.Args, inv.Conf.Text));

@@ -45,7 +45,7 @@ public static class CheckCommand
     /// </summary>
     private static List<string> AskAgent(Invocation inv, CniResult prev)
     {
-        using var agent = new AgentConnection(inv.Conf.GrpcServer);
+        var agent = new AgentConnection(inv.Conf.GrpcServer);
         agent.EnsureSocketExists(CniErrorCode.TryAgainLater);
         CNIReply reply;
         try

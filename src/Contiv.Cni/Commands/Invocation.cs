@@ -66,7 +66,7 @@ public sealed class Invocation(CniEnvironment env, NetworkConfig conf, CniLog lo
     /// <summary>Calls the agent's Delete for an attachment; a gRPC failure becomes a CNI error.</summary>
     public static void AgentDelete(string grpcServer, CNIRequest request)
     {
-        using var agent = new AgentConnection(grpcServer);
+        var agent = new AgentConnection(grpcServer);
         agent.EnsureSocketExists(CniErrorCode.TryAgainLater);
         CNIReply reply;
         try

@@ -21,7 +21,7 @@ public static class StatusCommand
     /// <summary>Runs STATUS; prints nothing.</summary>
     public static string? Run(Invocation inv)
     {
-        using var agent = new AgentConnection(inv.Conf.GrpcServer);
+        var agent = new AgentConnection(inv.Conf.GrpcServer);
         agent.EnsureSocketExists(CniErrorCode.PluginNotAvailable);
         byte[] response;
         try
