@@ -179,12 +179,22 @@ public sealed class RawHttp2Connection : IDisposable
         WriteRaw(frame);
     }
 
-    /// <summary>Writes bytes as they are.</summary>
+    /// <summary>True once a write found the client gone (it may close as soon as it has seen an error).</summary>
+    public bool ClientGone { get; private set; }
+
+    /// <summary>Writes bytes as they are; after the client has closed, writes are dropped.</summary>
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        while (bytes.Length > 0)
+        try
         {
-            bytes = bytes[_socket.Send(bytes)..];
+            while (bytes.Length > 0 && !ClientGone)
+            {
+                bytes = bytes[_socket.Send(bytes)..];
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset or SocketError.ConnectionAborted)
+        {
+            ClientGone = true; // EPIPE / ECONNRESET: the script went on writing after the client had given up
         }
     }
 

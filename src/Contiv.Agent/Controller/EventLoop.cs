@@ -41,6 +41,7 @@ public sealed class EventLoop : IDisposable
     private readonly Queue<AgentEvent> _followUps = new();
     private readonly List<AgentEvent> _delayed = [];
     private readonly LinkedList<EventRecord> _history = new();
+    private LinkedListNode<EventRecord>? _firstAging; // first history record past the permanently recorded period
     private readonly object _historyGate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly DateTimeOffset _startTime = DateTimeOffset.UtcNow;
@@ -502,19 +503,21 @@ public sealed class EventLoop : IDisposable
 
         lock (_historyGate)
         {
-            _history.AddLast(record);
-            var limit = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(_config.EventHistoryAgeLimit);
+            // Records arrive in processing order: those of the initial period (kept for good) form a prefix, the
+            // rest ages out from its front, so trimming never walks the whole history.
+            var added = _history.AddLast(record);
             var permanent = _startTime + TimeSpan.FromMinutes(_config.PermanentlyRecordedInitPeriod);
-            var node = _history.First;
-            while (node is not null)
+            if (_firstAging is null && record.ProcessingStart > permanent)
             {
-                var next = node.Next;
-                if (node.Value.ProcessingStart < limit && node.Value.ProcessingStart > permanent)
-                {
-                    _history.Remove(node);
-                }
+                _firstAging = added;
+            }
 
-                node = next;
+            var limit = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(_config.EventHistoryAgeLimit);
+            while (_firstAging is not null && _firstAging.Value.ProcessingStart < limit)
+            {
+                var next = _firstAging.Next;
+                _history.Remove(_firstAging);
+                _firstAging = next;
             }
         }
     }

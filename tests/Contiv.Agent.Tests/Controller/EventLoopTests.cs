@@ -267,6 +267,38 @@ public class EventLoopTests : IDisposable
         Assert.Equal(6, loop.History().Count);
     }
 
+    [Fact]
+    public async Task History_ages_out_after_the_permanently_recorded_period()
+    {
+        // No permanent period and an age limit of 0 minutes: every record is already too old when the next one is
+        // added, so the history holds only what is being added.
+        _config.PermanentlyRecordedInitPeriod = 0;
+        _config.EventHistoryAgeLimit = 0;
+        var loop = Start(new RecordingHandler("h", _calls));
+        await Run(loop, new DbResync(new KubeStateData()));
+        for (var i = 0; i < 5; i++)
+        {
+            await Run(loop, new TestUpdate($"u{i}"));
+        }
+
+        Assert.Empty(loop.History());
+    }
+
+    [Fact]
+    public async Task History_of_the_initial_period_is_kept_while_later_records_age_out()
+    {
+        _config.PermanentlyRecordedInitPeriod = 10;
+        _config.EventHistoryAgeLimit = 0;
+        var loop = Start(new RecordingHandler("h", _calls));
+        await Run(loop, new DbResync(new KubeStateData()));
+        for (var i = 0; i < 5; i++)
+        {
+            await Run(loop, new TestUpdate($"u{i}"));
+        }
+
+        Assert.Equal(6, loop.History().Count);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

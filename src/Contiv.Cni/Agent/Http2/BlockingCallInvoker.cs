@@ -7,7 +7,8 @@ namespace Contiv.Cni.Agent.Http2;
 /// <summary>
 /// A <see cref="CallInvoker"/> for the generated gRPC clients that makes each blocking unary call on its own
 /// HTTP/2 connection (<see cref="Http2UnaryCall"/>) on the calling thread. contiv-cni makes one or two calls per
-/// process, so it needs neither asynchronous nor streaming calls.
+/// process, so it needs neither asynchronous nor streaming calls. Call options used: deadline and request metadata
+/// (the cancellation token is not: a CNI invocation is bounded by its deadline).
 /// </summary>
 public sealed class BlockingCallInvoker(EndPoint endpoint, string authority, int maxReplySize) : CallInvoker
 {
@@ -15,10 +16,10 @@ public sealed class BlockingCallInvoker(EndPoint endpoint, string authority, int
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var deadline = options.Deadline ?? DateTime.MaxValue;
+        var deadline = options.Deadline is { } d && d != DateTime.MaxValue ? d.ToUniversalTime() : DateTime.MaxValue;
         var serialization = new Serialization();
         method.RequestMarshaller.ContextualSerializer(request, serialization);
-        var reply = Http2UnaryCall.Invoke(endpoint, host ?? authority, method.FullName, serialization.Payload, deadline, maxReplySize);
+        var reply = Http2UnaryCall.Invoke(endpoint, host ?? authority, method.FullName, serialization.Payload, deadline, maxReplySize, options.Headers);
         return method.ResponseMarshaller.ContextualDeserializer(new Deserialization(reply));
     }
 

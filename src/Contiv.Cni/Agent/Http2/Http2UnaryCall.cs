@@ -31,7 +31,7 @@ public sealed class Http2UnaryCall : IDisposable
 
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
-    private readonly Socket _socket;
+    private readonly RawSocket _socket;
     private readonly string _peer;
     private readonly DateTime _deadline;
     private readonly HpackDecoder _hpack = new();
@@ -43,7 +43,7 @@ public sealed class Http2UnaryCall : IDisposable
     private int _peerInitialWindow = DefaultWindow;
     private int _peerMaxFrame = DefaultMaxFrameSize;
 
-    private Http2UnaryCall(Socket socket, string peer, DateTime deadline)
+    private Http2UnaryCall(RawSocket socket, string peer, DateTime deadline)
     {
         _socket = socket;
         _peer = peer;
@@ -54,73 +54,34 @@ public sealed class Http2UnaryCall : IDisposable
     /// Connects to <paramref name="endpoint"/> and calls <paramref name="path"/> (<c>/package.Service/Method</c>) with
     /// <paramref name="message"/>; returns the reply message's bytes.
     /// </summary>
-    public static byte[] Invoke(EndPoint endpoint, string authority, string path, ReadOnlySpan<byte> message, DateTime deadline, int maxReplySize)
+    public static byte[] Invoke(EndPoint endpoint, string authority, string path, ReadOnlySpan<byte> message, DateTime deadline, int maxReplySize,
+        Metadata? headers = null)
     {
         var peer = endpoint is UnixDomainSocketEndPoint ? endpoint.ToString()! : authority;
         using var call = new Http2UnaryCall(Connect(endpoint, peer, deadline), peer, deadline);
-        return call.Run(authority, path, message, deadline, maxReplySize);
+        return call.Run(authority, path, message, deadline, maxReplySize, headers);
     }
 
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 
-    private static Socket Connect(EndPoint endpoint, string peer, DateTime deadline)
+    private static RawSocket Connect(EndPoint endpoint, string peer, DateTime deadline)
     {
-        var socket = endpoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            if (endpoint is UnixDomainSocketEndPoint)
-            {
-                socket.Connect(endpoint); // completes or fails at once
-            }
-            else
-            {
-                // TCP: a non-blocking connect bounded by the deadline, then blocking I/O again.
-                if (endpoint is DnsEndPoint dns)
-                {
-                    endpoint = new IPEndPoint(Dns.GetHostAddresses(dns.Host)[0], dns.Port);
-                }
-
-                socket.Blocking = false;
-                try
-                {
-                    socket.Connect(endpoint);
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-                {
-                    var wait = deadline == DateTime.MaxValue ? TimeSpan.FromSeconds(10) : TimeSpan.FromMilliseconds(Remaining(deadline, peer));
-                    if (!socket.Poll(wait, SelectMode.SelectWrite))
-                    {
-                        throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"connecting to {peer} timed out"));
-                    }
-
-                    var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-                    if (error != SocketError.Success)
-                    {
-                        throw new SocketException((int)error);
-                    }
-                }
-
-                socket.Blocking = true;
-            }
-
-            return socket;
+            return RawSocket.Connect(endpoint, Remaining(deadline, peer));
         }
-        catch (SocketException e)
+        catch (RawSocketException e) when (e.TimedOut)
         {
-            socket.Dispose();
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"connecting to {peer} timed out"));
+        }
+        catch (Exception e) when (e is RawSocketException or SocketException)
+        {
             throw new RpcException(new Status(StatusCode.Unavailable, $"cannot connect to {peer}: {e.Message}"));
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 
-    private byte[] Run(string authority, string path, ReadOnlySpan<byte> message, DateTime deadline, int maxReplySize)
+    private byte[] Run(string authority, string path, ReadOnlySpan<byte> message, DateTime deadline, int maxReplySize, Metadata? headers)
     {
         var request = new MemoryStream(256 + message.Length);
         request.Write(Preface);
@@ -141,6 +102,12 @@ public sealed class Http2UnaryCall : IDisposable
         if (deadline != DateTime.MaxValue)
         {
             Hpack.EncodeLiteral(block, "grpc-timeout", Math.Min(Remaining(deadline, _peer), 99_999_999).ToString(CultureInfo.InvariantCulture) + "m");
+        }
+
+        foreach (var entry in headers ?? [])
+        {
+            // Custom metadata: binary values ("-bin" keys) travel base64-encoded without padding (gRPC over HTTP/2).
+            Hpack.EncodeLiteral(block, entry.Key, entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes).TrimEnd('=') : entry.Value);
         }
 
         if (block.Length > DefaultMaxFrameSize)
@@ -429,13 +396,12 @@ public sealed class Http2UnaryCall : IDisposable
         _inStart = 0;
         while (_inEnd < count)
         {
-            _socket.ReceiveTimeout = Remaining(_deadline, _peer);
             int n;
             try
             {
-                n = _socket.Receive(_in, _inEnd, _in.Length - _inEnd, SocketFlags.None);
+                n = _socket.Receive(_in.AsSpan(_inEnd), Remaining(_deadline, _peer));
             }
-            catch (SocketException e)
+            catch (RawSocketException e)
             {
                 throw Failure(e);
             }
@@ -451,22 +417,17 @@ public sealed class Http2UnaryCall : IDisposable
 
     private void Send(MemoryStream frames)
     {
-        _socket.SendTimeout = Remaining(_deadline, _peer);
         try
         {
-            var span = frames.GetBuffer().AsSpan(0, (int)frames.Length);
-            while (span.Length > 0)
-            {
-                span = span[_socket.Send(span)..];
-            }
+            _socket.Send(frames.GetBuffer().AsSpan(0, (int)frames.Length), Remaining(_deadline, _peer));
         }
-        catch (SocketException e)
+        catch (RawSocketException e)
         {
             throw Failure(e);
         }
     }
 
-    private RpcException Failure(SocketException e) => e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock
+    private RpcException Failure(RawSocketException e) => e.TimedOut
         ? new RpcException(new Status(StatusCode.DeadlineExceeded, $"{_peer} did not answer before the deadline"))
         : new RpcException(new Status(StatusCode.Unavailable, $"connection to {_peer} failed: {e.Message}"));
 
