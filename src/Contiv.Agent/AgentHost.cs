@@ -46,6 +46,9 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         PrepareSocket(options.CniSocket);
+        // Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
+        // they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.CniSocket, l => l.Protocols = HttpProtocols.Http2);

@@ -88,6 +88,9 @@ builder.Services.AddGrpc(o =>
     o.MaxReceiveMessageSize = 256 << 20;
     o.MaxSendMessageSize = 256 << 20;
 });
+// Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
+// they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
+builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.ListenUnixSocket(options.ApiSocket, l => l.Protocols = HttpProtocols.Http2);

@@ -395,14 +395,17 @@ public sealed class KvScheduler
 
     private void RunPasses(TxnRecord record, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope)
     {
+        // Items that depend (by desired or applied value) on a key: lets an operation pull its dependents into the
+        // scope without scanning every item. Values do not change during the transaction, so it stays valid.
+        var reverse = scope is null ? null : AllDependents();
         var progress = true;
         while (progress)
         {
             progress = false;
             var dependents = AppliedDependents();
-            foreach (var s in _items.Values.ToList())
+            foreach (var s in Candidates(scope))
             {
-                if (failed.ContainsKey(s.Key) || (scope is not null && !scope.Contains(s.Key)))
+                if (failed.ContainsKey(s.Key))
                 {
                     continue;
                 }
@@ -414,21 +417,25 @@ public sealed class KvScheduler
                         continue; // dependents first
                     }
 
-                    progress |= Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: false, scope);
+                    var removed = s.Applied;
+                    progress |= Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: false, scope, reverse);
                     if (s.Applied is null)
                     {
-                        dependents = AppliedDependents();
+                        foreach (var d in Dependencies(s, removed))
+                        {
+                            dependents.GetValueOrDefault(d)?.Remove(s);
+                        }
                     }
                 }
                 else if (s.Desired is not null && DependenciesMet(s, s.Desired))
                 {
                     if (s.Applied is null)
                     {
-                        progress |= Do(record, s, KvOp.Create, attempt, isRevert, failed, cascade: false, scope);
+                        progress |= Do(record, s, KvOp.Create, attempt, isRevert, failed, cascade: false, scope, reverse);
                     }
                     else if (!s.Descriptor.Equivalent(s.Key, s.Desired, s.Applied))
                     {
-                        progress |= Do(record, s, KvOp.Update, attempt, isRevert, failed, cascade: false, scope);
+                        progress |= Do(record, s, KvOp.Update, attempt, isRevert, failed, cascade: false, scope, reverse);
                     }
                 }
             }
@@ -440,9 +447,9 @@ public sealed class KvScheduler
 
             // Deadlock: a removal is blocked by applied dependents that cannot be updated away from it.
             // Those dependents are deleted (and stay desired, pending until their dependency is back).
-            foreach (var s in _items.Values.ToList())
+            foreach (var s in Candidates(scope))
             {
-                if (s.Applied is null || failed.ContainsKey(s.Key) || (scope is not null && !scope.Contains(s.Key)))
+                if (s.Applied is null || failed.ContainsKey(s.Key))
                 {
                     continue;
                 }
@@ -451,20 +458,74 @@ public sealed class KvScheduler
                 {
                     foreach (var b in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
                     {
-                        progress |= CascadeDelete(record, b, attempt, isRevert, failed, scope);
+                        progress |= CascadeDelete(record, b, attempt, isRevert, failed, scope, reverse);
                     }
                 }
                 else if (s.Desired is not null && !DependenciesMet(s, s.Applied))
                 {
                     // Applied items whose dependency is gone are removed as well.
-                    progress |= CascadeDelete(record, s, attempt, isRevert, failed, scope);
+                    progress |= CascadeDelete(record, s, attempt, isRevert, failed, scope, reverse);
                 }
             }
         }
     }
 
+    /// <summary>The items a pass visits, in key order: all of them, or those in the transaction's scope.</summary>
+    private List<ItemState> Candidates(HashSet<string>? scope)
+    {
+        if (scope is null)
+        {
+            return [.. _items.Values];
+        }
+
+        var list = new List<ItemState>(scope.Count);
+        foreach (var key in scope)
+        {
+            if (_items.TryGetValue(key, out var s))
+            {
+                list.Add(s);
+            }
+        }
+
+        list.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return list;
+    }
+
+    /// <summary>Map from a key to the items whose desired or applied value depends on it.</summary>
+    private Dictionary<string, List<ItemState>> AllDependents()
+    {
+        var map = new Dictionary<string, List<ItemState>>(StringComparer.Ordinal);
+        foreach (var s in _items.Values)
+        {
+            foreach (var value in (ReadOnlySpan<object?>)[s.Desired, s.Applied])
+            {
+                if (value is null)
+                {
+                    continue;
+                }
+
+                foreach (var d in Dependencies(s, value))
+                {
+                    if (!map.TryGetValue(d, out var list))
+                    {
+                        list = [];
+                        map[d] = list;
+                    }
+
+                    if (!list.Contains(s))
+                    {
+                        list.Add(s);
+                    }
+                }
+            }
+        }
+
+        return map;
+    }
+
     /// <summary>Deletes an item after (recursively) deleting everything applied that depends on it.</summary>
-    private bool CascadeDelete(TxnRecord record, ItemState s, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope)
+    private bool CascadeDelete(TxnRecord record, ItemState s, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope,
+        Dictionary<string, List<ItemState>>? reverse)
     {
         if (s.Applied is null || failed.ContainsKey(s.Key))
         {
@@ -473,7 +534,7 @@ public sealed class KvScheduler
 
         foreach (var d in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
         {
-            CascadeDelete(record, d, attempt, isRevert, failed, scope);
+            CascadeDelete(record, d, attempt, isRevert, failed, scope, reverse);
         }
 
         if (AppliedDependents().ContainsKey(s.Key))
@@ -481,7 +542,7 @@ public sealed class KvScheduler
             return false; // a dependent could not be deleted
         }
 
-        return Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: s.Desired is not null, scope);
+        return Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: s.Desired is not null, scope, reverse);
     }
 
     /// <summary>True when the applied item must go: not desired, or desired with a value that cannot be reached in place.</summary>
@@ -526,7 +587,8 @@ public sealed class KvScheduler
         return map;
     }
 
-    private bool Do(TxnRecord record, ItemState s, KvOp op, int attempt, bool isRevert, Dictionary<string, string> failed, bool cascade, HashSet<string>? scope)
+    private bool Do(TxnRecord record, ItemState s, KvOp op, int attempt, bool isRevert, Dictionary<string, string> failed, bool cascade, HashSet<string>? scope,
+        Dictionary<string, List<ItemState>>? reverse)
     {
         var value = op == KvOp.Delete ? s.Applied! : s.Desired!;
         string? error = null;
@@ -550,16 +612,12 @@ public sealed class KvScheduler
             }
 
             s.Error = null;
-            if (scope is not null)
+            if (scope is not null && reverse is not null && reverse.TryGetValue(s.Key, out var dependentItems))
             {
                 // Items depending on this one may now be created, or must follow its removal.
-                foreach (var other in _items.Values)
+                foreach (var other in dependentItems)
                 {
-                    if ((other.Desired is not null && Dependencies(other, other.Desired).Contains(s.Key))
-                        || (other.Applied is not null && Dependencies(other, other.Applied).Contains(s.Key)))
-                    {
-                        scope.Add(other.Key);
-                    }
+                    scope.Add(other.Key);
                 }
             }
         }
@@ -573,7 +631,7 @@ public sealed class KvScheduler
         }
 
         var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        record.Operations.Add(new KvOpRecord(s.Key, op, ValueJson.Format(value), error, attempt, isRevert, cascade, ms));
+        record.Operations.Add(new KvOpRecord(s.Key, op, value, error, attempt, isRevert, cascade, ms));
         return error is null;
     }
 

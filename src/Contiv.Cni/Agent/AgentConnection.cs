@@ -25,7 +25,7 @@ public sealed class AgentConnection
         string authority;
         if (IsUnixSocket)
         {
-            endpoint = new UnixDomainSocketEndPoint(grpcServer);
+            endpoint = new UnixSocketPath(grpcServer);
             authority = "localhost";
         }
         else if (Uri.TryCreate($"http://{grpcServer}", UriKind.Absolute, out var uri) && uri.Port > 0 && uri.AbsolutePath == "/"

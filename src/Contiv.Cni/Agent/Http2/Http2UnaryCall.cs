@@ -57,7 +57,7 @@ public sealed class Http2UnaryCall : IDisposable
     public static byte[] Invoke(EndPoint endpoint, string authority, string path, ReadOnlySpan<byte> message, DateTime deadline, int maxReplySize,
         Metadata? headers = null)
     {
-        var peer = endpoint is UnixDomainSocketEndPoint ? endpoint.ToString()! : authority;
+        var peer = endpoint is UnixSocketPath or UnixDomainSocketEndPoint ? endpoint.ToString()! : authority;
         using var call = new Http2UnaryCall(Connect(endpoint, peer, deadline), peer, deadline);
         return call.Run(authority, path, message, deadline, maxReplySize, headers);
     }

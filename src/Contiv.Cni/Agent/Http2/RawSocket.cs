@@ -6,6 +6,22 @@ using System.Text;
 
 namespace Contiv.Cni.Agent.Http2;
 
+/// <summary>
+/// A unix socket address that, unlike <see cref="UnixDomainSocketEndPoint"/>, does not make the runtime probe the
+/// system's socket support (the probe opens a socket of its own: a measurable share of a CNI invocation).
+/// </summary>
+public sealed class UnixSocketPath(string path) : EndPoint
+{
+    /// <summary>The socket's file system path.</summary>
+    public string Path { get; } = path;
+
+    /// <inheritdoc/>
+    public override AddressFamily AddressFamily => AddressFamily.Unix;
+
+    /// <inheritdoc/>
+    public override string ToString() => Path;
+}
+
 /// <summary>A failed socket system call: <see cref="Errno"/> and the call's name.</summary>
 public sealed class RawSocketException(int errno, string call)
     : Exception($"{call}: {Marshal.GetPInvokeErrorMessage(errno)}")
@@ -59,7 +75,7 @@ public sealed unsafe partial class RawSocket : IDisposable
         int length, family;
         switch (endpoint)
         {
-            case UnixDomainSocketEndPoint:
+            case UnixSocketPath or UnixDomainSocketEndPoint:
                 var path = Encoding.UTF8.GetBytes(endpoint.ToString()!);
                 if (path.Length > 107)
                 {
