@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Contiv.Model.Vpp;
 using Grpc.Core;
+using Contiv.Agent.Scheduler;
 using Grpc.Net.Client;
 
 namespace Contiv.Agent.Dataplane;
@@ -9,7 +10,7 @@ namespace Contiv.Agent.Dataplane;
 /// gRPC client of <c>contiv-vpp</c>'s control API on its unix socket. The channel reconnects by itself,
 /// so a restarted data plane is reached again by the next call.
 /// </summary>
-public sealed class DataplaneConnection : IDisposable
+public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
 {
     private readonly GrpcChannel _channel;
 
@@ -53,26 +54,56 @@ public sealed class DataplaneConnection : IDisposable
     public CallOptions Options(CancellationToken ct = default) => new(deadline: DateTime.UtcNow + CallTimeout, cancellationToken: ct);
 
     /// <summary>Applies one operation and throws with the data plane's message when it failed (NOT_FOUND on delete is success).</summary>
-    public OpResult ApplyOne(ConfigOp op, string what)
+    public void ApplyOne(ConfigOp op, string what)
     {
         ArgumentNullException.ThrowIfNull(op);
+        var r = Execute([new KvBatchOperation(op, what)])[0];
+        if (!r.Done)
+        {
+            throw r.Error ?? new Scheduler.KvOperationException($"{what}: not applied", transient: true);
+        }
+    }
+
+    /// <summary>
+    /// Applies the scheduler's queued data plane operations in one <c>Apply</c> call that stops at the first failure:
+    /// a pod's interface, ARP entry and route cost one round trip.
+    /// </summary>
+    public IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var batch = new ConfigBatch { StopOnError = true };
+        foreach (var o in operations)
+        {
+            batch.Ops.Add((ConfigOp)o.Operation);
+        }
+
         BatchReply reply;
         try
         {
-            reply = Client.Apply(new ConfigBatch { Ops = { op }, StopOnError = true }, Options());
+            reply = Client.Apply(batch, Options());
         }
         catch (RpcException e)
         {
-            throw new Scheduler.KvOperationException($"{what}: data plane at {SocketPath} unreachable: {e.Status.Detail}", transient: true, e);
+            return operations.Select(o => KvBatchResult.Failed(new Scheduler.KvOperationException(
+                $"{o.What}: data plane at {SocketPath} unreachable: {e.Status.Detail}", transient: true, e))).ToList();
         }
 
-        var r = reply.Results.Count > 0 ? reply.Results[0] : new OpResult { Status = OpResult.Types.Status.Failed, Error = "no result returned" };
-        return r.Status switch
+        var results = new List<KvBatchResult>(operations.Count);
+        for (var i = 0; i < operations.Count; i++)
         {
-            OpResult.Types.Status.Ok => r,
-            OpResult.Types.Status.NotFound when op.Action == ConfigOp.Types.Action.Delete => r,
-            _ => throw new Scheduler.KvOperationException($"{what}: {r.Status}: {r.Error}", transient: r.Status != OpResult.Types.Status.AlreadyExists),
-        };
+            var op = batch.Ops[i];
+            var r = i < reply.Results.Count ? reply.Results[i] : new OpResult { Status = OpResult.Types.Status.Failed, Error = "no result returned" };
+            results.Add(r.Status switch
+            {
+                OpResult.Types.Status.Ok => KvBatchResult.Ok,
+                OpResult.Types.Status.NotFound when op.Action == ConfigOp.Types.Action.Delete => KvBatchResult.Ok,
+                OpResult.Types.Status.Skipped => KvBatchResult.Skipped,
+                _ => KvBatchResult.Failed(new Scheduler.KvOperationException($"{operations[i].What}: {r.Status}: {r.Error}",
+                    transient: r.Status != OpResult.Types.Status.AlreadyExists)),
+            });
+        }
+
+        return results;
     }
 
     /// <summary>Dumps everything.</summary>

@@ -7,9 +7,16 @@ using Route = Contiv.Model.Vpp.Route;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Base of data plane descriptors: create/update = PUT, delete = DELETE, retrieve from one shared dump.</summary>
-public abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescriptorBase
+public abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescriptorBase, IKvBatchingDescriptor
     where T : class, IMessage<T>
 {
+    /// <inheritdoc/>
+    public IKvBatchExecutor BatchExecutor => Dataplane;
+
+    /// <inheritdoc/>
+    public object PrepareOperation(KvOp op, string key, object value) =>
+        Op(op == KvOp.Delete ? ConfigOp.Types.Action.Delete : ConfigOp.Types.Action.Put, (T)value);
+
     /// <summary>The data plane client.</summary>
     protected DataplaneConnection Dataplane { get; } = dataplane;
 

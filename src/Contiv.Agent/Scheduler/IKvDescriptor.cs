@@ -102,3 +102,43 @@ public abstract class KvDescriptorBase : IKvDescriptor
     /// <inheritdoc/>
     public virtual IReadOnlyDictionary<string, object>? Retrieve(IReadOnlyDictionary<string, object?> keysOfInterest, RetrieveContext context) => null;
 }
+
+/// <summary>
+/// A descriptor whose operations the scheduler may queue and hand to its <see cref="BatchExecutor"/> together with
+/// queued operations of other descriptors sharing that executor (e.g. everything of the data plane: one round trip
+/// for a pod's interface, ARP entry and route instead of three).
+/// </summary>
+public interface IKvBatchingDescriptor : IKvDescriptor
+{
+    /// <summary>Executes this descriptor's queued operations; descriptors batch together when they share it.</summary>
+    IKvBatchExecutor BatchExecutor { get; }
+
+    /// <summary>The operation in the executor's terms; <paramref name="value"/> is the new value, or the applied one for a delete.</summary>
+    object PrepareOperation(KvOp op, string key, object value);
+}
+
+/// <summary>Executes queued operations of <see cref="IKvBatchingDescriptor"/>s in one exchange.</summary>
+public interface IKvBatchExecutor
+{
+    /// <summary>
+    /// Executes <paramref name="operations"/> in order and stops at the first failure. Returns one result per
+    /// operation: done, failed (with the error), or not attempted because an earlier one failed.
+    /// </summary>
+    IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation> operations);
+}
+
+/// <summary>One queued operation: the prepared form and a description for messages (descriptor and key).</summary>
+public readonly record struct KvBatchOperation(object Operation, string What);
+
+/// <summary>Outcome of one batched operation.</summary>
+public readonly record struct KvBatchResult(bool Done, Exception? Error)
+{
+    /// <summary>Executed successfully.</summary>
+    public static KvBatchResult Ok { get; } = new(true, null);
+
+    /// <summary>Not attempted (an earlier operation of the batch failed).</summary>
+    public static KvBatchResult Skipped { get; } = new(false, null);
+
+    /// <summary>Failed with <paramref name="error"/>.</summary>
+    public static KvBatchResult Failed(Exception error) => new(false, error);
+}

@@ -396,52 +396,42 @@ public sealed class KvScheduler
     private void RunPasses(TxnRecord record, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope)
     {
         // Items that depend (by desired or applied value) on a key: lets an operation pull its dependents into the
-        // scope without scanning every item. Values do not change during the transaction, so it stays valid.
-        var reverse = scope is null ? null : AllDependents();
+        // scope (and into the pending batch) without scanning every item. Values do not change during the
+        // transaction, so it stays valid.
+        var pass = new Pass(record, attempt, isRevert, failed, scope, AllDependents());
         var progress = true;
         while (progress)
         {
             progress = false;
-            var dependents = AppliedDependents();
-            foreach (var s in Candidates(scope))
+            pass.Dependents = AppliedDependents();
+            var candidates = Candidates(scope);
+
+            // Batchable items first: a pod's data plane items gather in one batch before the Linux side needs them.
+            foreach (var s in candidates)
             {
-                if (failed.ContainsKey(s.Key))
+                if (s.Descriptor is IKvBatchingDescriptor)
                 {
-                    continue;
+                    progress |= Visit(pass, s);
                 }
+            }
 
-                if (s.Applied is not null && NeedsRemoval(s))
+            foreach (var s in candidates)
+            {
+                if (s.Descriptor is not IKvBatchingDescriptor)
                 {
-                    if (dependents.TryGetValue(s.Key, out var deps) && deps.Count > 0)
-                    {
-                        continue; // dependents first
-                    }
-
-                    var removed = s.Applied;
-                    progress |= Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: false, scope, reverse);
-                    if (s.Applied is null)
-                    {
-                        foreach (var d in Dependencies(s, removed))
-                        {
-                            dependents.GetValueOrDefault(d)?.Remove(s);
-                        }
-                    }
-                }
-                else if (s.Desired is not null && DependenciesMet(s, s.Desired))
-                {
-                    if (s.Applied is null)
-                    {
-                        progress |= Do(record, s, KvOp.Create, attempt, isRevert, failed, cascade: false, scope, reverse);
-                    }
-                    else if (!s.Descriptor.Equivalent(s.Key, s.Desired, s.Applied))
-                    {
-                        progress |= Do(record, s, KvOp.Update, attempt, isRevert, failed, cascade: false, scope, reverse);
-                    }
+                    progress |= Visit(pass, s);
                 }
             }
 
             if (progress)
             {
+                continue;
+            }
+
+            if (pass.Batch.Count > 0)
+            {
+                Flush(pass);
+                progress = true;
                 continue;
             }
 
@@ -458,16 +448,153 @@ public sealed class KvScheduler
                 {
                     foreach (var b in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
                     {
-                        progress |= CascadeDelete(record, b, attempt, isRevert, failed, scope, reverse);
+                        progress |= CascadeDelete(pass, b);
                     }
                 }
                 else if (s.Desired is not null && !DependenciesMet(s, s.Applied))
                 {
                     // Applied items whose dependency is gone are removed as well.
-                    progress |= CascadeDelete(record, s, attempt, isRevert, failed, scope, reverse);
+                    progress |= CascadeDelete(pass, s);
                 }
             }
+
+            Flush(pass);
         }
+
+        Flush(pass);
+    }
+
+    /// <summary>Does (or queues) what one item needs, if it can be done now.</summary>
+    private bool Visit(Pass pass, ItemState s)
+    {
+        if (pass.Failed.ContainsKey(s.Key) || pass.Batch.Contains(s))
+        {
+            return false;
+        }
+
+        if (s.Descriptor is not IKvBatchingDescriptor && pass.Batch.RelatesTo(s))
+        {
+            Flush(pass); // the item needs what is queued, or something queued needs it
+            if (pass.Failed.ContainsKey(s.Key))
+            {
+                return false;
+            }
+        }
+
+        if (s.Applied is not null && NeedsRemoval(s))
+        {
+            if (pass.Dependents.TryGetValue(s.Key, out var deps) && deps.Count > 0)
+            {
+                return false; // dependents first
+            }
+
+            var removed = s.Applied;
+            var done = Do(pass, s, KvOp.Delete, cascade: false);
+            if (s.Applied is null)
+            {
+                foreach (var d in Dependencies(s, removed))
+                {
+                    pass.Dependents.GetValueOrDefault(d)?.Remove(s);
+                }
+
+                // What this item depended on may be removable now: queue it with this removal.
+                if (s.Descriptor is IKvBatchingDescriptor)
+                {
+                    foreach (var d in Dependencies(s, removed))
+                    {
+                        if (_items.TryGetValue(d, out var dependency) && dependency.Descriptor is IKvBatchingDescriptor && InScope(pass, dependency))
+                        {
+                            Visit(pass, dependency);
+                        }
+                    }
+                }
+            }
+
+            return done;
+        }
+
+        if (s.Desired is not null && DependenciesMet(s, s.Desired))
+        {
+            bool done;
+            if (s.Applied is null)
+            {
+                done = Do(pass, s, KvOp.Create, cascade: false);
+            }
+            else if (!s.Descriptor.Equivalent(s.Key, s.Desired, s.Applied))
+            {
+                done = Do(pass, s, KvOp.Update, cascade: false);
+            }
+            else
+            {
+                return false;
+            }
+
+            // Queued data plane items that depend on this one can join the same batch.
+            if (done && s.Descriptor is IKvBatchingDescriptor && pass.Batch.Contains(s))
+            {
+                foreach (var dependent in pass.Reverse.GetValueOrDefault(s.Key, []))
+                {
+                    if (dependent.Descriptor is IKvBatchingDescriptor && InScope(pass, dependent))
+                    {
+                        Visit(pass, dependent);
+                    }
+                }
+            }
+
+            return done;
+        }
+
+        return false;
+    }
+
+    private static bool InScope(Pass pass, ItemState s) => pass.Scope is null || pass.Scope.Contains(s.Key);
+
+    /// <summary>Executes the queued operations and settles each item: done, failed (state restored), or not attempted.</summary>
+    private void Flush(Pass pass)
+    {
+        if (pass.Batch.Count == 0)
+        {
+            return;
+        }
+
+        var queued = pass.Batch.Take();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        IReadOnlyList<KvBatchResult> results;
+        try
+        {
+            results = queued[0].Executor.Execute(queued.Select(q => new KvBatchOperation(q.Prepared, $"{q.State.Descriptor.Name} {q.State.Key}")).ToList());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            results = queued.Select(_ => KvBatchResult.Failed(e)).ToList();
+        }
+
+        var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds / queued.Count;
+        for (var i = 0; i < queued.Count; i++)
+        {
+            var q = queued[i];
+            var r = i < results.Count ? results[i] : KvBatchResult.Skipped;
+            if (r.Done)
+            {
+                pass.Record.Operations.Add(new KvOpRecord(q.State.Key, q.Op, q.Value, null, pass.Attempt, pass.IsRevert, false, ms));
+                continue;
+            }
+
+            q.State.Applied = q.Previous;
+            if (r.Error is null)
+            {
+                continue; // not attempted: the next pass reconsiders it
+            }
+
+            q.State.Error = r.Error.Message;
+            q.State.LastFailureTransient = r.Error is not KvOperationException { Transient: false };
+            pass.Failed[q.State.Key] = r.Error.Message;
+            pass.Record.Operations.Add(new KvOpRecord(q.State.Key, q.Op, q.Value, r.Error.Message, pass.Attempt, pass.IsRevert, false, ms));
+            _log.LogWarning("txn {Seq}: {Op} {Key} failed: {Error}", pass.Record.SeqNum, q.Op, q.State.Key, r.Error.Message);
+        }
+
+        // Restored items count as applied again for the dependency checks that follow.
+        pass.Dependents = AppliedDependents();
     }
 
     /// <summary>The items a pass visits, in key order: all of them, or those in the transaction's scope.</summary>
@@ -524,17 +651,16 @@ public sealed class KvScheduler
     }
 
     /// <summary>Deletes an item after (recursively) deleting everything applied that depends on it.</summary>
-    private bool CascadeDelete(TxnRecord record, ItemState s, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope,
-        Dictionary<string, List<ItemState>>? reverse)
+    private bool CascadeDelete(Pass pass, ItemState s)
     {
-        if (s.Applied is null || failed.ContainsKey(s.Key))
+        if (s.Applied is null || pass.Failed.ContainsKey(s.Key))
         {
             return false;
         }
 
         foreach (var d in AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
         {
-            CascadeDelete(record, d, attempt, isRevert, failed, scope, reverse);
+            CascadeDelete(pass, d);
         }
 
         if (AppliedDependents().ContainsKey(s.Key))
@@ -542,7 +668,8 @@ public sealed class KvScheduler
             return false; // a dependent could not be deleted
         }
 
-        return Do(record, s, KvOp.Delete, attempt, isRevert, failed, cascade: s.Desired is not null, scope, reverse);
+        Flush(pass);
+        return Do(pass, s, KvOp.Delete, cascade: s.Desired is not null);
     }
 
     /// <summary>True when the applied item must go: not desired, or desired with a value that cannot be reached in place.</summary>
@@ -587,14 +714,41 @@ public sealed class KvScheduler
         return map;
     }
 
-    private bool Do(TxnRecord record, ItemState s, KvOp op, int attempt, bool isRevert, Dictionary<string, string> failed, bool cascade, HashSet<string>? scope,
-        Dictionary<string, List<ItemState>>? reverse)
+    private bool Do(Pass pass, ItemState s, KvOp op, bool cascade)
     {
         var value = op == KvOp.Delete ? s.Applied! : s.Desired!;
         string? error = null;
+        if (s.Descriptor is IKvBatchingDescriptor batching && !cascade)
+        {
+            try
+            {
+                var prepared = batching.PrepareOperation(op, s.Key, value);
+                if (pass.Batch.Count > 0 && !ReferenceEquals(pass.Batch.Executor, batching.BatchExecutor))
+                {
+                    Flush(pass);
+                }
+
+                // Applied optimistically, so that dependent items can join the batch; Flush settles it.
+                pass.Batch.Add(new Queued(s, op, value, s.Applied, prepared, batching.BatchExecutor));
+                s.Applied = op == KvOp.Delete ? null : value;
+                s.Error = null;
+                AddDependentsToScope(pass, s);
+                return true;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                error = e.Message;
+            }
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
+            if (error is not null)
+            {
+                throw new KvOperationException(error, transient: false);
+            }
+
             switch (op)
             {
                 case KvOp.Create:
@@ -612,27 +766,32 @@ public sealed class KvScheduler
             }
 
             s.Error = null;
-            if (scope is not null && reverse is not null && reverse.TryGetValue(s.Key, out var dependentItems))
-            {
-                // Items depending on this one may now be created, or must follow its removal.
-                foreach (var other in dependentItems)
-                {
-                    scope.Add(other.Key);
-                }
-            }
+            AddDependentsToScope(pass, s);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             error = e.Message;
             s.Error = error;
             s.LastFailureTransient = e is not KvOperationException { Transient: false };
-            failed[s.Key] = error;
-            _log.LogWarning("txn {Seq}: {Op} {Key} failed: {Error}", record.SeqNum, op, s.Key, error);
+            pass.Failed[s.Key] = error;
+            _log.LogWarning("txn {Seq}: {Op} {Key} failed: {Error}", pass.Record.SeqNum, op, s.Key, error);
         }
 
         var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        record.Operations.Add(new KvOpRecord(s.Key, op, value, error, attempt, isRevert, cascade, ms));
+        pass.Record.Operations.Add(new KvOpRecord(s.Key, op, value, error, pass.Attempt, pass.IsRevert, cascade, ms));
         return error is null;
+    }
+
+    /// <summary>Items depending on this one may now be created, or must follow its removal.</summary>
+    private static void AddDependentsToScope(Pass pass, ItemState s)
+    {
+        if (pass.Scope is not null && pass.Reverse.TryGetValue(s.Key, out var dependentItems))
+        {
+            foreach (var other in dependentItems)
+            {
+                pass.Scope.Add(other.Key);
+            }
+        }
     }
 
     private ItemState GetOrAdd(string key)
@@ -658,6 +817,97 @@ public sealed class KvScheduler
         }
 
         return best ?? throw new ArgumentException($"no descriptor handles key {key}", nameof(key));
+    }
+
+    /// <summary>State of one <see cref="RunPasses"/> call.</summary>
+    private sealed class Pass(TxnRecord record, int attempt, bool isRevert, Dictionary<string, string> failed, HashSet<string>? scope,
+        Dictionary<string, List<ItemState>> reverse)
+    {
+        public TxnRecord Record { get; } = record;
+
+        public int Attempt { get; } = attempt;
+
+        public bool IsRevert { get; } = isRevert;
+
+        public Dictionary<string, string> Failed { get; } = failed;
+
+        public HashSet<string>? Scope { get; } = scope;
+
+        /// <summary>Key → items whose desired or applied value depends on it.</summary>
+        public Dictionary<string, List<ItemState>> Reverse { get; } = reverse;
+
+        /// <summary>Key → applied items that depend on it (queued operations count as done).</summary>
+        public Dictionary<string, List<ItemState>> Dependents { get; set; } = [];
+
+        public PendingBatch Batch { get; } = new();
+    }
+
+    /// <summary>A queued operation with what Flush needs to settle it.</summary>
+    private sealed record Queued(ItemState State, KvOp Op, object Value, object? Previous, object Prepared, IKvBatchExecutor Executor);
+
+    /// <summary>Operations queued for one executor, in the order they must run.</summary>
+    private sealed class PendingBatch
+    {
+        private readonly List<Queued> _ops = [];
+        private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _needed = new(StringComparer.Ordinal);
+
+        public int Count => _ops.Count;
+
+        public IKvBatchExecutor? Executor => _ops.Count > 0 ? _ops[0].Executor : null;
+
+        public bool Contains(ItemState s) => _keys.Contains(s.Key);
+
+        public void Add(Queued q)
+        {
+            _ops.Add(q);
+            _keys.Add(q.State.Key);
+            foreach (var d in Dependencies(q.State, q.Value))
+            {
+                _needed.Add(d);
+            }
+
+            if (q.Previous is not null)
+            {
+                foreach (var d in Dependencies(q.State, q.Previous))
+                {
+                    _needed.Add(d);
+                }
+            }
+        }
+
+        /// <summary>True when <paramref name="s"/> depends on a queued item, or a queued item depends on it.</summary>
+        public bool RelatesTo(ItemState s)
+        {
+            if (_ops.Count == 0)
+            {
+                return false;
+            }
+
+            if (_needed.Contains(s.Key))
+            {
+                return true;
+            }
+
+            foreach (var value in (ReadOnlySpan<object?>)[s.Desired, s.Applied])
+            {
+                if (value is not null && Dependencies(s, value).Any(_keys.Contains))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public List<Queued> Take()
+        {
+            var ops = _ops.ToList();
+            _ops.Clear();
+            _keys.Clear();
+            _needed.Clear();
+            return ops;
+        }
     }
 
     private sealed class ItemState(string key, IKvDescriptor descriptor)
