@@ -80,7 +80,10 @@ public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
         BatchReply reply;
         try
         {
-            reply = Client.Apply(batch, Options());
+            // Not Client.Apply: its blocking wait spins (sched_yield) before it sleeps, CPU a busy node needs for
+            // the data plane's side of the very call being waited for.
+            using var call = Client.ApplyAsync(batch, Options());
+            reply = WaitWithoutSpinning(call.ResponseAsync);
         }
         catch (RpcException e)
         {
@@ -104,6 +107,19 @@ public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
         }
 
         return results;
+    }
+
+    /// <summary>Blocks the calling thread until <paramref name="task"/> completes, sleeping at once instead of spinning first.</summary>
+    internal static T WaitWithoutSpinning<T>(Task<T> task)
+    {
+        if (!task.IsCompleted)
+        {
+            using var done = new ManualResetEventSlim(false, spinCount: 0);
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Set);
+            done.Wait();
+        }
+
+        return task.GetAwaiter().GetResult();
     }
 
     /// <summary>Dumps everything.</summary>
