@@ -1,4 +1,8 @@
 using Contiv.Agent.Addressing;
+using Contiv.Agent.Scheduler;
+using Contiv.Model.Vpp;
+using Route = Contiv.Model.Vpp.Route;
+using RouteType = Contiv.Model.Vpp.RouteType;
 using Contiv.Linux;
 using Contiv.Testing;
 
@@ -52,6 +56,42 @@ public sealed class PodTapTests : SingleNodeTestBase
         Assert.True(NetnsScope.Ping(pod, "10.1.1.1", count: 1), "the re-added pod cannot ping its gateway");
         Assert.Equal(0u, (await node.DeletePodAsync("direct", pod, "ciddirect1")).Result);
         Assert.DoesNotContain("eth0", Shell.Run($"ip -n {pod} -br link").StdOut, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void A_data_plane_batch_reports_each_operation_done_failed_or_skipped()
+    {
+        // The scheduler's batches (docs/agent.md, "Batching") rely on this mapping of contiv-vpp's reply.
+        var dataplane = Node!.Dataplane;
+        static ConfigOp Put(ConfigOp op)
+        {
+            op.Action = ConfigOp.Types.Action.Put;
+            return op;
+        }
+
+        var results = dataplane.Execute(
+        [
+            new KvBatchOperation(Put(new ConfigOp { Vrf = new VrfTable { Id = 57, Label = "batch-test" } }), "vrf 57"),
+            new KvBatchOperation(Put(new ConfigOp { Route = new Route { VrfId = 58, DstNetwork = "10.58.0.0/16", Type = RouteType.Drop } }), "route in missing vrf 58"),
+            new KvBatchOperation(Put(new ConfigOp { Route = new Route { VrfId = 57, DstNetwork = "10.57.0.0/16", Type = RouteType.Drop } }), "route in vrf 57"),
+        ]);
+
+        Assert.Equal(3, results.Count);
+        Assert.True(results[0].Done, results[0].Error?.Message);
+        Assert.False(results[1].Done);
+        Assert.Contains("route in missing vrf 58", results[1].Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(KvBatchResult.Skipped, results[2]);
+        Assert.Contains(Node.Dump().Vrfs, v => v.Id == 57);
+        Assert.DoesNotContain(Node.Dump().Routes, r => r.DstNetwork == "10.57.0.0/16");
+
+        // Deleting what is not there is success, as for a single operation.
+        var gone = dataplane.Execute(
+        [
+            new KvBatchOperation(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Route = new Route { VrfId = 57, DstNetwork = "10.99.0.0/16", Type = RouteType.Drop } }, "missing route"),
+            new KvBatchOperation(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Vrf = new VrfTable { Id = 57 } }, "vrf 57"),
+        ]);
+        Assert.All(gone, r => Assert.True(r.Done, r.Error?.Message));
+        Assert.DoesNotContain(Node.Dump().Vrfs, v => v.Id == 57);
     }
 
     [RootFact]
