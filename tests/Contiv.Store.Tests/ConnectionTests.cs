@@ -54,6 +54,10 @@ public sealed class ConnectionTests
         Assert.Equal("1", (await broker.GetAsync("/x"))!.Value);
         await restart;
         await etcd.KillAsync();
+
+        // Only once the broker has seen the loss is the transaction certainly not written into the dead
+        // connection (sent a moment earlier it ends with "connection reset": maybe applied, and rightly not retried).
+        await WaitForAsync(() => broker.ConnectionState == StoreConnectionState.Disconnected, TimeSpan.FromSeconds(10));
         restart = Task.Run(async () =>
         {
             await Task.Delay(1000);
