@@ -106,6 +106,14 @@ public sealed class BadInputTests
         CniRunner.Contiv("ADD", conf.ToJsonString()).Fails(7, field);
     }
 
+    [Theory]
+    [InlineData("https://127.0.0.1:9999/readiness")]
+    [InlineData("ftp://127.0.0.1/readiness")]
+    [InlineData("not a url")]
+    public void Readiness_url_must_be_plain_http(string url)
+        => CniRunner.Contiv("STATUS", NetConf.For("1.1.0", MissingSocket, extra: $"\"readinessUrl\":\"{url}\""), containerId: string.Empty, netns: null, ifName: string.Empty)
+            .Fails(7, "readinessUrl", url);
+
     [Fact]
     public void Mistyped_config_field_is_named_with_its_value()
         => CniRunner.Contiv("ADD", NetConf.For("1.0.0", MissingSocket, extra: "\"ipam\":{\"type\":42}")).Fails(7, "ipam.type", "42");

@@ -63,17 +63,15 @@ public static class StatusCommand
     /// <summary>The agent's readiness probe must answer 200 within a few seconds.</summary>
     private static void RequireReady(Uri url)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try
         {
-            using var response = http.GetAsync(url).GetAwaiter().GetResult();
-            if (!response.IsSuccessStatusCode)
+            var (status, reason) = ReadinessProbe.Get(url, TimeSpan.FromSeconds(3));
+            if (status is < 200 or > 299)
             {
-                throw new CniException(CniErrorCode.PluginNotAvailable,
-                    $"agent is not ready: readinessUrl {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new CniException(CniErrorCode.PluginNotAvailable, $"agent is not ready: readinessUrl {url} answered {status} {reason}");
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (IOException e)
         {
             throw new CniException(CniErrorCode.PluginNotAvailable, $"agent readiness unknown: readinessUrl {url}: {e.Message}");
         }

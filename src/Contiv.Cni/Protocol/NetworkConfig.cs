@@ -150,9 +150,9 @@ public sealed class NetworkConfig
 
             Uri? readiness = null;
             if (OptionalString(root, "readinessUrl", CniErrorCode.InvalidNetworkConfig) is { } url &&
-                (!Uri.TryCreate(url, UriKind.Absolute, out readiness) || readiness.Scheme is not ("http" or "https")))
+                (!Uri.TryCreate(url, UriKind.Absolute, out readiness) || readiness.Scheme != "http"))
             {
-                throw new CniException(CniErrorCode.InvalidNetworkConfig, $"readinessUrl \"{url}\" is not an http(s) URL");
+                throw new CniException(CniErrorCode.InvalidNetworkConfig, $"readinessUrl \"{url}\" is not an http:// URL (the agent's REST API is plain HTTP)");
             }
 
             string? ipamType = null;

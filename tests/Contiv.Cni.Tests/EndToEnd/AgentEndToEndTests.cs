@@ -165,6 +165,20 @@ public sealed class AgentEndToEndTests(AgentNode node) : IClassFixture<AgentNode
 
         var closed = node.Conf("1.1.0", "\"readinessUrl\":\"http://127.0.0.1:9/readiness\"");
         CniRunner.Contiv("STATUS", closed, containerId: string.Empty, netns: null, ifName: string.Empty).Fails(50, "127.0.0.1:9");
+
+        // Something listens on the probe's port but does not speak HTTP.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(() =>
+        {
+            using var client = listener.AcceptTcpClient();
+            client.GetStream().Write("SSH-2.0-OpenSSH_9\r\n"u8);
+            Thread.Sleep(300);
+        });
+        var garbage = node.Conf("1.1.0", $"\"readinessUrl\":\"http://127.0.0.1:{port}/readiness\"");
+        CniRunner.Contiv("STATUS", garbage, containerId: string.Empty, netns: null, ifName: string.Empty).Fails(50, "not an HTTP status line", "SSH-2.0");
+        Assert.True(server.Wait(TimeSpan.FromSeconds(5)), "the fake probe server never saw the request");
     }
 
     [RootFact]
