@@ -91,9 +91,10 @@ daemon_cpu() { # label: CPU of etcd, contiv-vpp and contiv-agent per cycle since
   local now=() i
   for i in 0 1 2; do now+=("$(cpu_ms "${pids[$i]}")"); done
   if [[ -n "${1:-}" ]]; then
-    printf '%s daemon CPU per ADD+DEL cycle: etcd %.1f ms, contiv-vpp %.1f ms, contiv-agent %.1f ms\n' "$1" \
-      "$(bc -l <<<"(${now[0]} - ${last[0]}) / $cycles")" "$(bc -l <<<"(${now[1]} - ${last[1]}) / $cycles")" \
-      "$(bc -l <<<"(${now[2]} - ${last[2]}) / $cycles")" >>"$work/daemon-cpu.txt"
+    awk -v l="$1" -v c="$cycles" -v e="$((${now[0]%.*} - ${last[0]%.*}))" -v v="$((${now[1]%.*} - ${last[1]%.*}))" \
+      -v a="$((${now[2]%.*} - ${last[2]%.*}))" \
+      'BEGIN { printf "%s daemon CPU per ADD+DEL cycle: etcd %.1f ms, contiv-vpp %.1f ms, contiv-agent %.1f ms\n", l, e / c, v / c, a / c }' \
+      >>"$work/daemon-cpu.txt"
   fi
   last=("${now[@]}")
 }

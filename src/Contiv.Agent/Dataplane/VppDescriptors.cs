@@ -27,13 +27,13 @@ public abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescri
     protected abstract IEnumerable<KeyValuePair<string, object>> FromDump(DumpReply dump);
 
     /// <inheritdoc/>
-    public override void Create(string key, object value) => Dataplane.ApplyOne(Op(ConfigOp.Types.Action.Put, (T)value), $"{Name} {key}");
+    public override void Create(string key, object value) => Dataplane.ApplyOne((ConfigOp)PrepareOperation(KvOp.Create, key, value), $"{Name} {key}");
 
     /// <inheritdoc/>
     public override void Update(string key, object oldValue, object newValue) => Create(key, newValue);
 
     /// <inheritdoc/>
-    public override void Delete(string key, object value) => Dataplane.ApplyOne(Op(ConfigOp.Types.Action.Delete, (T)value), $"{Name} {key}");
+    public override void Delete(string key, object value) => Dataplane.ApplyOne((ConfigOp)PrepareOperation(KvOp.Delete, key, value), $"{Name} {key}");
 
     /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object>? Retrieve(IReadOnlyDictionary<string, object?> keysOfInterest, RetrieveContext context)

@@ -457,11 +457,9 @@ public sealed class KvScheduler
                     progress |= CascadeDelete(pass, s);
                 }
             }
-
-            Flush(pass);
         }
 
-        Flush(pass);
+        Flush(pass); // nothing stays queued (cascade deletes run at once, after a flush)
     }
 
     /// <summary>Does (or queues) what one item needs, if it can be done now.</summary>
@@ -619,36 +617,7 @@ public sealed class KvScheduler
     }
 
     /// <summary>Map from a key to the items whose desired or applied value depends on it.</summary>
-    private Dictionary<string, List<ItemState>> AllDependents()
-    {
-        var map = new Dictionary<string, List<ItemState>>(StringComparer.Ordinal);
-        foreach (var s in _items.Values)
-        {
-            foreach (var value in (ReadOnlySpan<object?>)[s.Desired, s.Applied])
-            {
-                if (value is null)
-                {
-                    continue;
-                }
-
-                foreach (var d in Dependencies(s, value))
-                {
-                    if (!map.TryGetValue(d, out var list))
-                    {
-                        list = [];
-                        map[d] = list;
-                    }
-
-                    if (!list.Contains(s))
-                    {
-                        list.Add(s);
-                    }
-                }
-            }
-        }
-
-        return map;
-    }
+    private Dictionary<string, List<ItemState>> AllDependents() => DependentsBy(s => [s.Desired, s.Applied]);
 
     /// <summary>Deletes an item after (recursively) deleting everything applied that depends on it.</summary>
     private bool CascadeDelete(Pass pass, ItemState s)
@@ -689,25 +658,34 @@ public sealed class KvScheduler
     }
 
     /// <summary>Map from a key to the applied items whose applied value depends on it.</summary>
-    private Dictionary<string, List<ItemState>> AppliedDependents()
+    private Dictionary<string, List<ItemState>> AppliedDependents() => DependentsBy(s => [s.Applied]);
+
+    /// <summary>Map from a key to the items that depend on it through any of the values <paramref name="values"/> picks.</summary>
+    private Dictionary<string, List<ItemState>> DependentsBy(Func<ItemState, object?[]> values)
     {
         var map = new Dictionary<string, List<ItemState>>(StringComparer.Ordinal);
         foreach (var s in _items.Values)
         {
-            if (s.Applied is null)
+            foreach (var value in values(s))
             {
-                continue;
-            }
-
-            foreach (var d in Dependencies(s, s.Applied))
-            {
-                if (!map.TryGetValue(d, out var list))
+                if (value is null)
                 {
-                    list = [];
-                    map[d] = list;
+                    continue;
                 }
 
-                list.Add(s);
+                foreach (var d in Dependencies(s, value))
+                {
+                    if (!map.TryGetValue(d, out var list))
+                    {
+                        list = [];
+                        map[d] = list;
+                    }
+
+                    if (list.Count == 0 || list[^1] != s)
+                    {
+                        list.Add(s); // once per item, also when both its values depend on the key
+                    }
+                }
             }
         }
 
