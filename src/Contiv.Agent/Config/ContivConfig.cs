@@ -93,6 +93,9 @@ public sealed class ContivConfig
 
     /// <summary>Event loop options (controller.conf).</summary>
     public ControllerConfig Controller { get; set; } = new();
+
+    /// <summary>Service options (service.conf).</summary>
+    public Contiv.Agent.Services.ServiceConfig Service { get; set; } = new();
 }
 
 /// <summary><c>ipamConfig</c> of contiv.conf.</summary>
