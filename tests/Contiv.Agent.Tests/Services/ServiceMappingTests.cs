@@ -24,6 +24,27 @@ public class ServiceMappingTests
     }
 
     [Fact]
+    public void The_example_of_docs_services_md_renders_as_documented()
+    {
+        var w = new ServiceWorld(Node1Yaml + "\nservice: { serviceLocalEndpointWeight: 2 }\n");
+        var svc = NodePort("web", "10.96.0.10", ("http", 80, 30080));
+        svc.SessionAffinity = "ClientIP";
+        svc.SessionAffinityTimeout = 600;
+        w.Put(svc);
+        var eps = new Contiv.Model.Ksr.Endpoints { Name = "web", Namespace = "default" };
+        eps.EndpointSubsets.Add(Subset(["10.1.1.2", "10.1.2.7"], ["10.1.2.8"], ("http", 8080)));
+        w.Put(eps);
+
+        var rows = w.Mappings("web");
+        Assert.Equal(
+            ["tcp/10.20.0.1:30080", "tcp/10.20.0.2:30080", "tcp/192.168.16.1:30080", "tcp/192.168.16.2:30080", "tcp/10.96.0.10:80"],
+            rows.Select(m => m.Key[Nat44Keys.StaticMappingPrefix.Length..]));
+        Assert.All(rows, m => Assert.Equal([new NatLocal("10.1.1.2", 8080, 1, 2), new NatLocal("10.1.2.7", 8080, 1, 1)], m.Locals));
+        Assert.All(rows, m => Assert.Equal(600u, m.SessionAffinity));
+        Assert.Equal([TwiceNatMode.Enabled, TwiceNatMode.Enabled, TwiceNatMode.Enabled, TwiceNatMode.Enabled, TwiceNatMode.Self], rows.Select(m => m.TwiceNat));
+    }
+
+    [Fact]
     public void Mappings_come_in_spec_order_node_ports_then_cluster_ip_then_external_ips()
     {
         var svc = NodePort("web", "10.96.0.10", ("http", 80, 30080), ("https", 443, 30443));
