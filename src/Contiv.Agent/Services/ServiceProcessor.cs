@@ -26,8 +26,13 @@ public sealed class ServiceProcessor
     private readonly Dictionary<PodId, Ip4> _endpointRedirects = [];
     private readonly Dictionary<ServiceId, ContivService> _views = [];
 
-    // Local pods backing each service: a pod's TAP is a NAT backend while it backs at least one.
+    // Local pods backing each service, and per pod the number of services it backs: a pod's TAP is a NAT
+    // backend while that number is positive.
     private readonly Dictionary<ServiceId, HashSet<PodId>> _localBackendPods = [];
+    private readonly Dictionary<PodId, int> _backedServiceCount = [];
+
+    // Services whose Endpoints list a pod (by targetRef), so a pod change visits only those services.
+    private readonly Dictionary<PodId, HashSet<ServiceId>> _servicesOfPod = [];
     private ValueArray<Ip4> _nodePortIps;
     private NatInterfaceRoles _roles;
 
@@ -71,6 +76,8 @@ public sealed class ServiceProcessor
         _endpointRedirects.Clear();
         _views.Clear();
         _localBackendPods.Clear();
+        _backedServiceCount.Clear();
+        _servicesOfPod.Clear();
         foreach (var s in services)
         {
             _services[new ServiceId(s.Namespace, s.Name)] = s;
@@ -78,7 +85,9 @@ public sealed class ServiceProcessor
 
         foreach (var e in endpoints)
         {
-            _endpoints[new ServiceId(e.Namespace, e.Name)] = e;
+            var id = new ServiceId(e.Namespace, e.Name);
+            _endpoints[id] = e;
+            IndexPods(id, null, e);
         }
 
         foreach (var n in nodes)
@@ -124,6 +133,8 @@ public sealed class ServiceProcessor
     /// <summary>An Endpoints object was created, changed (<paramref name="endpoints"/> set) or deleted (null).</summary>
     public ServiceChange UpdateEndpoints(ServiceId id, Endpoints? endpoints)
     {
+        _endpoints.TryGetValue(id, out var old);
+        IndexPods(id, old, endpoints);
         if (endpoints is null)
         {
             _endpoints.Remove(id);
@@ -211,12 +222,35 @@ public sealed class ServiceProcessor
         return Finish(updated, removed);
     }
 
-    private IEnumerable<ServiceId> ServicesReferencing(PodId pod)
-        => _endpoints.Where(kv => kv.Value.EndpointSubsets.Any(s => s.Addresses.Any(a => IsPod(a, pod))))
-            .Select(kv => kv.Key).ToList();
+    private List<ServiceId> ServicesReferencing(PodId pod)
+        => _servicesOfPod.TryGetValue(pod, out var ids) ? [.. ids] : [];
 
-    private static bool IsPod(EndpointSubset.Types.EndpointAddress a, PodId pod)
-        => a.TargetRef is { Kind: "Pod" } r && r.Name == pod.Name && r.Namespace == pod.Namespace;
+    private void IndexPods(ServiceId id, Endpoints? before, Endpoints? after)
+    {
+        foreach (var pod in PodsOf(before))
+        {
+            if (_servicesOfPod.TryGetValue(pod, out var ids) && ids.Remove(id) && ids.Count == 0)
+            {
+                _servicesOfPod.Remove(pod);
+            }
+        }
+
+        foreach (var pod in PodsOf(after))
+        {
+            if (!_servicesOfPod.TryGetValue(pod, out var ids))
+            {
+                ids = [];
+                _servicesOfPod[pod] = ids;
+            }
+
+            ids.Add(id);
+        }
+    }
+
+    private static IEnumerable<PodId> PodsOf(Endpoints? endpoints)
+        => endpoints is null ? [] : endpoints.EndpointSubsets.SelectMany(s => s.Addresses)
+            .Where(a => a.TargetRef is { Kind: "Pod" })
+            .Select(a => new PodId(a.TargetRef.Name, a.TargetRef.Namespace));
 
     private void SetRedirect(CustomIPAllocation c)
     {
@@ -254,14 +288,7 @@ public sealed class ServiceProcessor
     {
         var localPods = new HashSet<PodId>();
         var view = _services.TryGetValue(id, out var svc) && _endpoints.TryGetValue(id, out var eps) ? Build(id, svc, eps, localPods) : null;
-        if (localPods.Count > 0)
-        {
-            _localBackendPods[id] = localPods;
-        }
-        else
-        {
-            _localBackendPods.Remove(id);
-        }
+        SetLocalBackendPods(id, localPods);
 
         _views.TryGetValue(id, out var old);
         if (view is null)
@@ -279,6 +306,31 @@ public sealed class ServiceProcessor
         {
             _views[id] = view;
             changes?.Updated.Add(view);
+        }
+    }
+
+    private void SetLocalBackendPods(ServiceId id, HashSet<PodId> pods)
+    {
+        if (_localBackendPods.Remove(id, out var old))
+        {
+            foreach (var pod in old)
+            {
+                if (--_backedServiceCount[pod] == 0)
+                {
+                    _backedServiceCount.Remove(pod);
+                }
+            }
+        }
+
+        if (pods.Count == 0)
+        {
+            return;
+        }
+
+        _localBackendPods[id] = pods;
+        foreach (var pod in pods)
+        {
+            _backedServiceCount[pod] = _backedServiceCount.GetValueOrDefault(pod) + 1;
         }
     }
 
@@ -398,12 +450,11 @@ public sealed class ServiceProcessor
         var frontends = new SortedSet<string>(StringComparer.Ordinal) { IpNetConfig.VxlanBvi, IpNetConfig.HostTap, _node.MainInterface };
         frontends.UnionWith(_node.OtherNicNames);
         var backends = new SortedSet<string>(StringComparer.Ordinal) { IpNetConfig.VxlanBvi, IpNetConfig.HostTap };
-        var backing = new HashSet<PodId>(_localBackendPods.Values.SelectMany(s => s));
         foreach (var (id, pod) in _localPods)
         {
             var tap = IpNetConfig.PodTapName(pod.ContainerId);
             frontends.Add(tap);
-            if (backing.Contains(id))
+            if (_backedServiceCount.ContainsKey(id))
             {
                 backends.Add(tap);
             }

@@ -83,6 +83,28 @@ public class Nat44RendererTests
     }
 
     [Fact]
+    public void A_pod_wired_after_its_endpoints_appeared_is_a_backend_until_the_last_service_it_backs_goes()
+    {
+        _w.Put(ClusterIp("a", "10.96.0.10", ("", 80, "TCP")));
+        _w.Put(Endpoints("a", ["10.1.1.2"], ("", 8080)));
+        _w.Put(ClusterIp("b", "10.96.0.11", ("", 80, "TCP")));
+        _w.Put(Endpoints("b", ["10.1.1.2", "10.1.2.7"], ("", 8080)));
+        var pod = LocalPod("10.1.1.2");
+        var tap = "vpp/nat44/interface/vpp-tap-" + pod.ContainerId;
+
+        var wired = _w.Apply(_w.Processor.AddLocalPod(pod));
+        Assert.Equal([tap], Keys(wired));
+        Assert.True(((NatInterfaceFeature)_w.Renderer.Desired[tap]).Inside);
+
+        Assert.DoesNotContain(tap, Keys(_w.Apply(_w.Processor.UpdateService(Id("a"), null))));
+        Assert.True(((NatInterfaceFeature)_w.Renderer.Desired[tap]).Inside);
+
+        var lastGone = _w.Apply(_w.Processor.UpdateEndpoints(Id("b"), null));
+        Assert.Contains(tap, Keys(lastGone));
+        Assert.False(((NatInterfaceFeature)_w.Renderer.Desired[tap]).Inside);
+    }
+
+    [Fact]
     public void Endpoint_churn_changes_only_that_services_mappings()
     {
         _w.Put(NodePort("web", "10.96.0.10", ("http", 80, 30080)));

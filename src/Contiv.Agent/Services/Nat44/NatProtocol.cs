@@ -1,0 +1,11 @@
+namespace Contiv.Agent.Services.Nat44;
+
+/// <summary>Protocol of a port-based NAT44 mapping.</summary>
+public enum NatProtocol
+{
+    /// <summary>TCP.</summary>
+    Tcp,
+
+    /// <summary>UDP.</summary>
+    Udp,
+}
