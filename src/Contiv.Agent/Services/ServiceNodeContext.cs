@@ -112,8 +112,15 @@ public sealed record ServiceNodeContext
         {
             if (!string.IsNullOrWhiteSpace(o.Ip))
             {
-                var (ip, len) = Ip4Prefix.ParseAddressAndLength(o.Ip, $"nodeConfig[{ctx.NodeName}].otherVPPInterfaces[{o.InterfaceName}].ip");
-                others.Add(new NodeNic(o.InterfaceName, ip, len));
+                try
+                {
+                    var (ip, len) = Ip4Prefix.ParseAddressAndLength(o.Ip, $"nodeConfig[{ctx.NodeName}].otherVPPInterfaces[{o.InterfaceName}].ip");
+                    others.Add(new NodeNic(o.InterfaceName, ip, len));
+                }
+                catch (FormatException e)
+                {
+                    throw new ConfigException(e.Message);
+                }
             }
         }
 
