@@ -91,7 +91,7 @@ internal sealed partial class Nat44
         sb.Append(c, $"total sessions: {Sessions.Count}\n");
         sb.Append(c, $"total tcp sessions: {tcp}\n");
         sb.Append(c, $"total tcp established sessions: {Sessions.CountOf(NatTimeoutClass.TcpEstablished)}\n");
-        sb.Append(c, $"total tcp transitory sessions: {Sessions.CountOf(NatTimeoutClass.TcpTransitory)}\n");
+        sb.Append(c, $"total tcp transitory sessions: {Sessions.CountOf(NatTimeoutClass.TcpTransitory) + Sessions.CountOf(NatTimeoutClass.TcpClosed)}\n");
         sb.Append(c, $"total tcp transitory (WAIT-CLOSED) sessions: {closing}\n");
         sb.Append(c, $"total tcp transitory (CLOSED) sessions: {closed}\n");
         sb.Append(c, $"total udp sessions: {udp}\n");

@@ -203,6 +203,11 @@ internal sealed partial class Nat44
             _ => NatTimeoutClass.Icmp,
         };
         var si = Sessions.Add(i2o, o2i, c, now);
+        if (si == -1 && ReclaimClosedTcp())
+        {
+            si = Sessions.Add(i2o, o2i, c, now);
+        }
+
         if (si < 0)
         {
             if (poolIndex >= 0)
@@ -219,6 +224,20 @@ internal sealed partial class Nat44
         s.PoolPort = poolPort;
         counters.CountSession();
         return si;
+    }
+
+    // A full table gives up its oldest closed TCP session (FIN both ways or RST, only waiting for
+    // its transitory timeout) rather than refuse a new flow: O(1), the head of one LRU list.
+    private bool ReclaimClosedTcp()
+    {
+        var oldest = Sessions.Oldest(NatTimeoutClass.TcpClosed);
+        if (oldest < 0)
+        {
+            return false;
+        }
+
+        DeleteSession(oldest);
+        return true;
     }
 
     private NatResult Out2InSession(Span<byte> ip, in NatHeaders h, int si, double now, bool partial)

@@ -59,16 +59,17 @@ internal sealed partial class Nat44
 
     /// <summary>
     /// Expires sessions idle past their timeout, oldest first, and stale affinity records: at most
-    /// <paramref name="budget"/> of each per call, so a graph node can call it once per vector
-    /// without a latency spike when many expire at once. Returns the sessions removed.
+    /// <paramref name="budget"/> sessions of each timeout class and <paramref name="budget"/> affinity
+    /// slots per call, so a graph node can call it once per vector without a latency spike when many
+    /// expire at once (and one busy class cannot starve another). Returns the sessions removed.
     /// </summary>
     public int Expire(double now, int budget)
     {
         var removed = 0;
-        for (var c = NatTimeoutClass.TcpTransitory; c <= NatTimeoutClass.Icmp && removed < budget; c++)
+        for (var c = NatTimeoutClass.TcpTransitory; c <= NatTimeoutClass.TcpClosed; c++)
         {
             var timeout = Timeouts.Of(c);
-            while (removed < budget)
+            for (var n = 0; n < budget; n++)
             {
                 var i = Sessions.Oldest(c);
                 if (i < 0 || Sessions[i].LastHeard + timeout > now)

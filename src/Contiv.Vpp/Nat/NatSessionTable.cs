@@ -8,7 +8,7 @@ namespace Contiv.Vpp.Nat;
 /// </summary>
 internal sealed class NatSessionTable
 {
-    private const int ClassCount = 4;
+    private const int ClassCount = 5;
 
     private readonly NatSession[] _slots;
     private readonly Dictionary<NatFlowKey, int> _byIn2Out;

@@ -52,6 +52,11 @@ internal static class NatTcpTracker
             }
         }
 
-        return s.TcpState == NatTcpState.Established ? NatTimeoutClass.TcpEstablished : NatTimeoutClass.TcpTransitory;
+        return s.TcpState switch
+        {
+            NatTcpState.Established => NatTimeoutClass.TcpEstablished,
+            NatTcpState.Closed => NatTimeoutClass.TcpClosed,
+            _ => NatTimeoutClass.TcpTransitory,
+        };
     }
 }

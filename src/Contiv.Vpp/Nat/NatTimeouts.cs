@@ -16,7 +16,7 @@ internal sealed record NatTimeouts
     public double Of(NatTimeoutClass c) => c switch
     {
         NatTimeoutClass.TcpEstablished => TcpEstablished,
-        NatTimeoutClass.TcpTransitory => TcpTransitory,
+        NatTimeoutClass.TcpTransitory or NatTimeoutClass.TcpClosed => TcpTransitory,
         NatTimeoutClass.Udp => Udp,
         _ => Icmp,
     };
@@ -36,4 +36,6 @@ internal enum NatTimeoutClass : byte
     Udp = 2,
     /// <summary>ICMP echo.</summary>
     Icmp = 3,
+    /// <summary>TCP closed (FIN both ways or RST): the transitory timeout, on its own list so a full table can reclaim the oldest in O(1).</summary>
+    TcpClosed = 4,
 }

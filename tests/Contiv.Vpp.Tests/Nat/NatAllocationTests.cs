@@ -1,12 +1,15 @@
 using System.Buffers.Binary;
 using Contiv.Vpp.Nat;
 using static Contiv.Vpp.Tests.Nat.NatPackets;
+using Xunit.Abstractions;
 
 namespace Contiv.Vpp.Tests.Nat;
 
 /// <summary>The per-packet NAT paths allocate nothing in steady state, at any table size.</summary>
-public sealed class NatAllocationTests
+public sealed class NatAllocationTests(ITestOutputHelper output)
 {
+    private readonly ITestOutputHelper _output = output;
+
     private static void SwapEnds(Span<byte> ip)
     {
         Span<byte> t = stackalloc byte[4];
@@ -131,5 +134,18 @@ public sealed class NatAllocationTests
         // Expiry never walks the table: each call removes at most its budget, oldest first.
         Assert.Equal(64, nat.Expire(now: 1e6, budget: 64));
         Assert.Equal(sessions - 64, nat.Sessions.Count);
+    }
+
+    [Fact]
+    public void Session_capacity_costs_under_300_bytes_per_session_taken_up_front()
+    {
+        const int capacity = 100_000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var nat = new Nat44(maxSessions: capacity, random: new Random(1));
+        var perSession = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)capacity;
+        GC.KeepAlive(nat);
+
+        _output.WriteLine($"NAT44 memory per session of capacity: {perSession:F0} bytes ({perSession * 1000 / 1024:F0} KiB per 1000 sessions)");
+        Assert.InRange(perSession, 100, 300);
     }
 }

@@ -101,7 +101,7 @@ public sealed class NatSessionTests
         nat.In2Out(Tcp(b0, 8080, "10.1.9.9", 40000, Fin | Ack), 1, 0, 10, false);
         nat.Out2In(Tcp("10.1.9.9", 40001, "10.96.0.10", 80, Rst), 1, 10);
 
-        Assert.Equal(2, nat.Sessions.CountOf(NatTimeoutClass.TcpTransitory));
+        Assert.Equal(2, nat.Sessions.CountOf(NatTimeoutClass.TcpClosed));
         Assert.Contains("total tcp transitory (CLOSED) sessions: 2", nat.FormatSummary(), StringComparison.Ordinal);
         Assert.Equal(2, nat.Expire(now: 250, budget: 100));
     }
@@ -119,6 +119,23 @@ public sealed class NatSessionTests
         Assert.Equal(created + 1, nat.Out2InCounters.SessionsCreated);
         Assert.Equal(1, nat.Sessions.Count);
         Assert.Contains("tcp state: opening", nat.FormatSessions(2, detail: true), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_full_table_reuses_the_oldest_closed_tcp_session_for_a_new_flow()
+    {
+        var nat = new Nat44(maxSessions: 2, random: new Random(1));
+        nat.Mappings.Put(Vip, NatMappingFlags.Out2InOnly, [new NatLocal(A("10.1.1.5"), 8080, 1, 0)]);
+        nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, Syn), 1, 0);
+        nat.Out2In(Tcp("10.1.9.9", 40001, "10.96.0.10", 80, Syn), 1, 0);
+        nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, Rst), 1, 1);
+
+        var p = Tcp("10.1.9.9", 40002, "10.96.0.10", 80, Syn);
+        Assert.Equal(NatVerdict.Translated, nat.Out2In(p, 1, 2).Verdict);
+
+        var ports = nat.SessionIndexes().Select(i => (int)nat.Sessions[i].Out2InKey.SrcPort).Order().ToArray();
+        Assert.Equal([40001, 40002], ports);
+        Assert.Equal(NatDropReason.MaxSessions, nat.Out2In(Tcp("10.1.9.9", 40003, "10.96.0.10", 80, Syn), 1, 3).Reason);
     }
 
     [Fact]
