@@ -137,10 +137,15 @@ internal sealed partial class Nat44
         var proto = NatProtocolNames.Format(e.Protocol);
         if ((m.Flags & NatMappingFlags.Identity) != 0)
         {
-            var vrf = m.Locals.Length > 0 ? m.Locals[0].Vrf : 0;
             sb.Append(e.Protocol == NatProtocol.None
-                ? string.Create(c, $" identity mapping {Ip4Address.Format(e.Address)} vrf {vrf}\n")
-                : string.Create(c, $" identity mapping {proto} {Ip4Address.Format(e.Address)}:{e.Port} vrf {vrf}\n"));
+                ? string.Create(c, $" identity mapping {Ip4Address.Format(e.Address)}")
+                : string.Create(c, $" identity mapping {proto} {Ip4Address.Format(e.Address)}:{e.Port}"));
+            foreach (var l in m.Locals)
+            {
+                sb.Append(c, $" vrf {l.Vrf}");
+            }
+
+            sb.Append('\n');
             return;
         }
 

@@ -65,9 +65,21 @@ internal sealed class NatStaticMappingTable
             throw new ArgumentException($"NAT mapping {external}: twice-nat and self-twice-nat exclude each other");
         }
 
-        if ((flags & NatMappingFlags.Identity) != 0 && (locals.Count != 1 || locals[0].Address != external.Address || locals[0].Port != external.Port))
+        if ((flags & NatMappingFlags.Identity) != 0)
         {
-            throw new ArgumentException($"NAT identity mapping {external}: needs exactly one local equal to the external address and port");
+            // One identity mapping per address/port, one local per VRF it applies in (SPEC §3.2: VRF 0 and 1).
+            if (locals.Count == 0)
+            {
+                throw new ArgumentException($"NAT identity mapping {external}: needs at least one VRF (a local equal to the external address and port)");
+            }
+
+            foreach (var l in locals)
+            {
+                if (l.Address != external.Address || l.Port != external.Port)
+                {
+                    throw new ArgumentException($"NAT identity mapping {external}: local {Ip4Address.Format(l.Address)}:{l.Port} differs from the external address and port");
+                }
+            }
         }
 
         var array = new NatLocal[locals.Count];
@@ -83,7 +95,7 @@ internal sealed class NatStaticMappingTable
         var old = _byExternal.GetValueOrDefault(external);
         var mapping = new NatStaticMapping(old?.Id ?? _nextId++, external, flags, affinityTimeout, twiceNatAddress, tag)
         {
-            IsLoadBalancing = loadBalancing || array.Length > 1,
+            IsLoadBalancing = (flags & NatMappingFlags.Identity) == 0 && (loadBalancing || array.Length > 1),
         };
         mapping.SetLocals(array);
 

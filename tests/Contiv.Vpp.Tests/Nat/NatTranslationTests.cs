@@ -231,6 +231,24 @@ public sealed class NatTranslationTests
     }
 
     [Fact]
+    public void An_address_only_identity_in_two_vrfs_exempts_the_node_address_from_snat_in_both()
+    {
+        var nat = NewNat();
+        nat.Pool.Add(A("192.168.16.1"));
+        nat.Mappings.Put(new NatExternalKey(A("192.168.16.1"), 0, NatProtocol.None), NatMappingFlags.Identity,
+            [new NatLocal(A("192.168.16.1"), 0, 1, 0), new NatLocal(A("192.168.16.1"), 0, 0, 0)]);
+        var fromVrf0 = Tcp("192.168.16.1", 5000, "8.8.8.8", 80, Syn);
+        var fromVrf1 = Tcp("192.168.16.1", 5001, "8.8.8.8", 80, Syn);
+        var fromPod = Tcp("10.1.1.2", 5002, "8.8.8.8", 80, Syn);
+
+        Assert.Equal(NatVerdict.Pass, nat.In2Out(fromVrf0, 0, 0, 0, dynamicSnat: true).Verdict);
+        Assert.Equal(NatVerdict.Pass, nat.In2Out(fromVrf1, 1, 0, 0, dynamicSnat: true).Verdict);
+        Assert.Equal(NatVerdict.Translated, nat.In2Out(fromPod, 1, 0, 0, dynamicSnat: true).Verdict);
+        Assert.Equal(5000, SrcPort(fromVrf0));
+        Assert.Contains(" identity mapping 192.168.16.1 vrf 1 vrf 0\n", nat.FormatStaticMappings(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Malformed_packets_and_fragments_are_dropped_under_their_own_counters()
     {
         var nat = NewNat();
