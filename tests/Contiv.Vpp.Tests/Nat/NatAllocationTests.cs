@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Contiv.Vpp.Nat;
-using static Contiv.Vpp.Tests.Nat.NatPackets;
 using Xunit.Abstractions;
+using static Contiv.Vpp.Tests.Nat.NatPackets;
 
 namespace Contiv.Vpp.Tests.Nat;
 
