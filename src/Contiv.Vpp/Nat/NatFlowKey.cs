@@ -1,0 +1,62 @@
+using Contiv.Vpp.Ip4;
+
+namespace Contiv.Vpp.Nat;
+
+/// <summary>
+/// One direction of a flow as a hash key: the 5-tuple as the packet carries it when it reaches
+/// the NAT node, plus the VRF (FIB index) it arrived in. Addresses are host order. For ICMP echo
+/// both ports hold the identifier, so a request and its reply produce mirrored keys like TCP/UDP.
+/// </summary>
+internal readonly struct NatFlowKey : IEquatable<NatFlowKey>
+{
+    /// <summary>Source address.</summary>
+    public readonly uint Src;
+    /// <summary>Destination address.</summary>
+    public readonly uint Dst;
+    /// <summary>VRF (FIB index) the key is valid in.</summary>
+    public readonly uint Fib;
+    /// <summary>Source port (ICMP: echo identifier).</summary>
+    public readonly ushort SrcPort;
+    /// <summary>Destination port (ICMP: echo identifier).</summary>
+    public readonly ushort DstPort;
+    /// <summary>Protocol.</summary>
+    public readonly NatProtocol Protocol;
+
+    /// <summary>Creates a key.</summary>
+    public NatFlowKey(uint src, ushort srcPort, uint dst, ushort dstPort, NatProtocol protocol, uint fib)
+    {
+        Src = src;
+        Dst = dst;
+        SrcPort = srcPort;
+        DstPort = dstPort;
+        Protocol = protocol;
+        Fib = fib;
+    }
+
+    /// <summary>The key of packets flowing the other way in <paramref name="fib"/>.</summary>
+    public NatFlowKey Reverse(uint fib) => new(Dst, DstPort, Src, SrcPort, Protocol, fib);
+
+    /// <inheritdoc />
+    public bool Equals(NatFlowKey other)
+        => Src == other.Src && Dst == other.Dst && SrcPort == other.SrcPort && DstPort == other.DstPort
+           && Protocol == other.Protocol && Fib == other.Fib;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is NatFlowKey k && Equals(k);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        // Two 64-bit words through a multiply-xorshift mix: cheap, and flows differing only in the
+        // source port (the common case behind one client) spread over all buckets.
+        var a = ((ulong)Src << 32) | Dst;
+        var b = ((ulong)SrcPort << 48) | ((ulong)DstPort << 32) | ((ulong)(byte)Protocol << 24) ^ Fib;
+        var h = (a * 0x9E3779B97F4A7C15UL) ^ ((b + 0x632BE59BD9B4E019UL) * 0xBF58476D1CE4E5B9UL);
+        h ^= h >> 31;
+        return (int)(h ^ (h >> 32));
+    }
+
+    /// <inheritdoc />
+    public override string ToString()
+        => $"{Ip4Address.Format(Src)}:{SrcPort} -> {Ip4Address.Format(Dst)}:{DstPort} {NatProtocolNames.Format(Protocol)} fib {Fib}";
+}
