@@ -161,10 +161,10 @@ public static class RestApi
     {
         if (string.IsNullOrEmpty(descriptor))
         {
-            return Results.Json(scheduler.Descriptors.Select(d => d.Name));
+            return Results.Json(scheduler.DescriptorNames);
         }
 
-        if (scheduler.Descriptors.All(d => d.Name != descriptor))
+        if (!scheduler.DescriptorNames.Contains(descriptor))
         {
             return Results.Json(new { error = $"unknown descriptor '{descriptor}'" }, statusCode: 404);
         }
