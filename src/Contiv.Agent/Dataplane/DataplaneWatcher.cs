@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>The data plane restarted (new PID): everything must be read back and re-created.</summary>
-public sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
+internal sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
 {
     /// <inheritdoc/>
     public override string Name => "Data Plane Restarted";
@@ -28,7 +28,7 @@ public sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
 /// <param name="log">Logger.</param>
 /// <param name="interval">Time between probes.</param>
 /// <param name="time">Clock of the probe interval and of <see cref="WaitUpAsync"/>'s deadline (null: the system clock).</param>
-public sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval, TimeProvider? time = null) : IAsyncDisposable
+internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval, TimeProvider? time = null) : IAsyncDisposable
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CancellationTokenSource _stop = new();

@@ -11,7 +11,7 @@ namespace Contiv.Agent.Dataplane;
 /// <see cref="FromDump"/> (where the dump lists it), plus dependencies and equivalence where they are not trivial.
 /// </summary>
 /// <typeparam name="T">The protobuf message of the object.</typeparam>
-public abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescriptor<T>, IKvBatchingDescriptor<T, ConfigOp>
+internal abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescriptor<T>, IKvBatchingDescriptor<T, ConfigOp>
     where T : class, IMessage<T>
 {
     /// <inheritdoc/>

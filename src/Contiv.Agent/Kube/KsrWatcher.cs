@@ -15,7 +15,7 @@ namespace Contiv.Agent.Kube;
 /// after being unreachable, the watch is restarted from a fresh snapshot (a remote resync, SPEC
 /// §1.6.1), so nothing that changed while the agent was cut off depends on a resumed watch alone.
 /// </summary>
-public sealed class KsrWatcher : IAsyncDisposable
+internal sealed class KsrWatcher : IAsyncDisposable
 {
     private readonly IEtcdBroker _broker;
     private readonly EventLoop _loop;

@@ -5,7 +5,7 @@ using Contiv.Linux;
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Addresses on Linux interfaces (<c>linux-address</c>).</summary>
-public sealed class LinuxAddressDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxAddress>(namespaces)
+internal sealed class LinuxAddressDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxAddress>(namespaces)
 {
     /// <inheritdoc/>
     public override string Name => "linux-address";

@@ -5,7 +5,7 @@ using Contiv.Linux;
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Permanent neighbours (<c>linux-arp</c>).</summary>
-public sealed class LinuxArpDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxArp>(namespaces)
+internal sealed class LinuxArpDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxArp>(namespaces)
 {
     /// <inheritdoc/>
     public override string Name => "linux-arp";

@@ -4,7 +4,7 @@ using Contiv.Linux;
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Common parts of Linux descriptors: dependency lists and netlink error mapping.</summary>
-public abstract class LinuxDescriptor<T>(LinuxNamespaces namespaces) : KvDescriptor<T>
+internal abstract class LinuxDescriptor<T>(LinuxNamespaces namespaces) : KvDescriptor<T>
     where T : class
 {
     /// <summary>Namespace access.</summary>

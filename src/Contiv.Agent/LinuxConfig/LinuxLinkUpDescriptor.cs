@@ -3,7 +3,7 @@ using Contiv.Linux;
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Links that must be up (<c>linux-link-up</c>); deleting the item leaves the link alone.</summary>
-public sealed class LinuxLinkUpDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxLinkUp>(namespaces)
+internal sealed class LinuxLinkUpDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxLinkUp>(namespaces)
 {
     /// <inheritdoc/>
     public override string Name => "linux-link-up";

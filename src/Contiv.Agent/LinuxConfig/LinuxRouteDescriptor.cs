@@ -6,7 +6,7 @@ using LinuxRouteMessage = Contiv.Linux.Route;
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Routes in Linux namespaces (<c>linux-route</c>).</summary>
-public sealed class LinuxRouteDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxRoute>(namespaces)
+internal sealed class LinuxRouteDescriptor(LinuxNamespaces namespaces) : LinuxDescriptor<LinuxRoute>(namespaces)
 {
     /// <inheritdoc/>
     public override string Name => "linux-route";

@@ -20,7 +20,7 @@ namespace Contiv.Agent.NodeSync;
 /// <param name="pushFollowUp">Queues a follow-up event.</param>
 /// <param name="log">Logger.</param>
 /// <param name="time">Clock of the pause between failed node ID allocation attempts (null: the system clock).</param>
-public sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action<AgentEvent> pushFollowUp, ILogger log, TimeProvider? time = null) : IEventHandler
+internal sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action<AgentEvent> pushFollowUp, ILogger log, TimeProvider? time = null) : IEventHandler
 {
     private const int MaxAllocationAttempts = 10;
     private static readonly TimeSpan AllocationRetryPause = TimeSpan.FromMilliseconds(200);

@@ -10,7 +10,7 @@ using Grpc.Core;
 namespace Contiv.Agent.Rest;
 
 /// <summary>The agent's REST endpoints (SPEC §5).</summary>
-public static class RestApi
+internal static class RestApi
 {
     private static readonly JsonSerializerOptions Camel = new()
     {

@@ -5,7 +5,7 @@ namespace Contiv.Agent.Scheduler;
 /// equivalence, in-place updates (by creating again) and no read-back.
 /// </summary>
 /// <typeparam name="TValue">The item's value.</typeparam>
-public abstract class KvDescriptor<TValue> : IKvDescriptor<TValue>
+internal abstract class KvDescriptor<TValue> : IKvDescriptor<TValue>
     where TValue : class
 {
     /// <inheritdoc/>

@@ -12,7 +12,7 @@ namespace Contiv.Ksr.Queue;
 /// thread-safe.
 /// </remarks>
 /// <typeparam name="T">The item type (a key, compared with the default equality).</typeparam>
-public sealed class WorkQueue<T>
+internal sealed class WorkQueue<T>
     where T : notnull
 {
     private readonly object _lock = new();
