@@ -23,14 +23,21 @@ public sealed class KvScheduler
     private readonly DependencyIndex _deps;
     private readonly LinkedList<TxnRecord> _history = new();
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private readonly Action<TimeSpan> _sleep;
     private long _seq;
 
-    /// <summary>Creates a scheduler; <paramref name="sleep"/> is injectable so tests need not wait for retries.</summary>
-    public KvScheduler(ILogger? log = null, Action<TimeSpan>? sleep = null)
+    /// <summary>Creates a scheduler.</summary>
+    /// <param name="log">Logger.</param>
+    /// <param name="sleep">Waits between retries of a transaction (tests pass one that returns at once); default: a delay on <paramref name="time"/>.</param>
+    /// <param name="time">Clock of the transaction records and of the default retry wait (null: the system clock).</param>
+    public KvScheduler(ILogger? log = null, Action<TimeSpan>? sleep = null, TimeProvider? time = null)
     {
         _log = log ?? NullLogger.Instance;
-        _sleep = sleep ?? Thread.Sleep;
+        _time = time ?? TimeProvider.System;
+
+        // Commits run on the event loop's thread, which has nothing else to do while a transaction waits to retry.
+        _sleep = sleep ?? (delay => Task.Delay(delay, _time).GetAwaiter().GetResult());
         _deps = new DependencyIndex(_items);
     }
 
@@ -180,7 +187,7 @@ public sealed class KvScheduler
     {
         lock (_gate)
         {
-            var record = new TxnRecord { SeqNum = _seq++, Kind = kind, Description = description, Start = DateTimeOffset.UtcNow, WithRevert = revert };
+            var record = new TxnRecord { SeqNum = _seq++, Kind = kind, Description = description, Start = _time.GetUtcNow(), WithRevert = revert };
             var previous = _items.SnapshotDesired();
             try
             {
@@ -190,7 +197,7 @@ public sealed class KvScheduler
             {
                 _items.RestoreDesired(previous);
                 record.Error = e.Message;
-                record.End = DateTimeOffset.UtcNow;
+                record.End = _time.GetUtcNow();
                 AddHistory(record);
                 return new TxnResult(record, new Dictionary<string, string> { ["*"] = e.Message });
             }
@@ -216,7 +223,7 @@ public sealed class KvScheduler
             }
 
             record.Error = failures.Count == 0 ? null : Summarize(failures);
-            record.End = DateTimeOffset.UtcNow;
+            record.End = _time.GetUtcNow();
             AddHistory(record);
             return new TxnResult(record, failures);
         }

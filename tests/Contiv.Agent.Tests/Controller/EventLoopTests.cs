@@ -247,7 +247,13 @@ public class EventLoopTests : IDisposable
         var loop = Start(h);
         await Run(loop, new DbResync(new KubeStateData()));
         loop.Push(new TestUpdate("blocker"));
-        await Task.Delay(50);
+        await WaitUntil(() =>
+        {
+            lock (_calls)
+            {
+                return _calls.Contains("h:update blocker"); // taken off the queue: the loop is stuck in it
+            }
+        });
         for (var i = 0; i < EventLoop.QueueCapacity; i++)
         {
             loop.Push(new TestUpdate($"e{i}"));

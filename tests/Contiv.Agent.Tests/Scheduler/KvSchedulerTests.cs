@@ -1,4 +1,5 @@
 using Contiv.Agent.Scheduler;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Contiv.Agent.Tests.Scheduler;
 
@@ -177,6 +178,29 @@ public class KvSchedulerTests
     }
 
     [Fact]
+    public async Task Retry_waits_for_its_delay_on_the_injected_clock()
+    {
+        var time = new FakeTimeProvider();
+        var s = new KvScheduler(time: time);
+        var world = new Dictionary<string, string>();
+        var d = new WorldDescriptor("if", "if/", world, _log) { FailTimes = 1 };
+        d.FailCreate.Add("if/x");
+        s.Register(d);
+        var commit = Task.Run(() => s.Update(Changes(("if/x", "x")), "t", retry: new RetryPolicy(1, TimeSpan.FromSeconds(10), false)));
+        await WaitUntil(() => _log.Contains("fail-create if/x"));
+        await Task.Delay(100); // lets the commit reach its wait
+        time.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(50); // a commit that did not wait for the clock would finish now
+        Assert.False(commit.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var r = await commit.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(r.Ok);
+        Assert.Equal(time.Start, r.Record.Start);
+        Assert.Equal(time.Start + TimeSpan.FromSeconds(10), r.Record.End);
+    }
+
+    [Fact]
     public void Failure_without_retry_is_reported_and_dependent_stays_pending()
     {
         _if.FailCreate.Add("if/x");
@@ -307,6 +331,16 @@ public class KvSchedulerTests
         Assert.Equal(["first", "second"], h.Select(t => t.Description));
         Assert.Equal(KvOp.Delete, h[1].Operations.Single().Operation);
         Assert.True(h[1].SeqNum > h[0].SeqNum);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition(), "condition not met within 10 s");
     }
 
     private sealed class ParentDescriptor : KvDescriptor<string>
