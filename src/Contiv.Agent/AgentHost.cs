@@ -72,16 +72,7 @@ public static class AgentHost
         await using var broker = new EtcdBroker(new EtcdBrokerOptions { Endpoints = endpoints }, loggers.CreateLogger("etcd"));
 
         var scheduler = new KvScheduler(loggers.CreateLogger("scheduler"));
-        scheduler.Register(new VppVrfDescriptor(dataplane));
-        scheduler.Register(new VppInterfaceDescriptor(dataplane));
-        scheduler.Register(new VppRouteDescriptor(dataplane));
-        scheduler.Register(new VppArpDescriptor(dataplane));
-        scheduler.Register(new VppBridgeDomainDescriptor(dataplane));
-        scheduler.Register(new VppL2FibDescriptor(dataplane, id => id == IpNetConfig.VxlanBdId ? IpNetConfig.VxlanBd : null));
-        scheduler.Register(new LinuxLinkUpDescriptor(linux));
-        scheduler.Register(new LinuxAddressDescriptor(linux));
-        scheduler.Register(new LinuxRouteDescriptor(linux));
-        scheduler.Register(new LinuxArpDescriptor(linux));
+        AgentDescriptors.RegisterAll(scheduler, dataplane, linux);
 
         using var loop = new EventLoop(scheduler, settings.Config.Controller, loggers.CreateLogger("controller"));
         Directory.CreateDirectory(options.StateDir);

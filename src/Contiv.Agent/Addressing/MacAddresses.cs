@@ -4,7 +4,7 @@ using System.Text;
 namespace Contiv.Agent.Addressing;
 
 /// <summary>Deterministic MAC addresses of SPEC §2.4–§2.6.</summary>
-public static class MacAddresses
+internal static class MacAddresses
 {
     private const uint FnvOffset = 2166136261;
     private const uint FnvPrime = 16777619;

@@ -1,4 +1,4 @@
 namespace Contiv.Agent.Config;
 
 /// <summary>Invalid configuration; the message names the key and the bad value.</summary>
-public sealed class ConfigException(string message) : Exception(message);
+internal sealed class ConfigException(string message) : Exception(message);

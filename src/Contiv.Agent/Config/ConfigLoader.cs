@@ -11,7 +11,7 @@ namespace Contiv.Agent.Config;
 /// overrides <c>CONTIV_&lt;key&gt;[__&lt;subkey&gt;…]=value</c> (e.g. <c>CONTIV_mtuSize=1500</c>,
 /// <c>CONTIV_ipamConfig__podSubnetCIDR=10.2.0.0/16</c>), then defaults for everything absent.
 /// </summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>Prefix of override variables.</summary>
     public const string EnvPrefix = "CONTIV_";

@@ -3,7 +3,7 @@ using Contiv.Agent.Controller;
 namespace Contiv.Agent.Config;
 
 /// <summary>contivconf as an event handler: configuration is loaded once at start, so it only reports it.</summary>
-public sealed class ContivConfHandler(NodeSettings settings) : IEventHandler
+internal sealed class ContivConfHandler(NodeSettings settings) : IEventHandler
 {
     /// <inheritdoc/>
     public string Name => "contivconf";

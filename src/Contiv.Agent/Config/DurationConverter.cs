@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Contiv.Agent.Config;
 
 /// <summary>Reads durations as Go-style strings ("1s", "500ms", "1m", "1h") or as integer nanoseconds.</summary>
-public sealed class DurationConverter : JsonConverter<TimeSpan>
+internal sealed class DurationConverter : JsonConverter<TimeSpan>
 {
     /// <inheritdoc/>
     public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -44,22 +44,29 @@ public sealed class EventLoop : IDisposable
     private LinkedListNode<EventRecord>? _firstAging; // first history record past the permanently recorded period
     private readonly object _historyGate = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly DateTimeOffset _startTime = DateTimeOffset.UtcNow;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _startTime;
     private Thread? _thread;
     private KubeStateData _kubeState = new();
     private int _resyncCount;
     private long _seq;
     private long? _currentSeq;
     private int _healingPending;
-    private Timer? _healingTimer;
-    private Timer? _periodicTimer;
+    private ITimer? _healingTimer;
+    private ITimer? _periodicTimer;
 
     /// <summary>Creates a loop over <paramref name="scheduler"/> with handlers registered later by <see cref="AddHandler"/>.</summary>
-    public EventLoop(KvScheduler scheduler, ControllerConfig config, ILogger? log = null)
+    /// <param name="scheduler">Where the events' transactions are committed.</param>
+    /// <param name="config">Retry, healing, deadline and history settings.</param>
+    /// <param name="log">Logger.</param>
+    /// <param name="time">Clock of the startup deadline, the healing timers and the event history (tests pass a fake one).</param>
+    public EventLoop(KvScheduler scheduler, ControllerConfig config, ILogger? log = null, TimeProvider? time = null)
     {
         _scheduler = scheduler;
         _config = config;
         _log = log ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _startTime = _time.GetUtcNow();
     }
 
     /// <summary>Current state.</summary>
@@ -76,7 +83,7 @@ public sealed class EventLoop : IDisposable
 
     /// <summary>Alive: not fatal, and the startup resync did not miss its deadline.</summary>
     public bool IsAlive => State != LoopState.Fatal
-        && (StartupResyncDone || DateTimeOffset.UtcNow - _startTime < _config.StartupResyncDeadline);
+        && (StartupResyncDone || _time.GetUtcNow() - _startTime < _config.StartupResyncDeadline);
 
     /// <summary>Number of resyncs processed.</summary>
     public int ResyncCount => _resyncCount;
@@ -105,7 +112,7 @@ public sealed class EventLoop : IDisposable
         _thread.Start();
         if (_config.EnablePeriodicHealing)
         {
-            _periodicTimer = new Timer(_ => TryPush(new HealingResync(HealingKind.Periodic)), null, _config.PeriodicHealingInterval, _config.PeriodicHealingInterval);
+            _periodicTimer = _time.CreateTimer(_ => TryPush(new HealingResync(HealingKind.Periodic)), null, _config.PeriodicHealingInterval, _config.PeriodicHealingInterval);
         }
     }
 
@@ -287,7 +294,7 @@ public sealed class EventLoop : IDisposable
         var record = new EventRecord
         {
             SeqNum = _seq++,
-            ProcessingStart = DateTimeOffset.UtcNow,
+            ProcessingStart = _time.GetUtcNow(),
             IsFollowUp = followUp,
             FollowUpTo = followUp ? _currentSeq : null,
             Name = ev.Name,
@@ -310,7 +317,7 @@ public sealed class EventLoop : IDisposable
             error = e;
         }
 
-        record.ProcessingEnd = DateTimeOffset.UtcNow;
+        record.ProcessingEnd = _time.GetUtcNow();
         AddHistory(record);
         AfterEvent(ev, error);
         ev.Done(error);
@@ -486,7 +493,7 @@ public sealed class EventLoop : IDisposable
         {
             var healing = new HealingResync(HealingKind.AfterError, error.Message);
             _healingTimer?.Dispose();
-            _healingTimer = new Timer(_ =>
+            _healingTimer = _time.CreateTimer(_ =>
             {
                 Interlocked.Exchange(ref _healingPending, 0);
                 TryPush(healing);
@@ -512,7 +519,7 @@ public sealed class EventLoop : IDisposable
                 _firstAging = added;
             }
 
-            var limit = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(_config.EventHistoryAgeLimit);
+            var limit = _time.GetUtcNow() - TimeSpan.FromMinutes(_config.EventHistoryAgeLimit);
             while (_firstAging is not null && _firstAging.Value.ProcessingStart < limit)
             {
                 var next = _firstAging.Next;

@@ -131,7 +131,7 @@ public sealed class KubeStateData
 /// <summary>Full resync from the database (startup, reconnect, <c>POST /controller/resync</c>).</summary>
 /// <param name="KubeState">Everything under the KSR prefix.</param>
 /// <param name="Local">True when replayed from the local mirror because etcd was unreachable.</param>
-public sealed class DbResync(KubeStateData kubeState, bool local = false) : AgentEvent
+internal sealed class DbResync(KubeStateData kubeState, bool local = false) : AgentEvent
 {
     /// <summary>Kubernetes state.</summary>
     public KubeStateData KubeState { get; } = kubeState;
@@ -150,7 +150,7 @@ public sealed class DbResync(KubeStateData kubeState, bool local = false) : Agen
 }
 
 /// <summary>One change of Kubernetes state in etcd.</summary>
-public sealed class KubeStateChange(string resource, string key, IMessage? prevValue, IMessage? newValue) : AgentEvent
+internal sealed class KubeStateChange(string resource, string key, IMessage? prevValue, IMessage? newValue) : AgentEvent
 {
     /// <summary>Resource keyword (pod, node, vppnode …).</summary>
     public string Resource { get; } = resource;
@@ -178,7 +178,7 @@ public sealed class KubeStateChange(string resource, string key, IMessage? prevV
 }
 
 /// <summary>Kind of healing resync.</summary>
-public enum HealingKind
+internal enum HealingKind
 {
     /// <summary>Periodic, downstream only.</summary>
     Periodic,
@@ -188,7 +188,7 @@ public enum HealingKind
 }
 
 /// <summary>Healing resync scheduled by the controller.</summary>
-public sealed class HealingResync(HealingKind kind, string? error = null) : AgentEvent
+internal sealed class HealingResync(HealingKind kind, string? error = null) : AgentEvent
 {
     /// <summary>Kind.</summary>
     public HealingKind Kind { get; } = kind;
@@ -207,7 +207,7 @@ public sealed class HealingResync(HealingKind kind, string? error = null) : Agen
 }
 
 /// <summary>Agent shutdown (blocking).</summary>
-public sealed class ShutdownEvent : AgentEvent
+internal sealed class ShutdownEvent : AgentEvent
 {
     /// <inheritdoc/>
     public override string Name => "Shutdown";
@@ -220,4 +220,4 @@ public sealed class ShutdownEvent : AgentEvent
 }
 
 /// <summary>A handler error that no healing can fix: the agent goes to the fatal state (readiness and liveness fail).</summary>
-public sealed class FatalEventException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class FatalEventException(string message, Exception? inner = null) : Exception(message, inner);

@@ -10,7 +10,7 @@ namespace Contiv.Agent.Dataplane;
 /// gRPC client of <c>contiv-vpp</c>'s control API on its unix socket. The channel reconnects by itself,
 /// so a restarted data plane is reached again by the next call.
 /// </summary>
-public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
+public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor<ConfigOp>
 {
     private readonly GrpcChannel _channel;
 
@@ -57,7 +57,7 @@ public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
     public void ApplyOne(ConfigOp op, string what)
     {
         ArgumentNullException.ThrowIfNull(op);
-        var r = Execute([new KvBatchOperation(op, what)])[0];
+        var r = Execute([new KvBatchOperation<ConfigOp>(op, what)])[0];
         if (!r.Done)
         {
             throw r.Error ?? new Scheduler.KvOperationException($"{what}: not applied", transient: true);
@@ -68,13 +68,13 @@ public sealed class DataplaneConnection : IDisposable, IKvBatchExecutor
     /// Applies the scheduler's queued data plane operations in one <c>Apply</c> call that stops at the first failure:
     /// a pod's interface, ARP entry and route cost one round trip.
     /// </summary>
-    public IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation> operations)
+    public IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation<ConfigOp>> operations)
     {
         ArgumentNullException.ThrowIfNull(operations);
         var batch = new ConfigBatch { StopOnError = true };
         foreach (var o in operations)
         {
-            batch.Ops.Add((ConfigOp)o.Operation);
+            batch.Ops.Add(o.Operation);
         }
 
         BatchReply reply;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>The data plane restarted (new PID): everything must be read back and re-created.</summary>
-public sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
+internal sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
 {
     /// <inheritdoc/>
     public override string Name => "Data Plane Restarted";
@@ -23,8 +23,14 @@ public sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
 /// <see cref="DataplaneRestarted"/> resync when its process changed, so a restarted data plane gets
 /// its whole configuration back without an agent restart.
 /// </summary>
-public sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval) : IAsyncDisposable
+/// <param name="dataplane">The data plane client.</param>
+/// <param name="loop">Where a restart is reported.</param>
+/// <param name="log">Logger.</param>
+/// <param name="interval">Time between probes.</param>
+/// <param name="time">Clock of the probe interval and of <see cref="WaitUpAsync"/>'s deadline (null: the system clock).</param>
+internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval, TimeProvider? time = null) : IAsyncDisposable
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CancellationTokenSource _stop = new();
     private Task? _task;
     private uint _pid;
@@ -36,9 +42,9 @@ public sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop lo
     /// <summary>Waits until the data plane answers (or the timeout passes); returns whether it does.</summary>
     public async Task<bool> WaitUpAsync(TimeSpan timeout, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = _time.GetUtcNow() + timeout;
         var logged = false;
-        while (DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+        while (_time.GetUtcNow() < deadline && !ct.IsCancellationRequested)
         {
             if (await ProbeAsync(ct).ConfigureAwait(false) is { } v)
             {
@@ -53,7 +59,7 @@ public sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop lo
                 logged = true;
             }
 
-            await Task.Delay(200, ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, ct).ConfigureAwait(false);
         }
 
         return false;
@@ -86,7 +92,7 @@ public sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop lo
         {
             try
             {
-                await Task.Delay(interval, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(interval, _time, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Scheduler keys of data plane items.</summary>
-public static class VppKeys
+internal static class VppKeys
 {
     /// <summary>Prefix of interfaces.</summary>
     public const string InterfacePrefix = "vpp/interface/";

@@ -15,7 +15,7 @@ namespace Contiv.Agent.IpNet;
 /// of the node's settings, addressing and the known nodes and pods, so a restarted agent computes
 /// exactly what it configured before.
 /// </summary>
-public static class IpNetConfig
+internal static class IpNetConfig
 {
     /// <summary>Pod gateway loopback.</summary>
     public const string PodGwLoop = "podGwLoop";

@@ -12,7 +12,7 @@ namespace Contiv.Agent.IpNet;
 /// ipnet (SPEC §1.6.7): puts the node, remote-node and pod configuration of <see cref="IpNetConfig"/>
 /// into transactions — all of it on resync, the difference on AddPod / DeletePod / NodeUpdate.
 /// </summary>
-public sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodStateStore store, ILogger log) : IEventHandler
+internal sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodStateStore store, ILogger log) : IEventHandler
 {
     private readonly HashSet<PodId> _allocatedByAdd = [];
 

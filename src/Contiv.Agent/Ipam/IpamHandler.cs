@@ -12,7 +12,7 @@ namespace Contiv.Agent.Ipam;
 /// and from KSR pod records, and releases a pod's IP when its KSR record disappears — or at CNI Delete
 /// when KSR never knew the pod (a node without Kubernetes), so addresses do not leak.
 /// </summary>
-public sealed class IpamHandler(AgentContext ctx, ILogger log) : IEventHandler
+internal sealed class IpamHandler(AgentContext ctx, ILogger log) : IEventHandler
 {
     /// <inheritdoc/>
     public string Name => "ipam";

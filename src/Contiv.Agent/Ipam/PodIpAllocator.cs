@@ -118,4 +118,4 @@ public sealed class PodIpAllocator
 }
 
 /// <summary>No free address left in this node's pod subnet.</summary>
-public sealed class PodSubnetExhaustedException(string message) : Exception(message);
+internal sealed class PodSubnetExhaustedException(string message) : Exception(message);

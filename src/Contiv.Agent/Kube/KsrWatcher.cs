@@ -15,13 +15,14 @@ namespace Contiv.Agent.Kube;
 /// after being unreachable, the watch is restarted from a fresh snapshot (a remote resync, SPEC
 /// §1.6.1), so nothing that changed while the agent was cut off depends on a resumed watch alone.
 /// </summary>
-public sealed class KsrWatcher : IAsyncDisposable
+internal sealed class KsrWatcher : IAsyncDisposable
 {
     private readonly IEtcdBroker _broker;
     private readonly EventLoop _loop;
     private readonly ILogger _log;
     private readonly string? _mirrorFile;
     private readonly TimeSpan _delayLocalResync;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, (string Resource, string Json, IMessage Value)> _current = new(StringComparer.Ordinal);
     private CancellationTokenSource? _round;
@@ -29,8 +30,15 @@ public sealed class KsrWatcher : IAsyncDisposable
     private volatile bool _gotRemote;
 
     /// <summary>Creates the watcher; <paramref name="mirrorFile"/> null disables the local mirror.</summary>
-    public KsrWatcher(IEtcdBroker broker, EventLoop loop, ILogger log, string? mirrorFile, TimeSpan delayLocalResync)
+    /// <param name="broker">etcd.</param>
+    /// <param name="loop">Where snapshots and changes go.</param>
+    /// <param name="log">Logger.</param>
+    /// <param name="mirrorFile">Local mirror of the last state (null: none).</param>
+    /// <param name="delayLocalResync">How long etcd may be unreachable at start before the mirror is replayed.</param>
+    /// <param name="time">Clock of that delay and of the watch's retry pause.</param>
+    public KsrWatcher(IEtcdBroker broker, EventLoop loop, ILogger log, string? mirrorFile, TimeSpan delayLocalResync, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _broker = broker;
         _loop = loop;
         _log = log;
@@ -126,7 +134,7 @@ public sealed class KsrWatcher : IAsyncDisposable
                 _log.LogWarning("etcd watch of {Prefix} failed: {Error}; retrying", Keys.KsrPrefix, e.Message);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -226,7 +234,7 @@ public sealed class KsrWatcher : IAsyncDisposable
 
         try
         {
-            await Task.Delay(_delayLocalResync, _stop.Token).ConfigureAwait(false);
+            await Task.Delay(_delayLocalResync, _time, _stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -9,7 +9,7 @@ using Google.Protobuf;
 namespace Contiv.Agent.Kube;
 
 /// <summary>The resources the agent mirrors from under the KSR prefix, and how their values parse.</summary>
-public static class KubeResources
+internal static class KubeResources
 {
     /// <summary>Resource keyword of pods.</summary>
     public const string Pod = "pod";

@@ -1,7 +1,7 @@
 namespace Contiv.Agent.LinuxConfig;
 
 /// <summary>Scheduler keys and values of Linux items. <c>Netns</c> "" is this node's host network namespace.</summary>
-public static class LinuxKeys
+internal static class LinuxKeys
 {
     /// <summary>Prefix of addresses.</summary>
     public const string AddressPrefix = "linux/address/";
@@ -51,7 +51,7 @@ public static class LinuxKeys
 /// <param name="Interface">Link name in that namespace.</param>
 /// <param name="Address">"a.b.c.d/len".</param>
 /// <param name="DependsOn">Comma-separated scheduler keys that must exist first (the item creating the link).</param>
-public sealed record LinuxAddress(string Netns, string Interface, string Address, string DependsOn);
+internal sealed record LinuxAddress(string Netns, string Interface, string Address, string DependsOn);
 
 /// <summary>A Linux route (main table).</summary>
 /// <param name="Netns">Namespace ("" = host).</param>
@@ -60,7 +60,7 @@ public sealed record LinuxAddress(string Netns, string Interface, string Address
 /// <param name="Interface">Outgoing link.</param>
 /// <param name="ScopeLink">Link scope (host routes to the gateway).</param>
 /// <param name="DependsOn">Comma-separated scheduler keys that must exist first.</param>
-public sealed record LinuxRoute(string Netns, string Destination, string Gateway, string Interface, bool ScopeLink, string DependsOn);
+internal sealed record LinuxRoute(string Netns, string Destination, string Gateway, string Interface, bool ScopeLink, string DependsOn);
 
 /// <summary>A permanent neighbour (static ARP) entry.</summary>
 /// <param name="Netns">Namespace ("" = host).</param>
@@ -68,10 +68,10 @@ public sealed record LinuxRoute(string Netns, string Destination, string Gateway
 /// <param name="Ip">Neighbour IP.</param>
 /// <param name="Mac">Neighbour MAC.</param>
 /// <param name="DependsOn">Comma-separated scheduler keys that must exist first.</param>
-public sealed record LinuxArp(string Netns, string Interface, string Ip, string Mac, string DependsOn);
+internal sealed record LinuxArp(string Netns, string Interface, string Ip, string Mac, string DependsOn);
 
 /// <summary>A link that must be administratively up (e.g. a pod's <c>lo</c>).</summary>
 /// <param name="Netns">Namespace ("" = host).</param>
 /// <param name="Interface">Link.</param>
 /// <param name="DependsOn">Comma-separated scheduler keys that must exist first.</param>
-public sealed record LinuxLinkUp(string Netns, string Interface, string DependsOn);
+internal sealed record LinuxLinkUp(string Netns, string Interface, string DependsOn);

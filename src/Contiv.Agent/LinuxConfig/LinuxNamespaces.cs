@@ -6,7 +6,7 @@ namespace Contiv.Agent.LinuxConfig;
 /// Netlink access to this node's host namespace (kept open) and to pod namespaces (opened per use:
 /// a pod's namespace can vanish at any time, and a new pod may reuse its path).
 /// </summary>
-public sealed class LinuxNamespaces : IDisposable
+internal sealed class LinuxNamespaces : IDisposable
 {
     private readonly object _gate = new();
     private const int PodSocketCacheSize = 16;

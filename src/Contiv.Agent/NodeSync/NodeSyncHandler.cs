@@ -15,9 +15,16 @@ namespace Contiv.Agent.NodeSync;
 /// <c>allocatedIDs/</c>), publishes this node's VppNode with its IPs, and turns changes of other nodes
 /// into <see cref="NodeUpdate"/> follow-up events.
 /// </summary>
-public sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action<AgentEvent> pushFollowUp, ILogger log) : IEventHandler
+/// <param name="ctx">This node's state.</param>
+/// <param name="broker">etcd.</param>
+/// <param name="pushFollowUp">Queues a follow-up event.</param>
+/// <param name="log">Logger.</param>
+/// <param name="time">Clock of the pause between failed node ID allocation attempts (null: the system clock).</param>
+internal sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action<AgentEvent> pushFollowUp, ILogger log, TimeProvider? time = null) : IEventHandler
 {
     private const int MaxAllocationAttempts = 10;
+    private static readonly TimeSpan AllocationRetryPause = TimeSpan.FromMilliseconds(200);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <inheritdoc/>
     public string Name => "nodesync";
@@ -198,7 +205,8 @@ public sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Action
             catch (Exception e) when (e is not OutOfMemoryException and not FatalEventException)
             {
                 log.LogWarning("node ID allocation attempt {Attempt} failed: {Error}", attempt, e.Message);
-                Thread.Sleep(200);
+                // On the event loop thread, which has nothing else to do until the node has an ID.
+                Task.Delay(AllocationRetryPause, _time).GetAwaiter().GetResult();
             }
         }
 

@@ -6,7 +6,7 @@ namespace Contiv.Agent.NodeSync;
 /// <param name="nodeName">Node name.</param>
 /// <param name="prevState">State before (null = joined).</param>
 /// <param name="newState">State after (null = left).</param>
-public sealed class NodeUpdate(string nodeName, NodeInfo? prevState, NodeInfo? newState) : AgentEvent
+internal sealed class NodeUpdate(string nodeName, NodeInfo? prevState, NodeInfo? newState) : AgentEvent
 {
     /// <summary>Node name.</summary>
     public string NodeName { get; } = nodeName;

@@ -9,7 +9,7 @@ namespace Contiv.Agent.Rest;
 /// Interface counters as Prometheus gauges with labels node, interfaceName, podName, podNamespace
 /// ("--" for non-pod interfaces), refreshed from the data plane on every scrape.
 /// </summary>
-public sealed class InterfaceMetrics
+internal sealed class InterfaceMetrics
 {
     private static readonly string[] Labels = ["node", "interfaceName", "podName", "podNamespace"];
     private readonly AgentContext _ctx;

@@ -10,7 +10,7 @@ using Grpc.Core;
 namespace Contiv.Agent.Rest;
 
 /// <summary>The agent's REST endpoints (SPEC §5).</summary>
-public static class RestApi
+internal static class RestApi
 {
     private static readonly JsonSerializerOptions Camel = new()
     {
@@ -161,10 +161,10 @@ public static class RestApi
     {
         if (string.IsNullOrEmpty(descriptor))
         {
-            return Results.Json(scheduler.Descriptors.Select(d => d.Name));
+            return Results.Json(scheduler.DescriptorNames);
         }
 
-        if (scheduler.Descriptors.All(d => d.Name != descriptor))
+        if (!scheduler.DescriptorNames.Contains(descriptor))
         {
             return Results.Json(new { error = $"unknown descriptor '{descriptor}'" }, statusCode: 404);
         }

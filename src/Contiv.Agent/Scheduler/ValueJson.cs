@@ -4,7 +4,7 @@ using Google.Protobuf;
 namespace Contiv.Agent.Scheduler;
 
 /// <summary>JSON rendering of item values for history and dumps (protobuf-JSON for protobuf messages).</summary>
-public static class ValueJson
+internal static class ValueJson
 {
     private static readonly JsonFormatter Proto = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true).WithFormatDefaultValues(false));
     private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

@@ -238,7 +238,7 @@ public sealed class KsrSettings
 /// <summary>Names a setting (config file key, environment suffix, command-line option).</summary>
 /// <param name="key">The key, e.g. <c>etcd-endpoints</c>.</param>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class SettingKeyAttribute(string key) : Attribute
+internal sealed class SettingKeyAttribute(string key) : Attribute
 {
     /// <summary>The key.</summary>
     public string Key { get; } = key;

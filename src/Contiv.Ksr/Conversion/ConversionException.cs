@@ -4,7 +4,7 @@ namespace Contiv.Ksr.Conversion;
 /// A Kubernetes object that cannot be turned into its KSR record (counted as an <c>ArgErrors</c>
 /// statistic and skipped, like Contiv's reflectors do with objects of the wrong shape).
 /// </summary>
-public sealed class ConversionException : Exception
+internal sealed class ConversionException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public ConversionException()

@@ -7,7 +7,7 @@ namespace Contiv.Ksr.Conversion;
 /// Kubernetes Endpoints, or the EndpointSlices of one service, → KSR <c>endpoints.Endpoints</c>
 /// record (SPEC §1.3).
 /// </summary>
-public static class EndpointsConversion
+internal static class EndpointsConversion
 {
     /// <summary>Label that ties an EndpointSlice to its service.</summary>
     public const string ServiceNameLabel = "kubernetes.io/service-name";

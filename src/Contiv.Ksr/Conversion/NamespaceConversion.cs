@@ -4,7 +4,7 @@ using KsrNamespace = Contiv.Model.Ksr.Namespace;
 namespace Contiv.Ksr.Conversion;
 
 /// <summary>Kubernetes Namespace → KSR <c>namespace.Namespace</c> record (SPEC §1.3).</summary>
-public static class NamespaceConversion
+internal static class NamespaceConversion
 {
     /// <summary>Converts a namespace: its name and its labels as a list sorted by key.</summary>
     /// <param name="ns">The Kubernetes namespace.</param>

@@ -4,7 +4,7 @@ using k8s.Models;
 namespace Contiv.Ksr.Conversion;
 
 /// <summary>Kubernetes Node → KSR <c>node.Node</c> record (SPEC §1.3).</summary>
-public static class NodeConversion
+internal static class NodeConversion
 {
     /// <summary>
     /// Converts a node: name, <c>spec.podCIDR</c>, <c>spec.providerID</c>, the addresses of known

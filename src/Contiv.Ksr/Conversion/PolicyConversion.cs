@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Contiv.Ksr.Conversion;
 
 /// <summary>Kubernetes NetworkPolicy (networking.k8s.io/v1) → KSR <c>policy.Policy</c> record (SPEC §1.3).</summary>
-public static class PolicyConversion
+internal static class PolicyConversion
 {
     /// <summary>
     /// Converts a network policy: labels sorted by key, the pod selector (match labels sorted by

@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Contiv.Ksr.Conversion;
 
 /// <summary>Kubernetes Service → KSR <c>service.Service</c> record (SPEC §1.3).</summary>
-public static class ServiceConversion
+internal static class ServiceConversion
 {
     /// <summary>Kubernetes' default <c>sessionAffinityConfig.clientIP.timeoutSeconds</c> (3 hours).</summary>
     public const uint DefaultSessionAffinityTimeout = 10800;

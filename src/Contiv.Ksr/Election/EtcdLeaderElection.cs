@@ -18,6 +18,7 @@ public sealed partial class EtcdLeaderElection
     private readonly string _identity;
     private readonly TimeSpan _ttl;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private volatile bool _isLeader;
 
     /// <summary>Creates the election.</summary>
@@ -26,8 +27,10 @@ public sealed partial class EtcdLeaderElection
     /// <param name="identity">Value of this candidate's key (host name, pid) for operators.</param>
     /// <param name="ttl">Lease time-to-live: how long a dead leader blocks the others.</param>
     /// <param name="log">Logger.</param>
-    public EtcdLeaderElection(IEtcdBroker store, string prefix, string identity, TimeSpan ttl, ILogger log)
+    /// <param name="time">Clock of the back-off between campaigns (null: the system clock).</param>
+    public EtcdLeaderElection(IEtcdBroker store, string prefix, string identity, TimeSpan ttl, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _store = store;
         _prefix = prefix.TrimEnd('/') + "/";
         _identity = identity;
@@ -81,7 +84,7 @@ public sealed partial class EtcdLeaderElection
             catch (Exception e) when (e is StoreException or OperationCanceledException)
             {
                 LogCampaignFailed(_log, _prefix, backoff.TotalMilliseconds, e.Message);
-                await Task.Delay(backoff, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await Task.Delay(backoff, _time, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 backoff = backoff * 2 > TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : backoff * 2;
             }
             finally

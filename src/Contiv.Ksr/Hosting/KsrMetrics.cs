@@ -8,7 +8,7 @@ namespace Contiv.Ksr.Hosting;
 /// their own registry, and operational gauges (leader, synced, queue length, data-loss events) in
 /// <see cref="Default"/> for <c>/metrics</c>. Values are read from the runner when scraped.
 /// </summary>
-public sealed class KsrMetrics
+internal sealed class KsrMetrics
 {
     private readonly KsrRunner _runner;
     private readonly Gauge _adds;

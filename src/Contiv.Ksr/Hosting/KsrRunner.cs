@@ -27,6 +27,7 @@ public sealed partial class KsrRunner : IAsyncDisposable
     private readonly ILogger _log;
     private readonly List<KubeInformer> _informers = [];
     private readonly NodeCleanup _nodeCleanup;
+    private readonly TimeProvider _time;
     private volatile bool _running;
 
     /// <summary>Creates a KSR over an existing Kubernetes client and etcd broker.</summary>
@@ -35,8 +36,10 @@ public sealed partial class KsrRunner : IAsyncDisposable
     /// <param name="store">etcd broker.</param>
     /// <param name="loggers">Logger factory.</param>
     /// <param name="ownsStore">Dispose the broker with the runner.</param>
-    public KsrRunner(KsrSettings settings, IKubernetes kube, IEtcdBroker store, ILoggerFactory loggers, bool ownsStore = false)
+    /// <param name="time">Clock of every back-off, the statistics interval and the election's retries (null: the system clock).</param>
+    public KsrRunner(KsrSettings settings, IKubernetes kube, IEtcdBroker store, ILoggerFactory loggers, bool ownsStore = false, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         Settings = settings;
@@ -75,23 +78,23 @@ public sealed partial class KsrRunner : IAsyncDisposable
 
         Reflectors = [ns, pod, sfc, policy, service, endpoints, node];
         var informerLog = loggers.CreateLogger("contiv-ksr.informer");
-        _informers.Add(new KubeInformer(KubeSource.Namespaces(kube, settings.WatchTimeoutSeconds), [ns], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Pods(kube, settings.WatchTimeoutSeconds), [pod, sfc], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.NetworkPolicies(kube, settings.WatchTimeoutSeconds), [policy], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Services(kube, settings.WatchTimeoutSeconds), [service], informerLog));
+        _informers.Add(new KubeInformer(KubeSource.Namespaces(kube, settings.WatchTimeoutSeconds), [ns], informerLog, _time));
+        _informers.Add(new KubeInformer(KubeSource.Pods(kube, settings.WatchTimeoutSeconds), [pod, sfc], informerLog, _time));
+        _informers.Add(new KubeInformer(KubeSource.NetworkPolicies(kube, settings.WatchTimeoutSeconds), [policy], informerLog, _time));
+        _informers.Add(new KubeInformer(KubeSource.Services(kube, settings.WatchTimeoutSeconds), [service], informerLog, _time));
         _informers.Add(new KubeInformer(
             settings.EndpointsSource == EndpointsSource.EndpointSlices ? KubeSource.EndpointSlices(kube, settings.WatchTimeoutSeconds) : KubeSource.Endpoints(kube, settings.WatchTimeoutSeconds),
-            [endpoints], informerLog));
-        _informers.Add(new KubeInformer(KubeSource.Nodes(kube, settings.WatchTimeoutSeconds), [node], informerLog));
+            [endpoints], informerLog, _time));
+        _informers.Add(new KubeInformer(KubeSource.Nodes(kube, settings.WatchTimeoutSeconds), [node], informerLog, _time));
 
-        Controller = new SyncController(Reflectors, store, loggers.CreateLogger("contiv-ksr.sync"))
+        Controller = new SyncController(Reflectors, store, loggers.CreateLogger("contiv-ksr.sync"), _time)
         {
             StatsInterval = TimeSpan.FromMilliseconds(settings.StatsIntervalMs),
             WritersPerReflector = settings.WritersPerReflector,
         };
         if (settings.Election)
         {
-            Election = new EtcdLeaderElection(store, Keys.KsrElectionPrefix, settings.Identity, TimeSpan.FromSeconds(settings.ElectionTtlSeconds), loggers.CreateLogger("contiv-ksr.election"));
+            Election = new EtcdLeaderElection(store, Keys.KsrElectionPrefix, settings.Identity, TimeSpan.FromSeconds(settings.ElectionTtlSeconds), loggers.CreateLogger("contiv-ksr.election"), _time);
             Election.LeadershipChanged += Controller.SetLeadership;
         }
     }
@@ -236,7 +239,7 @@ public sealed partial class KsrRunner : IAsyncDisposable
             catch (Exception e) when (e is StoreException or ArgumentException)
             {
                 LogCleanupFailed(_log, nodeKey, backoff.TotalMilliseconds, e.Message);
-                await Task.Delay(backoff, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await Task.Delay(backoff, _time, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 backoff = backoff * 2 > TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : backoff * 2;
             }
         }

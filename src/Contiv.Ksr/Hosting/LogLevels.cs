@@ -8,7 +8,7 @@ namespace Contiv.Ksr.Hosting;
 /// as Contiv's KSR offered): a default level plus overrides per logger name, where an override for
 /// <c>contiv-ksr.reflector</c> also covers <c>contiv-ksr.reflector.Pod</c>. Thread-safe.
 /// </summary>
-public sealed class LogLevels
+internal sealed class LogLevels
 {
     private readonly ConcurrentDictionary<string, LogLevel> _overrides = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);

@@ -35,6 +35,7 @@ public sealed partial class KubeInformer
     private readonly KubeSource _source;
     private readonly IReadOnlyList<IInformerSink> _sinks;
     private readonly ILogger _log;
+    private readonly TimeProvider _time;
     private long _lists;
     private long _watches;
     private long _events;
@@ -43,8 +44,10 @@ public sealed partial class KubeInformer
     /// <param name="source">How to list and watch.</param>
     /// <param name="sinks">Who receives listings and events (e.g. the Pod and the SfcPod reflector).</param>
     /// <param name="log">Logger.</param>
-    public KubeInformer(KubeSource source, IReadOnlyList<IInformerSink> sinks, ILogger log)
+    /// <param name="time">Clock of the list and watch back-offs (null: the system clock).</param>
+    public KubeInformer(KubeSource source, IReadOnlyList<IInformerSink> sinks, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _source = source;
         _sinks = sinks;
         _log = log;
@@ -215,11 +218,11 @@ public sealed partial class KubeInformer
 
     private static TimeSpan Next(TimeSpan backoff) => backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
 
-    private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
     {
         try
         {
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -12,15 +12,23 @@ namespace Contiv.Ksr.Queue;
 /// thread-safe.
 /// </remarks>
 /// <typeparam name="T">The item type (a key, compared with the default equality).</typeparam>
-public sealed class WorkQueue<T>
+internal sealed class WorkQueue<T>
     where T : notnull
 {
     private readonly object _lock = new();
+    private readonly TimeProvider _time;
     private readonly Queue<T> _queue = new();
     private readonly HashSet<T> _dirty = [];
     private readonly HashSet<T> _processing = [];
     private readonly List<TaskCompletionSource> _waiters = [];
     private bool _shutDown;
+
+    /// <summary>Creates an empty queue.</summary>
+    /// <param name="time">Clock of <see cref="AddAfter"/>'s delays (null: the system clock).</param>
+    public WorkQueue(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>Number of items waiting to be taken (not counting items being processed).</summary>
     public int Count
@@ -206,7 +214,7 @@ public sealed class WorkQueue<T>
     {
         try
         {
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -10,7 +10,7 @@ namespace Contiv.Ksr.Reflection;
 /// Many EndpointSlices → one <c>endpoints.Endpoints</c> record per service, under the same key the
 /// Endpoints reflector uses (<c>k8s/endpoints/{service}/namespace/{ns}</c>).
 /// </summary>
-public sealed class EndpointSliceProjection : Projection
+internal sealed class EndpointSliceProjection : Projection
 {
     // slice (namespace/name) → (service key, slice); service key → its slices.
     private readonly Dictionary<string, (string ServiceKey, V1EndpointSlice Slice)> _slices = new(StringComparer.Ordinal);

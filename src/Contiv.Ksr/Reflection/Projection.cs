@@ -38,7 +38,7 @@ public abstract class Projection
 /// pods, services, endpoints, policies, nodes, SFC pods).
 /// </summary>
 /// <typeparam name="T">The Kubernetes object type.</typeparam>
-public sealed class KeyedProjection<T> : Projection
+internal sealed class KeyedProjection<T> : Projection
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly Func<T, string?> _keyOf;

@@ -1,7 +1,7 @@
 namespace Contiv.Ksr.Reflection;
 
 /// <summary>Reflector names, as Contiv's statistics and Prometheus label <c>reflectorType</c> use them.</summary>
-public static class ReflectorNames
+internal static class ReflectorNames
 {
     /// <summary>Namespaces.</summary>
     public const string Namespace = "Namespace";

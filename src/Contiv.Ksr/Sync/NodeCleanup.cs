@@ -11,7 +11,7 @@ namespace Contiv.Ksr.Sync;
 /// <c>/vnf-agent/{node}/</c>. Runs whenever KSR deletes a node record, from a watch event or from
 /// a resync sweep (a node deleted while KSR was down).
 /// </summary>
-public sealed partial class NodeCleanup
+internal sealed partial class NodeCleanup
 {
     private readonly IEtcdBroker _store;
     private readonly ILogger _log;

@@ -31,6 +31,7 @@ public sealed partial class SyncController
     private readonly ILogger _log;
     private readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<Reflector, (long Id, Task Task)> _resyncs = [];
+    private readonly TimeProvider _time;
     private long _nextResyncId;
     private CancellationTokenSource? _epoch;
     private bool _connected;
@@ -43,8 +44,10 @@ public sealed partial class SyncController
     /// <param name="reflectors">Every reflector.</param>
     /// <param name="store">etcd.</param>
     /// <param name="log">Logger.</param>
-    public SyncController(IReadOnlyList<Reflector> reflectors, IEtcdBroker store, ILogger log)
+    /// <param name="time">Clock of the statistics interval and the resync back-off (null: the system clock).</param>
+    public SyncController(IReadOnlyList<Reflector> reflectors, IEtcdBroker store, ILogger log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _reflectors = reflectors;
         _store = store;
         _log = log;
@@ -119,7 +122,7 @@ public sealed partial class SyncController
     {
         var writers = _reflectors.Select(r => r.RunWritersAsync(WritersPerReflector, ct)).ToList();
         _signals.Writer.TryWrite(new Signal(SignalKind.Connection, null));
-        using var timer = new PeriodicTimer(StatsInterval);
+        using var timer = new PeriodicTimer(StatsInterval, _time);
         var tick = timer.WaitForNextTickAsync(ct).AsTask();
         try
         {
@@ -257,7 +260,7 @@ public sealed partial class SyncController
                 catch (Exception e)
                 {
                     LogResyncFailed(_log, reflector.Name, backoff.TotalMilliseconds, e.Message);
-                    await Task.Delay(backoff, ct).ConfigureAwait(false);
+                    await Task.Delay(backoff, _time, ct).ConfigureAwait(false);
                     backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
                 }
             }

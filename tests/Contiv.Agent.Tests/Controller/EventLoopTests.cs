@@ -1,6 +1,7 @@
 using Contiv.Agent.Config;
 using Contiv.Agent.Controller;
 using Contiv.Agent.Scheduler;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Contiv.Agent.Tests.Controller;
 
@@ -10,7 +11,8 @@ public class EventLoopTests : IDisposable
     private readonly List<string> _ops = [];
     private readonly KvScheduler _scheduler = new(sleep: _ => { });
     private readonly List<string> _calls = [];
-    private readonly ControllerConfig _config = new() { DelayAfterErrorHealing = TimeSpan.FromMilliseconds(100), EnableRetry = false };
+    private readonly ControllerConfig _config = new() { DelayAfterErrorHealing = TimeSpan.FromSeconds(5), EnableRetry = false };
+    private readonly FakeTimeProvider _time = new();
     private EventLoop? _loop;
 
     public EventLoopTests()
@@ -26,7 +28,7 @@ public class EventLoopTests : IDisposable
 
     private EventLoop Start(params IEventHandler[] handlers)
     {
-        _loop = new EventLoop(_scheduler, _config);
+        _loop = new EventLoop(_scheduler, _config, time: _time);
         foreach (var h in handlers)
         {
             _loop.AddHandler(h);
@@ -188,6 +190,10 @@ public class EventLoopTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => Run(loop, new TestUpdate("u")));
         Assert.Equal(LoopState.Degraded, loop.State);
         fail = false;
+        _time.Advance(_config.DelayAfterErrorHealing - TimeSpan.FromMilliseconds(1));
+        await Run(loop, new TestUpdate("before the healing delay"));
+        Assert.DoesNotContain(loop.History(), r => r.Name == "Healing Resync");
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         await WaitUntil(() => loop.History().Any(r => r.Name == "Healing Resync"));
         await WaitUntil(() => loop.State == LoopState.Ready);
         Assert.Equal(EventMethod.FullResync, loop.History().Last(r => r.Name == "Healing Resync").Method);
@@ -202,6 +208,7 @@ public class EventLoopTests : IDisposable
         h.FailResync = true;
         h.OnUpdate = (_, _) => throw new InvalidOperationException("broken");
         await Assert.ThrowsAsync<InvalidOperationException>(() => Run(loop, new TestUpdate("u")));
+        _time.Advance(_config.DelayAfterErrorHealing);
         await WaitUntil(() => loop.State == LoopState.Fatal);
         Assert.False(loop.IsReady);
         Assert.False(loop.IsAlive);
@@ -211,11 +218,11 @@ public class EventLoopTests : IDisposable
     public async Task Ignore_errors_events_do_not_trigger_healing()
     {
         var h = new RecordingHandler("h", _calls) { OnUpdate = (_, _) => throw new InvalidOperationException("meh") };
-        _config.DelayAfterErrorHealing = TimeSpan.FromMilliseconds(10);
         var loop = Start(h);
         await Run(loop, new DbResync(new KubeStateData()));
         await Assert.ThrowsAsync<InvalidOperationException>(() => Run(loop, new TestUpdate("d") { Txn = UpdateTransactionType.BestEffortIgnoreErrors }));
-        await Task.Delay(200);
+        _time.Advance(_config.DelayAfterErrorHealing * 2);
+        await Run(loop, new DbResync(new KubeStateData())); // a healing pushed by the timer would have run before it
         Assert.DoesNotContain(loop.History(), r => r.Name == "Healing Resync");
         Assert.Equal(LoopState.Ready, loop.State);
     }
@@ -223,9 +230,11 @@ public class EventLoopTests : IDisposable
     [Fact]
     public void Missing_startup_resync_fails_liveness_after_the_deadline()
     {
-        _config.StartupResyncDeadline = TimeSpan.FromMilliseconds(50);
+        _config.StartupResyncDeadline = TimeSpan.FromSeconds(30);
         var loop = Start();
-        Thread.Sleep(100);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(loop.IsAlive);
+        _time.Advance(TimeSpan.FromSeconds(1));
         Assert.False(loop.IsAlive);
         Assert.False(loop.IsReady);
     }
@@ -238,7 +247,13 @@ public class EventLoopTests : IDisposable
         var loop = Start(h);
         await Run(loop, new DbResync(new KubeStateData()));
         loop.Push(new TestUpdate("blocker"));
-        await Task.Delay(50);
+        await WaitUntil(() =>
+        {
+            lock (_calls)
+            {
+                return _calls.Contains("h:update blocker"); // taken off the queue: the loop is stuck in it
+            }
+        });
         for (var i = 0; i < EventLoop.QueueCapacity; i++)
         {
             loop.Push(new TestUpdate($"e{i}"));
@@ -270,18 +285,21 @@ public class EventLoopTests : IDisposable
     [Fact]
     public async Task History_ages_out_after_the_permanently_recorded_period()
     {
-        // No permanent period and an age limit of 0 minutes: every record is already too old when the next one is
-        // added, so the history holds only what is being added.
-        _config.PermanentlyRecordedInitPeriod = 0;
-        _config.EventHistoryAgeLimit = 0;
+        _config.PermanentlyRecordedInitPeriod = 10;
+        _config.EventHistoryAgeLimit = 60;
         var loop = Start(new RecordingHandler("h", _calls));
-        await Run(loop, new DbResync(new KubeStateData()));
-        for (var i = 0; i < 5; i++)
-        {
-            await Run(loop, new TestUpdate($"u{i}"));
-        }
+        await Run(loop, new DbResync(new KubeStateData())); // #0, in the permanent period
+        _time.Advance(TimeSpan.FromMinutes(11));
+        await Run(loop, new TestUpdate("u0")); // #1 and #2 at 11 min
+        await Run(loop, new TestUpdate("u1"));
+        _time.Advance(TimeSpan.FromMinutes(30));
+        await Run(loop, new TestUpdate("u2")); // #3 at 41 min
+        Assert.Equal([0L, 1L, 2L, 3L], loop.History().Select(r => r.SeqNum));
 
-        Assert.Empty(loop.History());
+        _time.Advance(TimeSpan.FromMinutes(31));
+        await Run(loop, new TestUpdate("u3")); // #4 at 72 min: #1 and #2 are older than 60 min now
+
+        Assert.Equal([0L, 3L, 4L], loop.History().Select(r => r.SeqNum));
     }
 
     [Fact]
@@ -296,7 +314,12 @@ public class EventLoopTests : IDisposable
             await Run(loop, new TestUpdate($"u{i}"));
         }
 
-        Assert.Equal(6, loop.History().Count);
+        _time.Advance(TimeSpan.FromMinutes(11));
+        await Run(loop, new TestUpdate("late")); // #6
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Run(loop, new TestUpdate("later")); // #7: #6 is past the age limit of 0
+
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L, 7L], loop.History().Select(r => r.SeqNum));
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -71,9 +71,9 @@ public sealed class PodTapTests : SingleNodeTestBase
 
         var results = dataplane.Execute(
         [
-            new KvBatchOperation(Put(new ConfigOp { Vrf = new VrfTable { Id = 57, Label = "batch-test" } }), "vrf 57"),
-            new KvBatchOperation(Put(new ConfigOp { Route = new Route { VrfId = 58, DstNetwork = "10.58.0.0/16", Type = RouteType.Drop } }), "route in missing vrf 58"),
-            new KvBatchOperation(Put(new ConfigOp { Route = new Route { VrfId = 57, DstNetwork = "10.57.0.0/16", Type = RouteType.Drop } }), "route in vrf 57"),
+            new KvBatchOperation<ConfigOp>(Put(new ConfigOp { Vrf = new VrfTable { Id = 57, Label = "batch-test" } }), "vrf 57"),
+            new KvBatchOperation<ConfigOp>(Put(new ConfigOp { Route = new Route { VrfId = 58, DstNetwork = "10.58.0.0/16", Type = RouteType.Drop } }), "route in missing vrf 58"),
+            new KvBatchOperation<ConfigOp>(Put(new ConfigOp { Route = new Route { VrfId = 57, DstNetwork = "10.57.0.0/16", Type = RouteType.Drop } }), "route in vrf 57"),
         ]);
 
         Assert.Equal(3, results.Count);
@@ -87,8 +87,8 @@ public sealed class PodTapTests : SingleNodeTestBase
         // Deleting what is not there is success, as for a single operation.
         var gone = dataplane.Execute(
         [
-            new KvBatchOperation(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Route = new Route { VrfId = 57, DstNetwork = "10.99.0.0/16", Type = RouteType.Drop } }, "missing route"),
-            new KvBatchOperation(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Vrf = new VrfTable { Id = 57 } }, "vrf 57"),
+            new KvBatchOperation<ConfigOp>(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Route = new Route { VrfId = 57, DstNetwork = "10.99.0.0/16", Type = RouteType.Drop } }, "missing route"),
+            new KvBatchOperation<ConfigOp>(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Vrf = new VrfTable { Id = 57 } }, "vrf 57"),
         ]);
         Assert.All(gone, r => Assert.True(r.Done, r.Error?.Message));
         Assert.DoesNotContain(Node.Dump().Vrfs, v => v.Id == 57);

@@ -15,7 +15,7 @@ internal sealed record DpOperation(KvOp Op, string Key, string Value)
 /// deleting something another item still depends on) are collected in <see cref="Violations"/> rather than
 /// thrown as assertions, because the scheduler catches exceptions from descriptors and executors.
 /// </summary>
-internal sealed class BatchWorld : IKvBatchExecutor
+internal sealed class BatchWorld : IKvBatchExecutor<DpOperation>
 {
     /// <summary>Key → value of everything that exists (data plane and Linux items).</summary>
     public Dictionary<string, string> Items { get; } = new(StringComparer.Ordinal);
@@ -41,18 +41,12 @@ internal sealed class BatchWorld : IKvBatchExecutor
         return bar < 0 ? [] : value[(bar + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation> operations)
+    public IReadOnlyList<KvBatchResult> Execute(IReadOnlyList<KvBatchOperation<DpOperation>> operations)
     {
         var ops = new List<DpOperation>(operations.Count);
         foreach (var o in operations)
         {
-            if (o.Operation is not DpOperation op)
-            {
-                Violations.Add($"executor got a foreign operation {o.Operation} ({o.What})");
-                throw new InvalidOperationException("foreign operation");
-            }
-
-            ops.Add(op);
+            ops.Add(o.Operation);
         }
 
         Calls.Add(ops);
@@ -134,36 +128,36 @@ internal sealed class BatchWorld : IKvBatchExecutor
 }
 
 /// <summary>A batching data plane descriptor: every operation goes through the shared <see cref="BatchWorld"/> executor.</summary>
-internal sealed class DataPlaneDescriptor(string name, string prefix, BatchWorld world) : KvDescriptorBase, IKvBatchingDescriptor
+internal sealed class DataPlaneDescriptor(string name, string prefix, BatchWorld world) : KvDescriptor<string>, IKvBatchingDescriptor<string, DpOperation>
 {
     public override string Name => name;
 
     public override string KeyPrefix => prefix;
 
-    public IKvBatchExecutor BatchExecutor => world;
+    public IKvBatchExecutor<DpOperation> BatchExecutor => world;
 
-    public override IEnumerable<string> Dependencies(string key, object value) => BatchWorld.DependenciesOf((string)value);
+    public override IEnumerable<string> Dependencies(string key, string value) => BatchWorld.DependenciesOf(value);
 
-    public object PrepareOperation(KvOp op, string key, object value) => new DpOperation(op, key, (string)value);
+    public DpOperation PrepareOperation(KvOp op, string key, string value) => new DpOperation(op, key, value);
 
     // Batched items are created and updated only through the executor.
-    public override void Create(string key, object value)
+    public override void Create(string key, string value)
     {
         world.Violations.Add($"{key}: Create called directly on a batching descriptor");
         throw new InvalidOperationException("not batched");
     }
 
-    public override void Update(string key, object oldValue, object newValue)
+    public override void Update(string key, string oldValue, string newValue)
     {
         world.Violations.Add($"{key}: Update called directly on a batching descriptor");
         throw new InvalidOperationException("not batched");
     }
 
     // Cascade deletes run directly (outside a batch).
-    public override void Delete(string key, object value)
+    public override void Delete(string key, string value)
     {
         world.Log.Add($"direct delete {key}");
-        if (world.Apply(new DpOperation(KvOp.Delete, key, (string)value)) is { } problem)
+        if (world.Apply(new DpOperation(KvOp.Delete, key, value)) is { } problem)
         {
             throw new KvOperationException(problem, transient: false);
         }
@@ -171,19 +165,19 @@ internal sealed class DataPlaneDescriptor(string name, string prefix, BatchWorld
 }
 
 /// <summary>A non-batching "Linux" descriptor (e.g. an address on a pod's interface) that acts on the world immediately.</summary>
-internal sealed class LinuxDescriptor(string name, string prefix, BatchWorld world) : KvDescriptorBase
+internal sealed class LinuxDescriptor(string name, string prefix, BatchWorld world) : KvDescriptor<string>
 {
     public override string Name => name;
 
     public override string KeyPrefix => prefix;
 
-    public override IEnumerable<string> Dependencies(string key, object value) => BatchWorld.DependenciesOf((string)value);
+    public override IEnumerable<string> Dependencies(string key, string value) => BatchWorld.DependenciesOf(value);
 
-    public override void Create(string key, object value) => Run(new DpOperation(KvOp.Create, key, (string)value));
+    public override void Create(string key, string value) => Run(new DpOperation(KvOp.Create, key, value));
 
-    public override void Update(string key, object oldValue, object newValue) => Run(new DpOperation(KvOp.Update, key, (string)newValue));
+    public override void Update(string key, string oldValue, string newValue) => Run(new DpOperation(KvOp.Update, key, newValue));
 
-    public override void Delete(string key, object value) => Run(new DpOperation(KvOp.Delete, key, (string)value));
+    public override void Delete(string key, string value) => Run(new DpOperation(KvOp.Delete, key, value));
 
     private void Run(DpOperation op)
     {

@@ -1,4 +1,5 @@
 using Contiv.Agent.Scheduler;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Contiv.Agent.Tests.Scheduler;
 
@@ -7,7 +8,7 @@ namespace Contiv.Agent.Tests.Scheduler;
 /// to create an item whose dependencies do not exist and to delete one that something depends on,
 /// so ordering mistakes fail the tests.
 /// </summary>
-internal sealed class WorldDescriptor(string name, string prefix, Dictionary<string, string> world, List<string> log) : KvDescriptorBase
+internal sealed class WorldDescriptor(string name, string prefix, Dictionary<string, string> world, List<string> log) : KvDescriptor<string>
 {
     public override string Name => name;
 
@@ -21,16 +22,15 @@ internal sealed class WorldDescriptor(string name, string prefix, Dictionary<str
 
     public bool CanRetrieve { get; set; } = true;
 
-    public override IEnumerable<string> Dependencies(string key, object value)
+    public override IEnumerable<string> Dependencies(string key, string value)
     {
-        var s = (string)value;
-        var bar = s.IndexOf('|', StringComparison.Ordinal);
-        return bar < 0 ? [] : s[(bar + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var bar = value.IndexOf('|', StringComparison.Ordinal);
+        return bar < 0 ? [] : value[(bar + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public override bool RequiresRecreate(string key, object oldValue, object newValue) => Recreate;
+    public override bool RequiresRecreate(string key, string oldValue, string newValue) => Recreate;
 
-    public override void Create(string key, object value)
+    public override void Create(string key, string value)
     {
         if (FailCreate.Contains(key) && FailTimes-- > 0)
         {
@@ -44,11 +44,11 @@ internal sealed class WorldDescriptor(string name, string prefix, Dictionary<str
         }
 
         Assert.False(world.ContainsKey(key), $"{key} created twice");
-        world[key] = (string)value;
+        world[key] = value;
         log.Add($"create {key}");
     }
 
-    public override void Update(string key, object oldValue, object newValue)
+    public override void Update(string key, string oldValue, string newValue)
     {
         Assert.True(world.ContainsKey(key), $"{key} updated but does not exist");
         foreach (var d in Dependencies(key, newValue))
@@ -56,11 +56,11 @@ internal sealed class WorldDescriptor(string name, string prefix, Dictionary<str
             Assert.True(world.ContainsKey(d), $"{key} updated before its dependency {d}");
         }
 
-        world[key] = (string)newValue;
+        world[key] = newValue;
         log.Add($"update {key}");
     }
 
-    public override void Delete(string key, object value)
+    public override void Delete(string key, string value)
     {
         foreach (var (k, v) in world)
         {
@@ -71,8 +71,8 @@ internal sealed class WorldDescriptor(string name, string prefix, Dictionary<str
         log.Add($"delete {key}");
     }
 
-    public override IReadOnlyDictionary<string, object>? Retrieve(IReadOnlyDictionary<string, object?> keysOfInterest, RetrieveContext context)
-        => CanRetrieve ? world.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => (object)kv.Value) : null;
+    public override IReadOnlyDictionary<string, string>? Retrieve(IReadOnlyDictionary<string, string> keysOfInterest, RetrieveContext context)
+        => CanRetrieve ? world.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value) : null;
 }
 
 public class KvSchedulerTests
@@ -178,6 +178,29 @@ public class KvSchedulerTests
     }
 
     [Fact]
+    public async Task Retry_waits_for_its_delay_on_the_injected_clock()
+    {
+        var time = new FakeTimeProvider();
+        var s = new KvScheduler(time: time);
+        var world = new Dictionary<string, string>();
+        var d = new WorldDescriptor("if", "if/", world, _log) { FailTimes = 1 };
+        d.FailCreate.Add("if/x");
+        s.Register(d);
+        var commit = Task.Run(() => s.Update(Changes(("if/x", "x")), "t", retry: new RetryPolicy(1, TimeSpan.FromSeconds(10), false)));
+        await WaitUntil(() => _log.Contains("fail-create if/x"));
+        await Task.Delay(100); // lets the commit reach its wait
+        time.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(50); // a commit that did not wait for the clock would finish now
+        Assert.False(commit.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var r = await commit.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(r.Ok);
+        Assert.Equal(time.Start, r.Record.Start);
+        Assert.Equal(time.Start + TimeSpan.FromSeconds(10), r.Record.End);
+    }
+
+    [Fact]
     public void Failure_without_retry_is_reported_and_dependent_stays_pending()
     {
         _if.FailCreate.Add("if/x");
@@ -280,6 +303,26 @@ public class KvSchedulerTests
     }
 
     [Fact]
+    public void Value_of_the_wrong_type_fails_the_transaction_naming_the_key_and_changes_nothing()
+    {
+        _s.Update(Changes(("if/x", "x")), "t1");
+        var r = _s.Update(new Dictionary<string, object?> { ["if/y"] = 42, ["if/x"] = null }, "t2");
+        Assert.False(r.Ok);
+        Assert.Contains("if/y", r.Record.Error, StringComparison.Ordinal);
+        Assert.Contains("Int32", r.Record.Error, StringComparison.Ordinal);
+        Assert.True(_world.ContainsKey("if/x"));
+        Assert.Null(_s.GetDesired("if/y"));
+    }
+
+    [Fact]
+    public void Batching_descriptor_registered_as_a_plain_one_is_refused()
+    {
+        IKvDescriptor<string> plain = new DataPlaneDescriptor("dp", "dp/", new BatchWorld());
+        var e = Assert.Throws<ArgumentException>(() => new KvScheduler().Register(plain));
+        Assert.Contains("dp", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void History_records_every_transaction_with_its_operations()
     {
         _s.Update(Changes(("if/x", "x")), "first");
@@ -290,7 +333,17 @@ public class KvSchedulerTests
         Assert.True(h[1].SeqNum > h[0].SeqNum);
     }
 
-    private sealed class ParentDescriptor : KvDescriptorBase
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition(), "condition not met within 10 s");
+    }
+
+    private sealed class ParentDescriptor : KvDescriptor<string>
     {
         public bool Exists { get; private set; }
 
@@ -298,11 +351,11 @@ public class KvSchedulerTests
 
         public override string KeyPrefix => "parent/";
 
-        public override IEnumerable<KeyValuePair<string, object>> DerivedItems(string key, object value)
+        public override IEnumerable<KeyValuePair<string, object>> DerivedItems(string key, string value)
             => [KeyValuePair.Create($"child/{value}-1", (object)"c1"), KeyValuePair.Create($"child/{value}-2", (object)"c2")];
 
-        public override void Create(string key, object value) => Exists = true;
+        public override void Create(string key, string value) => Exists = true;
 
-        public override void Delete(string key, object value) => Exists = false;
+        public override void Delete(string key, string value) => Exists = false;
     }
 }

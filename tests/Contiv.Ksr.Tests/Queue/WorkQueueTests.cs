@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Contiv.Ksr.Queue;
 
 namespace Contiv.Ksr.Tests.Queue;
@@ -136,5 +137,17 @@ public sealed class WorkQueueTests
         Assert.False(take.IsCompleted);
         q.Add("x");
         Assert.Equal(["x"], await take.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Delayed_add_arrives_when_the_clock_passes_the_delay()
+    {
+        var time = new FakeTimeProvider();
+        var q = new WorkQueue<string>(time);
+        q.AddAfter("late", TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(0, q.Count);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["late"], await q.TakeAsync(1, CancellationToken.None).WaitAsync(Timeout));
     }
 }
