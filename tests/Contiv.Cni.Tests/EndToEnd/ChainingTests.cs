@@ -58,6 +58,8 @@ public sealed class ChainingTests(AgentNode node) : IClassFixture<AgentNode>
         // Debian's tuning (containernetworking-plugins) takes contiv-cni's result as prevResult, changes
         // eth0 and rewrites that interface's mac in the result: the final result must describe the pod
         // as it is, and contiv-cni's CHECK must accept the changed MAC a later plugin made.
+        // (Traffic to the pod stops after such a MAC change: the data plane's static neighbour entry
+        // keeps the MAC the agent configured; docs/cni.md, "Chaining". Sysctls are harmless.)
         const string newMac = "c2:11:22:33:44:55";
         var conflist = $$$"""
             {"cniVersion":"1.0.0","name":"k8s-pod-network","plugins":[
