@@ -10,12 +10,11 @@ namespace Contiv.Cni.Tests.EndToEnd;
 /// </summary>
 public sealed class ResultRulesTests(AgentNode node) : IClassFixture<AgentNode>
 {
+    /// <summary>Every version contiv-cni speaks.</summary>
+    public static TheoryData<string> Versions => [.. Contiv.Cni.Protocol.CniVersions.Supported];
+
     [RootTheory]
-    [InlineData("0.3.0")]
-    [InlineData("0.3.1")]
-    [InlineData("0.4.0")]
-    [InlineData("1.0.0")]
-    [InlineData("1.1.0")]
+    [MemberData(nameof(Versions))]
     public void Add_result_passes_libcni_rules_and_matches_the_pod_interface(string version)
     {
         var tag = version.Replace(".", string.Empty, StringComparison.Ordinal);
