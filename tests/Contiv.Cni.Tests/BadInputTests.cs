@@ -164,15 +164,27 @@ public sealed class BadInputTests
 
     [Fact]
     public void Tcp_agent_address_that_refuses_connections_is_try_again_later()
-        => CniRunner.Contiv("DEL", NetConf.For("1.0.0", "127.0.0.1:9")).Fails(11, "127.0.0.1:9");
+    {
+        using var dir = new TempDir();
+        var conf = NetConf.For("1.0.0", "127.0.0.1:9", dataDir: dir["state"]);
+        new Contiv.Cni.State.AttachmentStore(dir["state"]).Save(new("c0ffee01", "eth0", "/run/netns/none", string.Empty, conf));
+
+        CniRunner.Contiv("DEL", conf).Fails(11, "127.0.0.1:9");
+    }
 
     [Fact]
     public void Unusable_grpcServer_is_an_invalid_config()
         => CniRunner.Contiv("DEL", NetConf.For("1.0.0", "no port here:x")).Fails(7, "grpcServer", "no port here:x");
 
     [Fact]
-    public void Del_reports_a_missing_agent_as_try_again_later()
-        => CniRunner.Contiv("DEL", Valid).Fails(11, MissingSocket);
+    public void Del_reports_a_missing_agent_as_try_again_later_when_the_attachment_was_recorded()
+    {
+        using var dir = new TempDir();
+        new Contiv.Cni.State.AttachmentStore(dir["state"]).Save(new("c0ffee01", "eth0", "/run/netns/none", string.Empty, Valid));
+
+        CniRunner.Contiv("DEL", NetConf.For("1.0.0", MissingSocket, dataDir: dir["state"])).Fails(11, MissingSocket);
+        Assert.True(File.Exists(dir["state/c0ffee01@eth0.json"]), "the record must stay for the retry");
+    }
 
     [RootFact]
     public void Add_without_agent_fails_with_11_and_releases_the_ipam_allocation()

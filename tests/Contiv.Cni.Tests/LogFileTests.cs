@@ -8,7 +8,9 @@ public sealed class LogFileTests
     {
         using var dir = new TempDir();
         var log = dir["logs/cni.log"];
-        var conf = NetConf.For("1.0.0", "/run/contiv-cni-test-no-such.sock", logFile: log);
+        var conf = NetConf.For("1.0.0", "/run/contiv-cni-test-no-such.sock", logFile: log, dataDir: dir["state"]);
+        // A recorded attachment, so that DEL without an agent is an error to log (not "nothing to delete").
+        new Contiv.Cni.State.AttachmentStore(dir["state"]).Save(new("logged02", "eth0", "/run/netns/none", string.Empty, conf));
 
         CniRunner.Contiv("ADD", conf, containerId: "logged01", netns: "/run/netns/contiv-cni-test-none").Fails(3);
         CniRunner.Contiv("DEL", conf, containerId: "logged02").Fails(11);

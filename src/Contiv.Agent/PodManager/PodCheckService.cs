@@ -72,14 +72,19 @@ public sealed class PodCheckService(AgentContext ctx, DataplaneConnection datapl
             return Failed(request, $"pod {pod.Namespace}/{pod.Name}: {string.Join("; ", problems)}");
         }
 
-        return SuccessReply(ifName, request.NetworkNamespace, pod.IpAddress, addressing.PodGateway.ToString());
+        var link = PodInterfaceReader.Read(request.NetworkNamespace, ifName, pod.ContainerId, log);
+        return SuccessReply(ifName, request.NetworkNamespace, link, pod.IpAddress, addressing.PodGateway.ToString());
     }
 
-    /// <summary>The reply of a successful Add (and Check): one interface with the pod IP /32 and the gateway, a default route.</summary>
-    public static CNIReply SuccessReply(string ifName, string netns, string podIp, string? gateway)
+    /// <summary>
+    /// The reply of a successful Add (and Check): one interface (with the MAC and MTU the pod sees)
+    /// holding the pod IP /32 and the gateway, a default route.
+    /// </summary>
+    public static CNIReply SuccessReply(string ifName, string netns, PodInterfaceInfo link, string podIp, string? gateway)
     {
+        ArgumentNullException.ThrowIfNull(link);
         var reply = new CNIReply { Result = 0 };
-        var iface = new CNIReply.Types.Interface { Name = ifName, Sandbox = netns };
+        var iface = new CNIReply.Types.Interface { Name = ifName, Sandbox = netns, Mac = link.Mac, Mtu = (uint)Math.Max(0, link.Mtu) };
         iface.IpAddresses.Add(new CNIReply.Types.Interface.Types.IP
         {
             Version = CNIReply.Types.Interface.Types.IP.Types.Version.Ipv4,

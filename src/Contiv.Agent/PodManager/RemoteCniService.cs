@@ -8,7 +8,8 @@ namespace Contiv.Agent.PodManager;
 
 /// <summary>
 /// The CNI gRPC server (<c>RemoteCNI</c>, SPEC §1.7): turns Add/Delete into blocking AddPod/DeletePod
-/// events and answers with one interface, the pod IP /32 with the pod gateway, and a default route.
+/// events and answers with one interface (its MAC and MTU as the pod's namespace sees them), the pod
+/// IP /32 with the pod gateway, and a default route.
 /// Failures are gRPC errors whose text names the pod and the problem; nothing half-configured stays.
 /// </summary>
 public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log) : RemoteCNI.RemoteCNIBase
@@ -53,8 +54,9 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
             throw Fail(StatusCode.Internal, $"CNI Add for pod {pod} (container {request.ContainerId}): {e.Message}");
         }
 
-        var reply = PodCheckService.SuccessReply(ifName, request.NetworkNamespace, ev.PodIp ?? string.Empty, ev.Gateway);
-        log.LogInformation("CNI Add {Pod}: {Ip} via {Gateway}", pod, ev.PodIp, ev.Gateway);
+        var link = PodInterfaceReader.Read(request.NetworkNamespace, ifName, request.ContainerId, log);
+        var reply = PodCheckService.SuccessReply(ifName, request.NetworkNamespace, link, ev.PodIp ?? string.Empty, ev.Gateway);
+        log.LogInformation("CNI Add {Pod}: {Ip} via {Gateway}, {IfName} {Mac}", pod, ev.PodIp, ev.Gateway, ifName, link.Mac);
         return reply;
     }
 

@@ -8,7 +8,8 @@ namespace Contiv.Cni.Agent;
 public static class ReplyTranslation
 {
     /// <summary>
-    /// Interfaces keep the agent's order; each IP points at its interface; routes are copied;
+    /// Interfaces keep the agent's order (MAC in canonical form, MTU when the agent knows it); each IP
+    /// points at its interface; routes are copied;
     /// of several DNS entries the last one wins (as in the original plugin).
     /// </summary>
     /// <exception cref="CniException">Code 101 for a failure reply, 102 for an unusable one.</exception>
@@ -29,7 +30,13 @@ public static class ReplyTranslation
                 throw new CniException(CniErrorCode.AgentReplyInvalid, $"agent reply: interfaces[{i}] has no name");
             }
 
-            result.Interfaces.Add(new CniInterface(iface.Name, Empty(iface.Mac), Sandbox: Empty(iface.Sandbox)));
+            string? mac = null;
+            if (iface.Mac.Length > 0 && !MacAddressText.TryNormalize(iface.Mac, out mac))
+            {
+                throw new CniException(CniErrorCode.AgentReplyInvalid, $"agent reply: interface {iface.Name} MAC \"{iface.Mac}\" is not a MAC address");
+            }
+
+            result.Interfaces.Add(new CniInterface(iface.Name, mac, iface.Mtu > 0 ? (int)iface.Mtu : null, Empty(iface.Sandbox)));
             foreach (var ip in iface.IpAddresses)
             {
                 if (!IPNetwork.TryParse(ip.Address, out _) || !ip.Address.Contains('/', StringComparison.Ordinal))

@@ -37,6 +37,8 @@ public static class AddCommand
                 inv.Log.Info($"ipam {ipam.Type} allocated {string.Join(", ", ipamResult.Ips.Select(i => i.Address))}");
             }
 
+            inv.Step?.Invoke("ipam-allocated");
+
             agent.EnsureSocketExists(CniErrorCode.TryAgainLater);
             CNIReply reply;
             try
@@ -62,18 +64,35 @@ public static class AddCommand
                     $"agent reply for {inv.Env.ContainerId} has no interface (expected {inv.Env.IfName} in {inv.Env.Netns})");
             }
 
+            // ips[].interface must point at the interface in the sandbox (the one the runtime asked for).
+            var sandboxIndex = Math.Max(0, result.Interfaces.FindIndex(i => i.Name == inv.Env.IfName));
             if (result.Ips.Count == 0 && ipamResult is not null)
             {
                 // The agent configured the IPAM plugin's addresses without echoing them.
-                result.Ips.AddRange(ipamResult.Ips.Select(ip => ip with { Interface = 0 }));
+                result.Ips.AddRange(ipamResult.Ips.Select(ip => ip with { Interface = sandboxIndex }));
                 result.Routes.AddRange(ipamResult.Routes);
             }
+
+            if (result.Dns.IsEmpty)
+            {
+                // The network configuration's dns key passes through (as the reference plugins do);
+                // then the IPAM plugin's, when it reported one.
+                result.Dns = inv.Conf.Dns ?? ipamResult?.Dns ?? result.Dns;
+            }
+
+            inv.Step?.Invoke("result-ready");
 
             var final = inv.Conf.PrevResult is { } prev ? prev.Concat(result) : result;
             return final.ToJson(inv.Conf.CniVersion, indented: true);
         }
-        catch (CniException)
+        catch (Exception e)
         {
+            // Any failure, expected or not, gives back what IPAM allocated for this ADD.
+            if (e is not CniException)
+            {
+                inv.Log.Error($"ADD failed unexpectedly after the attachment was recorded: {e.GetType().Name}: {e.Message}");
+            }
+
             var released = ipam is null || ReleaseIpam(inv, ipam);
             if (released && agentUntouched)
             {
@@ -92,7 +111,7 @@ public static class AddCommand
             inv.Log.Info($"ipam {ipam.Type} released the allocation of the failed ADD");
             return true;
         }
-        catch (CniException e)
+        catch (Exception e)
         {
             inv.Log.Warn($"releasing the IPAM allocation of the failed ADD failed: {e.Message}");
             return false;

@@ -2,6 +2,7 @@ using System.Net;
 using Contiv.Cni.Agent;
 using Contiv.Cni.Netns;
 using Contiv.Cni.Protocol;
+using Contiv.Linux;
 using Contiv.Model.Cni;
 using Grpc.Core;
 
@@ -86,7 +87,7 @@ public static class CheckCommand
         }
 
         var expected = prev.Interfaces[index];
-        var link = snapshot.Links.Find(l => l.Name == ifName);
+        var link = snapshot.Links.FirstOrDefault(l => l.Name == ifName);
         if (link is null)
         {
             problems.Add($"interface {ifName} does not exist in {netns}");
@@ -98,17 +99,25 @@ public static class CheckCommand
             problems.Add($"interface {ifName} in {netns} is down");
         }
 
-        if (!string.IsNullOrEmpty(expected.Mac) && !string.Equals(expected.Mac, link.Mac, StringComparison.OrdinalIgnoreCase))
+        if (!string.IsNullOrEmpty(expected.Mac))
         {
-            problems.Add($"interface {ifName} has MAC {link.Mac}, prevResult says {expected.Mac}");
+            var live = link.MacAddress is { } m ? LinkAddress.Format(m) : "none";
+            if (!MacAddressText.TryNormalize(expected.Mac, out var wanted))
+            {
+                problems.Add($"prevResult interface {ifName} MAC \"{expected.Mac}\" is not a MAC address");
+            }
+            else if (wanted != live)
+            {
+                problems.Add($"interface {ifName} has MAC {live}, prevResult says {expected.Mac}");
+            }
         }
 
         foreach (var ip in prev.Ips.Where(ip => ip.Interface == index))
         {
             var (address, prefix) = SplitCidr(ip.Address);
-            if (!snapshot.Addresses.Exists(a => a.LinkIndex == link.Index && a.Address.Equals(address) && a.PrefixLength == prefix))
+            if (!snapshot.Addresses.Any(a => a.InterfaceIndex == link.Index && a.Address.Equals(address) && a.PrefixLength == prefix))
             {
-                var present = snapshot.Addresses.Where(a => a.LinkIndex == link.Index).Select(a => $"{a.Address}/{a.PrefixLength}").ToList();
+                var present = snapshot.Addresses.Where(a => a.InterfaceIndex == link.Index).Select(a => $"{a.Address}/{a.PrefixLength}").ToList();
                 problems.Add($"address {ip.Address} is missing on {ifName} (present: {(present.Count > 0 ? string.Join(", ", present) : "none")})");
             }
         }
@@ -128,7 +137,7 @@ public static class CheckCommand
                 continue;
             }
 
-            if (!snapshot.Routes.Exists(r => r.Destination.Equals(dst) && (gw is null || gw.Equals(r.Gateway))))
+            if (!snapshot.Routes.Any(r => r.Type == RouteType.Unicast && r.Destination.Equals(dst) && (gw is null || gw.Equals(r.Gateway))))
             {
                 problems.Add($"route {route.Dst}{(gw is null ? string.Empty : $" via {gw}")} is missing in {netns}");
             }

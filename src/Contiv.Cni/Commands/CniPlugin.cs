@@ -14,6 +14,13 @@ public static class CniPlugin
 {
     /// <summary>Runs the command described by <paramref name="vars"/> with <paramref name="stdinText"/> as configuration.</summary>
     public static int Run(IReadOnlyDictionary<string, string> vars, Func<string> stdinText, TextWriter stdout)
+        => Run(vars, stdinText, stdout, step: null);
+
+    /// <summary>
+    /// As <see cref="Run(IReadOnlyDictionary{string, string}, Func{string}, TextWriter)"/>, with
+    /// <paramref name="step"/> called at each named step of a command (tests inject failures there).
+    /// </summary>
+    internal static int Run(IReadOnlyDictionary<string, string> vars, Func<string> stdinText, TextWriter stdout, Action<string>? step)
     {
         var log = new CniLog();
         string? text = null;
@@ -35,7 +42,7 @@ public static class CniPlugin
             var conf = NetworkConfig.Parse(text, env.Command);
             errorVersion = conf.CniVersion;
             log.Open(conf.LogFile, $"{env.CommandText} {(env.ContainerId.Length > 0 ? env.ContainerId : "-")} {(env.IfName.Length > 0 ? env.IfName : "-")}: ");
-            var invocation = new Invocation(env, conf, log);
+            var invocation = new Invocation(env, conf, log) { Step = step };
             var output = env.Command switch
             {
                 CniCommand.Add => AddCommand.Run(invocation),
@@ -57,6 +64,15 @@ public static class CniPlugin
         {
             log.Error($"failed in {watch.ElapsedMilliseconds} ms with code {e.Code}: {e.Message}");
             stdout.Write(ErrorJson(errorVersion, e.Code, e.Message, e.Details));
+            return 1;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug or a broken environment: the runtime still gets an error JSON
+            // (libcni's ErrInternal), never a stack trace instead of one.
+            var message = $"internal error: {e.GetType().Name}: {e.Message}";
+            log.Error($"failed in {watch.ElapsedMilliseconds} ms with code {CniErrorCode.Internal}: {message}\n{e}");
+            stdout.Write(ErrorJson(errorVersion, CniErrorCode.Internal, message, e.ToString()));
             return 1;
         }
     }

@@ -80,7 +80,7 @@ public static class GcCommand
         if (conf.IpamType is { } type)
         {
             IpamPlugin.Find(type, inv.Env.Path).Run("DEL", record.Config,
-                Invocation.DelegateEnv(record.ContainerId, record.IfName, record.Netns, record.Args));
+                Invocation.DelegateEnv(record.ContainerId, record.IfName, record.Netns, record.Args, inv.Env.Path));
         }
     }
 }

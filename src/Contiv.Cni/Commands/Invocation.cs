@@ -21,24 +21,31 @@ public sealed class Invocation(CniEnvironment env, NetworkConfig conf, CniLog lo
     /// <summary>The invocation's log.</summary>
     public CniLog Log { get; } = log;
 
+    /// <summary>Called with the name of each step a command reaches (tests inject failures there); null in production.</summary>
+    internal Action<string>? Step { get; init; }
+
     /// <summary>The attachment records under <c>dataDir</c>.</summary>
     public AttachmentStore Store { get; } = new(conf.DataDir);
 
     /// <summary>The configured IPAM plugin, or null.</summary>
     public IpamPlugin? FindIpam() => Conf.IpamType is { } type ? IpamPlugin.Find(type, Env.Path) : null;
 
-    /// <summary>The environment a delegated plugin gets for an attachment (the runtime's own, or a GC replay's).</summary>
-    public static Dictionary<string, string> DelegateEnv(string containerId, string ifName, string netns, string args)
+    /// <summary>
+    /// The environment a delegated plugin gets for an attachment (the runtime's own, or a GC replay's);
+    /// <c>CNI_PATH</c> is passed on explicitly because the reference IPAM plugins require it.
+    /// </summary>
+    public static Dictionary<string, string> DelegateEnv(string containerId, string ifName, string netns, string args, IReadOnlyList<string> path)
         => new(StringComparer.Ordinal)
         {
             ["CNI_CONTAINERID"] = containerId,
             ["CNI_IFNAME"] = ifName,
             ["CNI_NETNS"] = netns,
             ["CNI_ARGS"] = args,
+            ["CNI_PATH"] = string.Join(':', path),
         };
 
     /// <summary>The environment for delegating this invocation's own attachment.</summary>
-    public Dictionary<string, string> OwnDelegateEnv() => DelegateEnv(Env.ContainerId, Env.IfName, Env.Netns, Env.Args);
+    public Dictionary<string, string> OwnDelegateEnv() => DelegateEnv(Env.ContainerId, Env.IfName, Env.Netns, Env.Args, Env.Path);
 
     /// <summary>The agent request for this invocation.</summary>
     public CNIRequest Request(string? ipamType = null, string? ipamData = null) => new()

@@ -56,4 +56,10 @@ public static class CniErrorCode
 
     /// <summary>The attachment record directory (<c>dataDir</c>) could not be read or written.</summary>
     public const int StateStoreFailed = 106;
+
+    /// <summary>
+    /// An unexpected failure inside the plugin (a bug, or the runtime environment broke): libcni's
+    /// <c>ErrInternal</c>. The message names the exception; the details carry its stack.
+    /// </summary>
+    public const int Internal = 999;
 }

@@ -202,17 +202,21 @@ public sealed class CniResult
 
         if (e.TryGetProperty("dns", out var dns) && dns.ValueKind == JsonValueKind.Object)
         {
-            result.Dns = new CniDns
-            {
-                Nameservers = Strings(dns, "nameservers", what),
-                Domain = Str(dns, "domain", what, "dns"),
-                Search = Strings(dns, "search", what),
-                Options = Strings(dns, "options", what),
-            };
+            result.Dns = ParseDns(dns, what);
         }
 
         return result;
     }
+
+    /// <summary>Reads a <c>dns</c> object (of a result or of the network configuration).</summary>
+    /// <exception cref="CniException">Code 6 naming the malformed field.</exception>
+    internal static CniDns ParseDns(JsonElement dns, string what) => new()
+    {
+        Nameservers = Strings(dns, "nameservers", what),
+        Domain = Str(dns, "domain", what, "dns"),
+        Search = Strings(dns, "search", what),
+        Options = Strings(dns, "options", what),
+    };
 
     private static CniException Malformed(string what, string problem)
         => new(CniErrorCode.DecodingFailure, $"{what}: {problem}");

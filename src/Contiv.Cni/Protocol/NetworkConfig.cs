@@ -55,6 +55,12 @@ public sealed class NetworkConfig
     /// <summary>The result of the previous plugin (ADD in a chain) or of the whole chain (DEL, CHECK).</summary>
     public CniResult? PrevResult { get; private init; }
 
+    /// <summary>
+    /// The configuration's <c>dns</c> key (spec: DNS settings for the result), or null. Passed into
+    /// the ADD result when the agent's reply carries no DNS of its own.
+    /// </summary>
+    public CniDns? Dns { get; private init; }
+
     /// <summary>GC: the attachments the runtime still knows (<c>cni.dev/valid-attachments</c>).</summary>
     public IReadOnlyList<(string ContainerId, string IfName)> ValidAttachments { get; private init; } = [];
 
@@ -181,6 +187,17 @@ public sealed class NetworkConfig
                 prev = CniResult.Parse(prevElement, "prevResult");
             }
 
+            CniDns? dns = null;
+            if (root.TryGetProperty("dns", out var dnsElement) && dnsElement.ValueKind != JsonValueKind.Null)
+            {
+                if (dnsElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new CniException(CniErrorCode.InvalidNetworkConfig, $"dns must be an object, got {Shorten(dnsElement)}");
+                }
+
+                dns = CniResult.ParseDns(dnsElement, "network configuration");
+            }
+
             var valid = new List<(string, string)>();
             if (command == CniCommand.Gc && root.TryGetProperty("cni.dev/valid-attachments", out var attachments) &&
                 attachments.ValueKind != JsonValueKind.Null)
@@ -214,6 +231,7 @@ public sealed class NetworkConfig
                 ReadinessUrl = readiness,
                 IpamType = ipamType,
                 PrevResult = prev,
+                Dns = dns is { IsEmpty: false } ? dns : null,
                 ValidAttachments = valid,
             };
         }

@@ -44,13 +44,23 @@ public sealed class AttachmentStore(string directory)
         }
     }
 
-    /// <summary>Removes the record of an attachment; absent is fine (DEL is idempotent).</summary>
+    /// <summary>True when a record of the attachment exists (false also when <c>dataDir</c> was never created).</summary>
+    public bool Contains(string containerId, string ifName) => File.Exists(PathOf(containerId, ifName));
+
+    /// <summary>
+    /// Removes the record of an attachment; absent is fine (DEL is idempotent), and so is a
+    /// <c>dataDir</c> that does not exist (a fresh node: nothing was ever recorded).
+    /// </summary>
     public void Remove(string containerId, string ifName)
     {
         var path = PathOf(containerId, ifName);
         try
         {
             File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // No dataDir, so no record: already gone.
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

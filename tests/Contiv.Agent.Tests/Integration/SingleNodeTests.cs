@@ -36,7 +36,9 @@ public sealed class SingleNodeTests : SingleNodeTestBase
             var iface = Assert.Single(reply.Interfaces);
             Assert.Equal("eth0", iface.Name);
             Assert.Equal("/var/run/netns/" + pods[i], iface.Sandbox);
-            Assert.Equal(string.Empty, iface.Mac);
+            // The pod side of the TAP as the pod's namespace sees it (runtimes such as podman require a MAC).
+            Assert.Equal(MacAddresses.PodMac($"cid{i + 1}aaaa"), iface.Mac);
+            Assert.True(iface.Mtu > 0, $"reply has no MTU for eth0 of pod{i + 1}");
             var ip = Assert.Single(iface.IpAddresses);
             Assert.Equal($"10.1.1.{i + 2}/32", ip.Address);
             Assert.Equal("10.1.1.1", ip.Gateway);

@@ -52,6 +52,51 @@ public sealed class ChainingTests(AgentNode node) : IClassFixture<AgentNode>
         Assert.DoesNotContain("eth0", Shell.Run($"ip -n {pod} link").StdOut, StringComparison.Ordinal);
     }
 
+    [RootFact]
+    public void Tuning_after_contiv_finds_eth0_through_prevResult_and_sets_its_mac_and_sysctl()
+    {
+        // Debian's tuning (containernetworking-plugins) takes contiv-cni's result as prevResult, changes
+        // eth0 and rewrites that interface's mac in the result: the final result must describe the pod
+        // as it is, and contiv-cni's CHECK must accept the changed MAC a later plugin made.
+        // (Traffic to the pod stops after such a MAC change: the data plane's static neighbour entry
+        // keeps the MAC the agent configured; docs/cni.md, "Chaining". Sysctls are harmless.)
+        const string newMac = "c2:11:22:33:44:55";
+        var conflist = $$$"""
+            {"cniVersion":"1.0.0","name":"k8s-pod-network","plugins":[
+              {"type":"contiv-cni","grpcServer":"{{{node.CniSocket}}}","logFile":"{{{node.CniLog}}}","dataDir":"{{{node.CniDataDir}}}"},
+              {"type":"tuning","mac":"{{{newMac}}}","sysctl":{"net.ipv4.conf.eth0.arp_notify":"1"}}]}
+            """;
+        var chain = new LibcniChain(conflist, [RepoPaths.BinDir, CniRunner.DebianPlugins], node.NodeNetns);
+        var pod = node.Namespaces.Create("tuned");
+        const string cid = "e2etuning01";
+        var args = AgentNode.Args("tuned", cid);
+        try
+        {
+            var add = chain.Add(cid, $"/run/netns/{pod}", args: args);
+            Assert.True(add.ExitCode == 0, $"chain ADD failed: {add.StdOut} {add.StdErr}");
+
+            var eth0 = ResultRulesTests.LiveLink(pod, "eth0");
+            Assert.Equal(newMac, eth0.GetProperty("address").GetString());
+            Assert.Equal("1", Shell.Run($"ip netns exec {pod} sysctl -n net.ipv4.conf.eth0.arp_notify").StdOut.Trim());
+            var final = chain.CachedResult!;
+            var finalEth0 = final["interfaces"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "eth0")!;
+            Assert.Equal(newMac, finalEth0["mac"]!.GetValue<string>());
+            Assert.Equal($"/run/netns/{pod}", finalEth0["sandbox"]!.GetValue<string>());
+            Assert.Empty(LibcniResultRules.Problems(System.Text.Json.JsonDocument.Parse(final.ToJsonString()).RootElement, "1.0.0"));
+
+            // CHECK of the whole chain: contiv-cni compares the final (tuned) MAC with the live interface.
+            var check = chain.Check(cid, $"/run/netns/{pod}", args: args);
+            Assert.True(check.ExitCode == 0, $"chain CHECK failed: {check.StdOut} {check.StdErr}");
+        }
+        finally
+        {
+            var del = chain.Del(cid, $"/run/netns/{pod}", args: args);
+            Assert.True(del.ExitCode == 0, $"chain DEL failed: {del.StdOut} {del.StdErr}");
+        }
+
+        Assert.DoesNotContain("eth0", Shell.Run($"ip -n {pod} link").StdOut, StringComparison.Ordinal);
+    }
+
     private static PodServer StartServer(string ns, int port, string text)
     {
         var script = $"import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(8)\n" +

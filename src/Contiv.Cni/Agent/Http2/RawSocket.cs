@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Cni.Agent.Http2;
 
@@ -38,7 +39,7 @@ public sealed class RawSocketException(int errno, string call)
 /// <see cref="Socket"/>'s first use starts its event-loop thread and probes the system (≈ 0.7 ms of a 4 ms process).
 /// Timeouts are the kernel's (SO_RCVTIMEO / SO_SNDTIMEO; a blocking connect honours the send timeout).
 /// </summary>
-public sealed unsafe partial class RawSocket : IDisposable
+public sealed unsafe class RawSocket : IDisposable
 {
     private const int AfUnix = 1, AfInet = 2, AfInet6 = 10, SockStream = 1, SockCloexec = 0x80000;
     private const int SolSocket = 1, SoRcvTimeo = 20, SoSndTimeo = 21, IpProtoTcp = 6, TcpNoDelay = 1;
@@ -106,7 +107,7 @@ public sealed unsafe partial class RawSocket : IDisposable
                 throw new ArgumentException($"unsupported endpoint {endpoint}");
         }
 
-        var fd = socket(family, SockStream | SockCloexec, 0);
+        var fd = Libc.Socket(family, SockStream | SockCloexec, 0);
         if (fd < 0)
         {
             throw new RawSocketException(Marshal.GetLastPInvokeError(), "socket");
@@ -118,13 +119,13 @@ public sealed unsafe partial class RawSocket : IDisposable
             if (family != AfUnix)
             {
                 var one = 1;
-                _ = setsockopt(fd, IpProtoTcp, TcpNoDelay, &one, sizeof(int));
+                _ = Libc.SetSockOpt(fd, IpProtoTcp, TcpNoDelay, &one, sizeof(int));
             }
 
             s.SetTimeout(SoSndTimeo, timeoutMs);
             fixed (byte* a = sockaddr)
             {
-                while (connect(fd, a, length) != 0)
+                while (Libc.Connect(fd, a, (uint)length) != 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
                     if (errno != Eintr)
@@ -152,7 +153,7 @@ public sealed unsafe partial class RawSocket : IDisposable
             var sent = 0;
             while (sent < data.Length)
             {
-                var n = send(_fd, p + sent, data.Length - sent, MsgNoSignal);
+                var n = Libc.Send(_fd, p + sent, (nuint)(data.Length - sent), MsgNoSignal);
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -177,7 +178,7 @@ public sealed unsafe partial class RawSocket : IDisposable
         {
             while (true)
             {
-                var n = recv(_fd, p, buffer.Length, 0);
+                var n = Libc.Recv(_fd, p, (nuint)buffer.Length, 0);
                 if (n >= 0)
                 {
                     return (int)n;
@@ -197,7 +198,7 @@ public sealed unsafe partial class RawSocket : IDisposable
     {
         if (_fd >= 0)
         {
-            _ = close(_fd);
+            _ = Libc.Close(_fd);
             _fd = -1;
         }
     }
@@ -207,28 +208,10 @@ public sealed unsafe partial class RawSocket : IDisposable
         Span<long> tv = [timeoutMs / 1000, timeoutMs % 1000 * 1000];
         fixed (long* p = tv)
         {
-            if (setsockopt(_fd, SolSocket, option, p, 16) != 0)
+            if (Libc.SetSockOpt(_fd, SolSocket, option, p, 16) != 0)
             {
                 throw new RawSocketException(Marshal.GetLastPInvokeError(), "setsockopt");
             }
         }
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int connect(int fd, byte* address, int length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint send(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint recv(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setsockopt(int fd, int level, int name, void* value, int length);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

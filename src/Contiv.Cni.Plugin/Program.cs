@@ -45,10 +45,11 @@ internal static class Help
           dataDir     attachment records used by GC (default /var/lib/cni/contiv-cni)
           readinessUrl  agent readiness probe checked by STATUS (e.g. http://127.0.0.1:9999/readiness)
           ipam        {"type": "<plugin>", ...}: run that IPAM plugin from CNI_PATH first
+          dns         {"nameservers": [...], "search": [...], ...}: the result's dns when the agent sends none
 
         Exit code 0 on success, 1 with an error JSON otherwise. Error codes: the spec's 1-11, 50, 51;
         100 agent call failed, 101 agent refused, 102 bad agent reply, 103 IPAM failed,
-        104 CHECK mismatch, 105 netns not readable, 106 dataDir not writable.
+        104 CHECK mismatch, 105 netns not readable, 106 dataDir not writable, 999 internal error.
 
         """;
 }
