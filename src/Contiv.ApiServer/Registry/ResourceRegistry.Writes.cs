@@ -52,7 +52,7 @@ public sealed partial class ResourceRegistry
         {
             created = false;
             var current = Find(type, ns, name);
-            JsonNode? parsed = patchType == PatchTypes.Apply ? YamlJson.Parse(body) : ParseJson(body);
+            JsonNode? parsed = patchType == PatchTypes.Apply ? YamlBody.Parse(body) : ParseJson(body);
             if (current is null)
             {
                 if (patchType == PatchTypes.Apply && !statusOnly && parsed is JsonObject applied)
