@@ -10,6 +10,7 @@ using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
 using Contiv.Agent.Rest;
 using Contiv.Agent.Scheduler;
+using Contiv.Hosting;
 using Contiv.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
@@ -35,16 +36,8 @@ public static class AgentHost
             return 2;
         }
 
-        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.SetMinimumLevel(options.LogLevel);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        var builder = SlimHost.CreateBuilder();
+        builder.Logging.AddDaemonConsole(options.LogLevel);
         PrepareSocket(options.CniSocket);
         // Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
         // they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
@@ -96,8 +89,7 @@ public static class AgentHost
             app.MapGrpcService<RemoteCniService>();
             app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher);
-            app.MapMetrics("/metrics", registry);
-            app.MapMetrics("/stats", registry);
+            app.MapDaemonMetrics(metrics: registry, stats: registry);
             holder.Loop = loop;
 
             var log = loggers.CreateLogger("agent");

@@ -4,6 +4,7 @@ using Contiv.ApiServer.Controllers;
 using Contiv.ApiServer.Http;
 using Contiv.ApiServer.Registry;
 using Contiv.ApiServer.Resources;
+using Contiv.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -77,7 +78,7 @@ public sealed class LabApiServer : IAsyncDisposable
             throw new ArgumentException($"listen address \"{options.ListenAddress}\" is not an IP address", nameof(options));
         }
 
-        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
+        var builder = SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>

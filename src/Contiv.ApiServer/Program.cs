@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Contiv.ApiServer;
+using Contiv.Hosting;
 using Microsoft.Extensions.Logging;
 
 var listen = new Option<string>("--listen") { Description = "Address and port to serve HTTP on (port 0 picks a free one)", DefaultValueFactory = _ => "127.0.0.1:8080" };
@@ -28,7 +29,7 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(logLevel)));
+    using var loggerFactory = DaemonLogging.CreateFactory(parse.GetValue(logLevel));
     var options = new LabApiServerOptions
     {
         ListenAddress = listenText[..colon].Trim('[', ']'),

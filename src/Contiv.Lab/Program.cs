@@ -38,7 +38,7 @@ public static class Program
         var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep };
-        up.SetAction((p, ct) => Run(() => LabCommands.UpAsync(Lab(p, instance), new UpOptions
+        up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
             ExternalEtcd = p.GetValue(etcd),
@@ -50,12 +50,12 @@ public static class Program
 
         // down
         var down = new Command("down", "Remove the lab: every process, namespace, link and file it created (also after a crash)");
-        down.SetAction((p, _) => Run(() => LabCommands.DownAsync(Lab(p, instance))));
+        down.SetAction((p, _) => Run(() => DownCommand.RunAsync(Lab(p, instance))));
         root.Subcommands.Add(down);
 
         // env
         var env = new Command("env", "Print shell exports for kubectl and etcdctl: eval \"$(contiv-lab env)\"");
-        env.SetAction((p, _) => Run(() => Task.FromResult(LabCommands.Env(Lab(p, instance)))));
+        env.SetAction((p, _) => Run(() => Task.FromResult(EnvCommand.Run(Lab(p, instance)))));
         root.Subcommands.Add(env);
 
         // apply / delete
@@ -63,45 +63,45 @@ public static class Program
         var wait = new Option<bool>("--wait") { Description = "Wait until the pods of the manifests are Ready" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 90 };
         var apply = new Command("apply", "Create or update objects from manifests (server-side apply)") { applyFiles, wait, timeout };
-        apply.SetAction((p, ct) => Run(() => LabCommands.ApplyAsync(Lab(p, instance), p.GetValue(applyFiles)!, p.GetValue(wait), TimeSpan.FromSeconds(p.GetValue(timeout)), ct)));
+        apply.SetAction((p, ct) => Run(() => ApplyCommand.RunAsync(Lab(p, instance), p.GetValue(applyFiles)!, p.GetValue(wait), TimeSpan.FromSeconds(p.GetValue(timeout)), ct)));
         root.Subcommands.Add(apply);
 
         var deleteFiles = new Option<string[]>("--filename", "-f") { Description = "Manifest file (YAML, multi-document; - for stdin); repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
         var deleteTimeout = new Option<int>("--timeout") { Description = "Seconds to wait until the objects are gone", DefaultValueFactory = _ => 60 };
         var delete = new Command("delete", "Delete the objects of manifests and wait until they are gone") { deleteFiles, deleteTimeout };
-        delete.SetAction((p, ct) => Run(() => LabCommands.DeleteAsync(Lab(p, instance), p.GetValue(deleteFiles)!, TimeSpan.FromSeconds(p.GetValue(deleteTimeout)), ct)));
+        delete.SetAction((p, ct) => Run(() => DeleteCommand.RunAsync(Lab(p, instance), p.GetValue(deleteFiles)!, TimeSpan.FromSeconds(p.GetValue(deleteTimeout)), ct)));
         root.Subcommands.Add(delete);
 
         // status / check / logs
         var status = new Command("status", "Show the control plane, the nodes (daemons, agent readiness) and the pods with their IPs");
-        status.SetAction((p, ct) => Run(() => LabCommands.StatusAsync(Lab(p, instance), ct)));
+        status.SetAction((p, ct) => Run(() => StatusCommand.RunAsync(Lab(p, instance), ct)));
         root.Subcommands.Add(status);
 
         var port = new Option<int>("--port") { Description = "TCP port the check listens on where a target declares no containerPort", DefaultValueFactory = _ => ConnectivityCheck.DefaultPort };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var check = new Command("check", "Connectivity matrix: pod↔pod, node host→pod and pod→node host, by ping and TCP; exit code 0 only when all pass") { port, json };
-        check.SetAction((p, ct) => Run(() => LabCommands.CheckAsync(Lab(p, instance), p.GetValue(port), p.GetValue(json), ct)));
+        check.SetAction((p, ct) => Run(() => CheckCommand.RunAsync(Lab(p, instance), p.GetValue(port), p.GetValue(json), ct)));
         root.Subcommands.Add(check);
 
         var component = new Argument<string>("component") { Description = "etcd, apiserver, ksr, scheduler, vpp-NODE, agent-NODE, kubelet-NODE, cni-NODE (CNI calls), pod/NS/NAME[/CONTAINER]" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines" };
         var tail = new Option<int>("--tail") { Description = "Lines to print first", DefaultValueFactory = _ => 100 };
         var logs = new Command("logs", "Print a component's log") { component, follow, tail };
-        logs.SetAction((p, ct) => Run(() => LabCommands.LogsAsync(Lab(p, instance), p.GetValue(component)!, p.GetValue(follow), p.GetValue(tail), ct)));
+        logs.SetAction((p, ct) => Run(() => LogsCommand.RunAsync(Lab(p, instance), p.GetValue(component)!, p.GetValue(follow), p.GetValue(tail), ct)));
         root.Subcommands.Add(logs);
 
         // node add / delete / restart
         var node = new Command("node", "Change the nodes of a running lab");
         var count = new Option<int>("--count") { Description = "How many nodes to add", DefaultValueFactory = _ => 1 };
         var nodeAdd = new Command("add", "Add nodes (numbered after the highest existing one)") { count };
-        nodeAdd.SetAction((p, ct) => Run(() => LabCommands.NodeAddAsync(Lab(p, instance), p.GetValue(count), ct)));
+        nodeAdd.SetAction((p, ct) => Run(() => NodeAddCommand.RunAsync(Lab(p, instance), p.GetValue(count), ct)));
         var nodeName = new Argument<string>("node") { Description = "Node name, e.g. node2" };
         var nodeDelete = new Command("delete", "Remove a node: its pods, daemons, Node object, namespace and links") { nodeName };
-        nodeDelete.SetAction((p, ct) => Run(() => LabCommands.NodeDeleteAsync(Lab(p, instance), p.GetValue(nodeName)!, ct)));
+        nodeDelete.SetAction((p, ct) => Run(() => NodeDeleteCommand.RunAsync(Lab(p, instance), p.GetValue(nodeName)!, ct)));
         var restartName = new Argument<string>("node") { Description = "Node name, e.g. node1" };
         var components = new Option<string[]>("--component", "-c") { Description = "vpp, agent, kubelet (repeatable)", DefaultValueFactory = _ => ["vpp", "agent"], AllowMultipleArgumentsPerToken = true };
         var nodeRestart = new Command("restart", "Restart a node's daemons (default: data plane and agent; pods keep running)") { restartName, components };
-        nodeRestart.SetAction((p, ct) => Run(() => LabCommands.NodeRestartAsync(Lab(p, instance), p.GetValue(restartName)!, p.GetValue(components)!, ct)));
+        nodeRestart.SetAction((p, ct) => Run(() => NodeRestartCommand.RunAsync(Lab(p, instance), p.GetValue(restartName)!, p.GetValue(components)!, ct)));
         node.Subcommands.Add(nodeAdd);
         node.Subcommands.Add(nodeDelete);
         node.Subcommands.Add(nodeRestart);
@@ -118,7 +118,7 @@ public static class Program
         var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck };
         kubelet.Hidden = true;
-        kubelet.SetAction((p, _) => Run(() => LabCommands.KubeletAsync(new KubeletOptions
+        kubelet.SetAction((p, _) => Run(() => KubeletCommand.RunAsync(new KubeletOptions
         {
             NodeName = p.GetValue(kNode)!,
             NodeNetns = p.GetValue(kNetns)!,
@@ -135,7 +135,7 @@ public static class Program
         var sKubeconfig = new Option<string>("--kubeconfig") { Required = true, Description = "kubeconfig of the API server" };
         var scheduler = new Command("scheduler", "(internal) binds unscheduled pods to the least loaded Ready node") { sKubeconfig };
         scheduler.Hidden = true;
-        scheduler.SetAction((p, _) => Run(() => LabCommands.SchedulerAsync(p.GetValue(sKubeconfig)!)));
+        scheduler.SetAction((p, _) => Run(() => SchedulerCommand.RunAsync(p.GetValue(sKubeconfig)!)));
         root.Subcommands.Add(scheduler);
 
         // The kubelet handles SIGTERM itself (it removes its pods first), so no forced exit after 2 s.

@@ -1,4 +1,5 @@
 using System.Net;
+using Contiv.Hosting;
 using Contiv.Vpp;
 using Contiv.Vpp.Cli;
 using Contiv.Vpp.Daemon;
@@ -21,26 +22,9 @@ catch (ArgumentException e)
     return 2;
 }
 
-var builder = Contiv.Hosting.SlimHost.CreateBuilder();
-builder.Logging.ClearProviders();
-builder.Logging.AddSimpleConsole(o =>
-{
-    o.SingleLine = true;
-    o.TimestampFormat = "HH:mm:ss.fff ";
-});
-builder.Logging.SetMinimumLevel(options.LogLevel);
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-
-var loggerFactory = LoggerFactory.Create(l =>
-{
-    l.AddSimpleConsole(o =>
-    {
-        o.SingleLine = true;
-        o.TimestampFormat = "HH:mm:ss.fff ";
-    });
-    l.SetMinimumLevel(options.LogLevel);
-});
+var builder = SlimHost.CreateBuilder();
+builder.Logging.AddDaemonConsole(options.LogLevel);
+var loggerFactory = DaemonLogging.CreateFactory(options.LogLevel);
 var log = loggerFactory.CreateLogger("contiv-vpp");
 
 Dataplane dp;
@@ -108,9 +92,8 @@ builder.WebHost.ConfigureKestrel(k =>
 var app = builder.Build();
 app.MapGrpcService<DataplaneApiService>();
 InterfaceMetrics.Register(dp);
-app.MapMetrics("/metrics");
-app.MapGet("/liveness", () => dp.Running ? Results.Ok("live") : Results.StatusCode(503));
-app.MapGet("/readiness", () => dp.Running ? Results.Ok("ready") : Results.StatusCode(503));
+app.MapDaemonMetrics();
+app.MapProbes(() => new ProbeReport(dp.Running, dp.Running ? "live" : null), () => new ProbeReport(dp.Running, dp.Running ? "ready" : null));
 
 await using var cliServer = new CliSocketServer(cli, options.CliSocket, log);
 try

@@ -316,7 +316,7 @@ internal sealed partial class ApiHandler
         var text = await ReadBodyTextAsync(ctx);
         if (media is "application/yaml" or "application/x-yaml")
         {
-            return Patching.YamlJson.Parse(text) as JsonObject ?? throw ApiException.BadRequest($"{what}: body must be a YAML mapping");
+            return Patching.YamlBody.Parse(text) as JsonObject ?? throw ApiException.BadRequest($"{what}: body must be a YAML mapping");
         }
 
         return Json.ParseObject(Encoding.UTF8.GetBytes(text), what);

@@ -52,7 +52,7 @@ public sealed partial class ResourceRegistry
         {
             created = false;
             var current = Find(type, ns, name);
-            JsonNode? parsed = patchType == PatchTypes.Apply ? YamlJson.Parse(body) : ParseJson(body);
+            JsonNode? parsed = patchType == PatchTypes.Apply ? YamlBody.Parse(body) : ParseJson(body);
             if (current is null)
             {
                 if (patchType == PatchTypes.Apply && !statusOnly && parsed is JsonObject applied)
@@ -239,14 +239,14 @@ public sealed partial class ResourceRegistry
             meta.Remove("generation");
         }
 
-        PrepareForCreate(type, body, dryRun);
+        StrategyFor(type).PrepareForCreate(type, body, dryRun);
         if (dryRun)
         {
             return body;
         }
 
         var stored = Commit(type.StoreKey, WatchEventType.Added, body, null, type.Namespaced);
-        AfterCommit(type, stored, null);
+        StrategyFor(type).AfterCommit(type, stored, null);
         return stored;
     }
 
@@ -399,7 +399,7 @@ public sealed partial class ResourceRegistry
                 }
             }
 
-            PrepareForUpdate(type, next, old, dryRun);
+            StrategyFor(type).PrepareForUpdate(type, next, old, dryRun);
             if (type.HasGeneration && !Json.DeepEquals(next["spec"], old["spec"]))
             {
                 meta["generation"] = (Json.Long(oldMeta["generation"]) ?? 0) + 1;
@@ -424,7 +424,7 @@ public sealed partial class ResourceRegistry
         }
 
         var stored = Commit(type.StoreKey, WatchEventType.Modified, next, old, type.Namespaced);
-        AfterCommit(type, stored, old);
+        StrategyFor(type).AfterCommit(type, stored, old);
         return stored;
     }
 
@@ -543,7 +543,7 @@ public sealed partial class ResourceRegistry
         }
 
         var stored = Commit(type.StoreKey, WatchEventType.Deleted, last, old, type.Namespaced);
-        AfterRemove(type, stored);
+        StrategyFor(type).AfterRemove(type, stored);
         return stored;
     }
 

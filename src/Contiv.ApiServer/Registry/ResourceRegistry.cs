@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Contiv.ApiServer.Patching;
+using Contiv.ApiServer.Registry.Strategies;
 using Contiv.ApiServer.Resources;
 using Contiv.ApiServer.Selectors;
 using Contiv.ApiServer.Storage;
@@ -25,6 +26,8 @@ public sealed partial class ResourceRegistry
     private readonly StoreEvent?[] _history;
     private readonly List<WatchSubscription> _watchers = [];
     private readonly ServiceAllocator _allocator;
+    private readonly Dictionary<string, IResourceStrategy> _strategies;
+    private readonly CrdStrategy _crds;
     private readonly Random _random;
     private readonly TimeProvider _time;
     private int _historyStart;
@@ -41,6 +44,15 @@ public sealed partial class ResourceRegistry
         _random = options.RandomSeed is int seed ? new Random(seed) : new Random();
         _history = new StoreEvent?[Math.Max(16, options.EventHistorySize)];
         _allocator = new ServiceAllocator(options.ServiceCidr, options.NodePortRange, _random);
+        _crds = new CrdStrategy(catalog, RemoveAllOf);
+        _strategies = new Dictionary<string, IResourceStrategy>(StringComparer.Ordinal)
+        {
+            ["namespaces"] = new NamespaceStrategy(),
+            ["pods"] = new PodStrategy(),
+            ["services"] = new ServiceStrategy(_allocator),
+            ["secrets"] = new SecretStrategy(),
+            [CrdStrategy.StoreKey] = _crds,
+        };
     }
 
     /// <summary>Raised under the registry lock after every committed change; handlers must be quick and must not call back.</summary>
@@ -354,9 +366,9 @@ public sealed partial class ResourceRegistry
                 }
             }
 
-            if (type.StoreKey == CrdStoreKey)
+            if (type.StoreKey == CrdStrategy.StoreKey)
             {
-                RegisterCrd(obj);
+                _crds.Register(obj);
             }
         }
     }
@@ -396,5 +408,31 @@ public sealed partial class ResourceRegistry
         }
 
         return sb.ToString();
+    }
+
+    private ResourceType NamespaceType => Catalog.Find(string.Empty, "v1", "namespaces")!;
+
+    /// <summary>Builds the event used when a watcher must see an object it stopped matching.</summary>
+    internal static StoreEvent AsDeleted(StoreEvent e) => e with { Type = WatchEventType.Deleted };
+
+    /// <summary>The rules of <paramref name="type"/>'s kind.</summary>
+    private IResourceStrategy StrategyFor(ResourceType type)
+        => _strategies.TryGetValue(type.StoreKey, out var strategy) ? strategy
+            : type.IsCustom ? CustomResourceStrategy.Instance
+            : DefaultStrategy.Instance;
+
+    // A deleted CRD takes its objects with it.
+    private void RemoveAllOf(string storeKey)
+    {
+        var type = Catalog.ByStoreKey(storeKey).FirstOrDefault();
+        if (type is null)
+        {
+            return;
+        }
+
+        foreach (var obj in AllOf(storeKey).ToList())
+        {
+            RemoveLocked(type, (JsonObject)obj.DeepClone(), obj);
+        }
     }
 }

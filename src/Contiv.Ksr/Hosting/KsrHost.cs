@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Contiv.Hosting;
 using Contiv.Ksr.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,18 +21,11 @@ public static partial class KsrHost
     public static async Task<int> RunAsync(KsrSettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var builder = Contiv.Hosting.SlimHost.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        var builder = SlimHost.CreateBuilder();
         var levels = new LogLevels(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        // Everything reaches the filter, which applies the levels that /log/{logger}/{level} can change at run time.
+        builder.Logging.AddDaemonConsole(LogLevel.Trace);
         builder.Logging.AddFilter((_, category, level) => levels.IsEnabled(category, level));
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.WebHost.UseUrls("http://" + settings.HttpAddress);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
@@ -54,8 +48,7 @@ public static partial class KsrHost
         await using (runner.ConfigureAwait(false))
         {
             var metrics = new KsrMetrics(runner);
-            app.MapGet("/liveness", () => runner.Running ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
-            app.MapGet("/readiness", () => runner.IsReady ? Results.Json(Status(runner)) : Results.Json(Status(runner), statusCode: 503));
+            app.MapProbes(() => new ProbeReport(runner.Running, Status(runner)), () => new ProbeReport(runner.IsReady, Status(runner)));
             app.MapGet("/log/list", () => Results.Json(levels.List()));
             app.MapPut("/log/{logger}/{level}", (string logger, string level) =>
             {
@@ -69,8 +62,7 @@ public static partial class KsrHost
                     return Results.Json(new Dictionary<string, string> { ["error"] = e.Message }, statusCode: 400);
                 }
             });
-            app.MapMetrics("/stats", metrics.Stats);
-            app.MapMetrics("/metrics", metrics.Default);
+            app.MapDaemonMetrics(metrics: metrics.Default, stats: metrics.Stats);
 
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Contiv.ApiServer.Patching;
+using Contiv.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

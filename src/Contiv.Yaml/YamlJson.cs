@@ -3,24 +3,17 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Contiv.ApiServer.Patching;
+namespace Contiv.Yaml;
 
 /// <summary>Converts a YAML document (or JSON, which is YAML) to a <see cref="JsonNode"/> tree with YAML 1.2 core scalar typing.</summary>
 public static class YamlJson
 {
-    /// <summary>Parses the first document of <paramref name="text"/>; 400 BadRequest when it is not valid YAML.</summary>
+    /// <summary>Parses the first document of <paramref name="text"/>; null when there is none.</summary>
+    /// <exception cref="YamlException"><paramref name="text"/> is not valid YAML (the message names line and column).</exception>
     public static JsonNode? Parse(string text)
     {
         var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw ApiException.BadRequest($"body is not valid YAML: {e.Message}");
-        }
-
+        stream.Load(new StringReader(text));
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
     }
 

@@ -11,7 +11,7 @@ namespace Contiv.Hosting;
 /// daemons has such a file, and the watcher's thread woke on every file written below the working directory
 /// (about 18 times per pod ADD+DEL when contiv-cni logged next to it).
 /// </remarks>
-internal static class SlimHost
+public static class SlimHost
 {
     /// <summary>A slim <see cref="WebApplicationBuilder"/> that watches no files.</summary>
     public static WebApplicationBuilder CreateBuilder() =>

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Contiv.Hosting;
+
+/// <summary>What a probe answers: whether the daemon passes it, and the JSON body (none when null).</summary>
+/// <param name="Ok">True: 200; false: 503 (Kubernetes restarts on a failed liveness, withholds traffic on readiness).</param>
+/// <param name="Body">Serialised as JSON; null writes no body.</param>
+public readonly record struct ProbeReport(bool Ok, object? Body);
+
+/// <summary>The <c>/liveness</c> and <c>/readiness</c> endpoints every Contiv daemon serves (Contiv's paths, SPEC §5).</summary>
+public static class ProbeEndpoints
+{
+    /// <summary>Maps <c>GET /liveness</c> and <c>GET /readiness</c>; each asks its function at every request.</summary>
+    /// <param name="app">The daemon's endpoints.</param>
+    /// <param name="liveness">Answers the liveness probe.</param>
+    /// <param name="readiness">Answers the readiness probe.</param>
+    /// <returns><paramref name="app"/>, for chaining.</returns>
+    public static IEndpointRouteBuilder MapProbes(this IEndpointRouteBuilder app, Func<ProbeReport> liveness, Func<ProbeReport> readiness)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(liveness);
+        ArgumentNullException.ThrowIfNull(readiness);
+        app.MapGet("/liveness", () => Answer(liveness()));
+        app.MapGet("/readiness", () => Answer(readiness()));
+        return app;
+    }
+
+    private static IResult Answer(ProbeReport report)
+    {
+        var status = report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        return report.Body is null ? Results.StatusCode(status) : Results.Json(report.Body, statusCode: status);
+    }
+}

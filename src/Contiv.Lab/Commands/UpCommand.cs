@@ -1,0 +1,42 @@
+using Contiv.Lab.Lab;
+
+namespace Contiv.Lab.Commands;
+
+/// <summary><c>contiv-lab up</c> (exit codes: 0 ok, 1 failure, 2 bad input).</summary>
+internal static class UpCommand
+{
+    /// <summary><c>up</c>.</summary>
+    public static async Task<int> RunAsync(LabInstance lab, UpOptions options, CancellationToken ct)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var state = await LabLifecycle.UpAsync(lab, options, LabConsole.Say, ct).ConfigureAwait(false);
+        LabConsole.Say($"lab \"{lab.Name}\" is up: {state.Nodes.Count} node(s), {state.Network} network, in {sw.Elapsed.TotalSeconds:0.0}s");
+        LabConsole.Say(string.Empty);
+        LabConsole.Say(Usage(lab, state));
+        return 0;
+    }
+
+    /// <summary>How to use a running lab (printed by <c>up</c> and the demo).</summary>
+    public static string Usage(LabInstance lab, LabState state)
+    {
+        var inst = lab.Name == LabInstance.DefaultName ? string.Empty : $" --instance {lab.Name}";
+        var first = state.Nodes.FirstOrDefault();
+        var lines = new List<string>
+        {
+            $"kubeconfig: {lab.KubeconfigPath}",
+            "Use it:",
+            $"  eval \"$(contiv-lab env{inst})\"        # KUBECONFIG, ETCDCTL_API, ETCDCTL_ENDPOINTS",
+            "  kubectl get nodes,pods -o wide",
+            $"  contiv-lab apply{inst} -f examples/demo.yaml && contiv-lab check{inst}",
+            "  etcdctl get --prefix /vnf-agent/contiv-ksr/ --keys-only",
+        };
+        if (first is not null && state.Network == "contiv")
+        {
+            lines.Add($"  contiv-vppctl -s {first.VppCliSocket} show interface");
+            lines.Add($"  curl -s http://127.0.0.1:{first.RestPort}/contiv/v1/ipam");
+        }
+
+        lines.Add($"  contiv-lab status{inst}; contiv-lab logs{inst} <component>; contiv-lab down{inst}");
+        return string.Join('\n', lines);
+    }
+}
