@@ -470,10 +470,7 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         {
             foreach (var t in _dp.Tables)
             {
-                if (t.Name != "deleted")
-                {
-                    reply.Vrfs.Add(new VrfTable { Id = t.TableId, Label = t.Name });
-                }
+                reply.Vrfs.Add(new VrfTable { Id = t.TableId, Label = t.Name });
             }
         }
 

@@ -33,6 +33,12 @@ public sealed record DataplaneOptions
 
     /// <summary>Logger factory.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Registers additional graph nodes and features (<see cref="NodeGraph.Add"/>,
+    /// <see cref="NodeGraph.AddFeature"/>) after the built-in ones, before the graph is wired. Tests use it.
+    /// </summary>
+    public Action<Dataplane>? ExtendGraph { get; init; }
 }
 
 /// <summary>Change of an interface reported to watchers.</summary>
@@ -79,6 +85,7 @@ public sealed partial class Dataplane : IDisposable
         Graph = new NodeGraph();
         Neighbors = new NeighborTable { InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero };
         RegisterNodes();
+        Options.ExtendGraph?.Invoke(this);
         Graph.Start();
         ErrorDropIndex = Graph.IndexOf(ErrorDropNode.NodeName);
         UdpPuntNodes[4789] = Graph.IndexOf(Vxlan.VxlanInputNode.NodeName);

@@ -14,9 +14,9 @@ internal sealed class TwoPortDataplane : IDisposable
     public static readonly MacAddress HostA = MacAddress.Parse("02:aa:00:00:00:02");
     public static readonly MacAddress HostB = MacAddress.Parse("02:bb:00:00:00:02");
 
-    public TwoPortDataplane(uint table = 0, int buffers = 1024)
+    public TwoPortDataplane(uint table = 0, int buffers = 1024, Action<Dataplane>? extendGraph = null)
     {
-        Dp = new Dataplane(new DataplaneOptions { Buffers = buffers });
+        Dp = new Dataplane(new DataplaneOptions { Buffers = buffers, ExtendGraph = extendGraph });
         Dp.Start();
         Cli = new CliEngine(Dp);
         Pg0 = Dp.CreatePacketGenerator(MacAddress.Parse("02:fe:00:00:00:01"));

@@ -251,7 +251,7 @@ public sealed partial class CliEngine
         var tables = new List<FibTable>();
         foreach (var t in _dp.Tables)
         {
-            if (t.Name != "deleted" && (tableId is null || t.TableId == tableId))
+            if (tableId is null || t.TableId == tableId)
             {
                 tables.Add(t);
             }
@@ -365,7 +365,7 @@ public sealed partial class CliEngine
         var sb = new StringBuilder();
         foreach (var t in _dp.Tables)
         {
-            if (t.Name != "deleted" && (id is null || t.TableId == id))
+            if (id is null || t.TableId == id)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"[{t.Index}] table_id:{t.TableId} {t.Name}\n");
             }

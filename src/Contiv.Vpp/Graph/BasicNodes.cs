@@ -11,7 +11,7 @@ public sealed class ErrorDropNode : GraphNode
 
     /// <summary>Creates the node.</summary>
     public ErrorDropNode()
-        : base(NodeName, NodeKind.Internal, [], [])
+        : base(NodeName, NodeKind.Internal)
     {
     }
 
@@ -55,13 +55,15 @@ public sealed class InterfaceOutputNode : GraphNode
     /// <summary>Node name.</summary>
     public const string NodeName = "interface-output";
 
-    private const int ErrDown = 0;
-    private const int ErrNoInterface = 1;
+    private readonly ErrorSlot _errDown;
+    private readonly ErrorSlot _errNoInterface;
 
     /// <summary>Creates the node.</summary>
     public InterfaceOutputNode()
-        : base(NodeName, NodeKind.Internal, [], ["interface is down", "no such tx interface"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _errDown = AddError("interface is down");
+        _errNoInterface = AddError("no such tx interface");
     }
 
     /// <inheritdoc />
@@ -75,13 +77,13 @@ public sealed class InterfaceOutputNode : GraphNode
             var intf = (uint)sw < (uint)ifs.Length ? ifs[sw] : null;
             if (intf?.Device is not { } dev)
             {
-                ctx.Drop(b, Error(ErrNoInterface));
+                ctx.Drop(b, Error(_errNoInterface));
                 continue;
             }
 
             if (!intf.AdminUp)
             {
-                ctx.Drop(b, Error(ErrDown));
+                ctx.Drop(b, Error(_errDown));
                 continue;
             }
 
@@ -104,21 +106,30 @@ public sealed class InputNode : GraphNode
 {
     /// <summary>Creates an input node whose only next is ethernet-input.</summary>
     public InputNode(string name)
-        : base(name, NodeKind.Input, ["ethernet-input"], ["no free buffers", "read errors", "frame too short"])
+        : base(name, NodeKind.Input)
     {
+        _nextEthernet = AddNext("ethernet-input");
+        _errNoBuffer = AddError("no free buffers");
+        _errRead = AddError("read errors");
+        _errShort = AddError("frame too short");
     }
 
+    private readonly NextSlot _nextEthernet;
+    private readonly ErrorSlot _errNoBuffer;
+    private readonly ErrorSlot _errRead;
+    private readonly ErrorSlot _errShort;
+
     /// <summary>Global index of ethernet-input.</summary>
-    public int EthernetInput => Next(0);
+    public int EthernetInput => Next(_nextEthernet);
 
     /// <summary>Error index: no buffer.</summary>
-    public int NoBufferError => Error(0);
+    public int NoBufferError => Error(_errNoBuffer);
 
     /// <summary>Error index: read failed.</summary>
-    public int ReadError => Error(1);
+    public int ReadError => Error(_errRead);
 
     /// <summary>Error index: frame shorter than the virtio header + Ethernet header.</summary>
-    public int ShortError => Error(2);
+    public int ShortError => Error(_errShort);
 
     /// <inheritdoc />
     public override void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)

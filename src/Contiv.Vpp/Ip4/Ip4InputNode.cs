@@ -13,19 +13,23 @@ public sealed class Ip4InputNode : GraphNode
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-input";
 
-    private const int NextLookup = 0;
-
-    private const int ErrTooShort = 0;
-    private const int ErrVersion = 1;
-    private const int ErrIhl = 2;
-    private const int ErrLength = 3;
-    private const int ErrChecksum = 4;
+    private readonly NextSlot _nextLookup;
+    private readonly ErrorSlot _errTooShort;
+    private readonly ErrorSlot _errVersion;
+    private readonly ErrorSlot _errIhl;
+    private readonly ErrorSlot _errLength;
+    private readonly ErrorSlot _errChecksum;
 
     /// <summary>Creates the node.</summary>
     public Ip4InputNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-lookup"],
-            ["ip4 length < 20 bytes", "ip4 version != 4", "ip4 header length < 20 or > packet", "ip4 length > l2 length or < header", "bad ip4 checksum"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextLookup = AddNext("ip4-lookup");
+        _errTooShort = AddError("ip4 length < 20 bytes");
+        _errVersion = AddError("ip4 version != 4");
+        _errIhl = AddError("ip4 header length < 20 or > packet");
+        _errLength = AddError("ip4 length > l2 length or < header");
+        _errChecksum = AddError("bad ip4 checksum");
     }
 
     /// <inheritdoc />
@@ -38,7 +42,7 @@ public sealed class Ip4InputNode : GraphNode
             var len = m.CurrentLength;
             if (len < 20)
             {
-                ctx.Drop(b, Error(ErrTooShort));
+                ctx.Drop(b, Error(_errTooShort));
                 continue;
             }
 
@@ -46,27 +50,27 @@ public sealed class Ip4InputNode : GraphNode
             var vihl = p[0];
             if ((vihl >> 4) != 4)
             {
-                ctx.Drop(b, Error(ErrVersion));
+                ctx.Drop(b, Error(_errVersion));
                 continue;
             }
 
             var ihl = (vihl & 15) << 2;
             if (ihl < 20 || ihl > len)
             {
-                ctx.Drop(b, Error(ErrIhl));
+                ctx.Drop(b, Error(_errIhl));
                 continue;
             }
 
             int total = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(p + 2, 2));
             if (total < ihl || total > len)
             {
-                ctx.Drop(b, Error(ErrLength));
+                ctx.Drop(b, Error(_errLength));
                 continue;
             }
 
             if (Checksum.Fold(Checksum.Sum(new ReadOnlySpan<byte>(p, ihl))) != 0xffff)
             {
-                ctx.Drop(b, Error(ErrChecksum));
+                ctx.Drop(b, Error(_errChecksum));
                 continue;
             }
 
@@ -74,15 +78,15 @@ public sealed class Ip4InputNode : GraphNode
             var intf = ifs[m.RxSwIfIndex]!;
             ctx.IfCounters[m.RxSwIfIndex].Ip4++;
             m.FibIndex = intf.FibIndex;
-            var arc = intf.Ip4UnicastFeatures;
-            if (arc.Length != 0)
+            var features = intf.FeatureChains[FeatureArcs.Ip4Unicast];
+            if (features.Length != 0)
             {
-                m.FeatureCursor = 0;
-                ctx.Enqueue(arc[0], b);
+                m.FeatureArcPosition = 0;
+                ctx.Enqueue(features[0], b);
             }
             else
             {
-                ctx.Enqueue(Next(NextLookup), b);
+                ctx.Enqueue(Next(_nextLookup), b);
             }
         }
     }
@@ -100,20 +104,25 @@ public sealed class Ip4LookupNode : GraphNode
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-lookup";
 
-    private const int NextRewrite = 0;
-    private const int NextLocal = 1;
-    private const int NextArp = 2;
-
-    private const int ErrMiss = 0;
-    private const int ErrDropRoute = 1;
-    private const int ErrSpecial = 2;
-    private const int ErrLoop = 3;
+    private readonly NextSlot _nextRewrite;
+    private readonly NextSlot _nextLocal;
+    private readonly NextSlot _nextArp;
+    private readonly ErrorSlot _errMiss;
+    private readonly ErrorSlot _errDropRoute;
+    private readonly ErrorSlot _errSpecial;
+    private readonly ErrorSlot _errLoop;
 
     /// <summary>Creates the node.</summary>
     public Ip4LookupNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-rewrite", "ip4-local", "ip4-arp"],
-            ["ip4 destination lookup miss", "ip4 drop route", "ip4 special address drop", "ip4 lookup recursion too deep"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextRewrite = AddNext("ip4-rewrite");
+        _nextLocal = AddNext("ip4-local");
+        _nextArp = AddNext("ip4-arp");
+        _errMiss = AddError("ip4 destination lookup miss");
+        _errDropRoute = AddError("ip4 drop route");
+        _errSpecial = AddError("ip4 special address drop");
+        _errLoop = AddError("ip4 lookup recursion too deep");
     }
 
     /// <inheritdoc />
@@ -143,30 +152,29 @@ public sealed class Ip4LookupNode : GraphNode
                 {
                     case DpoKind.Adjacency:
                         m.AdjIndex = dpo.AdjIndex;
-                        ctx.Enqueue(Next(NextRewrite), b);
+                        ctx.Enqueue(Next(_nextRewrite), b);
                         goto done;
                     case DpoKind.Receive:
-                        m.Scratch = (uint)dpo.SwIfIndex;
-                        ctx.Enqueue(Next(NextLocal), b);
+                        ctx.Enqueue(Next(_nextLocal), b);
                         goto done;
                     case DpoKind.Glean:
                         m.TxSwIfIndex = dpo.SwIfIndex;
-                        m.Scratch = key;
-                        ctx.Enqueue(Next(NextArp), b);
+                        m.ArpTarget = key;
+                        ctx.Enqueue(Next(_nextArp), b);
                         goto done;
                     case DpoKind.Drop:
                         ctx.Drop(b, Error(dpo.DropReason switch
                         {
-                            DropReason.DropRoute => ErrDropRoute,
-                            DropReason.Special => ErrSpecial,
-                            _ => ErrMiss,
+                            DropReason.DropRoute => _errDropRoute,
+                            DropReason.Special => _errSpecial,
+                            _ => _errMiss,
                         }));
                         goto done;
                 }
 
                 if (++depth > 4)
                 {
-                    ctx.Drop(b, Error(ErrLoop));
+                    ctx.Drop(b, Error(_errLoop));
                     goto done;
                 }
 

@@ -23,16 +23,15 @@ public sealed class VxlanEncapNode : GraphNode
     /// <summary>Node name.</summary>
     public const string NodeName = "vxlan4-encap";
 
+    private readonly NextSlot _nextLookup;
+    private readonly ErrorSlot _errEncapsulated;
+    private readonly ErrorSlot _errNoTunnel;
+    private readonly ErrorSlot _errSegmentFailed;
+    private readonly ErrorSlot _errGsoEncapsulated;
+    private readonly ErrorSlot _errNoBuffer;
+
     /// <summary>Outer IPv4 + UDP + VXLAN bytes.</summary>
     public const int OuterLength = 20 + 8 + 8;
-
-    private const int NextLookup = 0;
-
-    private const int ErrEncapsulated = 0;
-    private const int ErrNoTunnel = 1;
-    private const int ErrSegmentFailed = 2;
-    private const int ErrGsoEncapsulated = 3;
-    private const int ErrNoBuffer = 4;
 
     /// <summary>VXLAN header bytes.</summary>
     private const int VxlanLength = 8;
@@ -42,9 +41,14 @@ public sealed class VxlanEncapNode : GraphNode
 
     /// <summary>Creates the node.</summary>
     public VxlanEncapNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-lookup"],
-            ["packets encapsulated", "no tunnel on tx interface", "GSO segmentation failed", "GSO super-frames encapsulated as UDP GSO", "no buffer for UDP GSO packet"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextLookup = AddNext("ip4-lookup");
+        _errEncapsulated = AddError("packets encapsulated");
+        _errNoTunnel = AddError("no tunnel on tx interface");
+        _errSegmentFailed = AddError("GSO segmentation failed");
+        _errGsoEncapsulated = AddError("GSO super-frames encapsulated as UDP GSO");
+        _errNoBuffer = AddError("no buffer for UDP GSO packet");
     }
 
     /// <inheritdoc />
@@ -56,7 +60,7 @@ public sealed class VxlanEncapNode : GraphNode
             ref var m = ref Pool.Meta(b);
             if (ifs[m.TxSwIfIndex]?.Device is not VxlanDevice dev)
             {
-                ctx.Drop(b, Error(ErrNoTunnel));
+                ctx.Drop(b, Error(_errNoTunnel));
                 continue;
             }
 
@@ -69,7 +73,7 @@ public sealed class VxlanEncapNode : GraphNode
             {
                 if (!SoftwareOffload.SegmentToNode(ctx, b, Index))
                 {
-                    ctx.CountError(Error(ErrSegmentFailed));
+                    ctx.CountError(Error(_errSegmentFailed));
                 }
 
                 continue;
@@ -95,8 +99,8 @@ public sealed class VxlanEncapNode : GraphNode
             m.FibIndex = t.EncapFibIndex;
             m.Flags |= BufferFlags.LocallyOriginated;
             m.RxSwIfIndex = t.SwIfIndex;
-            ctx.CountError(Error(ErrEncapsulated));
-            ctx.Enqueue(Next(NextLookup), b);
+            ctx.CountError(Error(_errEncapsulated));
+            ctx.Enqueue(Next(_nextLookup), b);
         }
     }
 
@@ -147,7 +151,7 @@ public sealed class VxlanEncapNode : GraphNode
             var o = ctx.Buffers.Alloc();
             if (o < 0)
             {
-                ctx.Drop(b, Error(ErrNoBuffer));
+                ctx.Drop(b, Error(_errNoBuffer));
                 return true;
             }
 
@@ -220,8 +224,8 @@ public sealed class VxlanEncapNode : GraphNode
             }
 
             first = false;
-            ctx.CountError(Error(ErrGsoEncapsulated));
-            ctx.Enqueue(Next(NextLookup), o);
+            ctx.CountError(Error(_errGsoEncapsulated));
+            ctx.Enqueue(Next(_nextLookup), o);
         }
 
         ctx.Buffers.Free(b);
@@ -291,25 +295,33 @@ public sealed class VxlanInputNode : GraphNode
     /// <summary>Node name.</summary>
     public const string NodeName = "vxlan4-input";
 
-    private const int NextL2 = 0;
+    private readonly NextSlot _nextL2;
+    private readonly ErrorSlot _errDecapsulated;
+    private readonly ErrorSlot _errNoTunnel;
+    private readonly ErrorSlot _errTruncated;
+    private readonly ErrorSlot _errBadFlags;
+    private readonly ErrorSlot _errNotBridged;
+    private readonly ErrorSlot _errDown;
+    private readonly ErrorSlot _errCoalesced;
+    private readonly ErrorSlot _errSplit;
+    private readonly ErrorSlot _errNoBuffer;
 
-    private const int ErrDecapsulated = 0;
-    private const int ErrNoTunnel = 1;
-    private const int ErrTruncated = 2;
-    private const int ErrBadFlags = 3;
-    private const int ErrNotBridged = 4;
-    private const int ErrDown = 5;
-    private const int ErrCoalesced = 6;
-    private const int ErrSplit = 7;
-    private const int ErrNoBuffer = 8;
     private const int VxlanLength = 8;
 
     /// <summary>Creates the node.</summary>
     public VxlanInputNode()
-        : base(NodeName, NodeKind.Internal, ["l2-input"],
-            ["packets decapsulated", "no such tunnel (unknown source VTEP or VNI)", "VXLAN header or inner frame truncated", "VXLAN I flag not set", "tunnel not in a bridge domain", "tunnel is down",
-             "UDP GSO packets merged into TCP super-frames", "UDP GSO packets split into datagrams", "no buffer to split a UDP GSO packet"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextL2 = AddNext("l2-input");
+        _errDecapsulated = AddError("packets decapsulated");
+        _errNoTunnel = AddError("no such tunnel (unknown source VTEP or VNI)");
+        _errTruncated = AddError("VXLAN header or inner frame truncated");
+        _errBadFlags = AddError("VXLAN I flag not set");
+        _errNotBridged = AddError("tunnel not in a bridge domain");
+        _errDown = AddError("tunnel is down");
+        _errCoalesced = AddError("UDP GSO packets merged into TCP super-frames");
+        _errSplit = AddError("UDP GSO packets split into datagrams");
+        _errNoBuffer = AddError("no buffer to split a UDP GSO packet");
     }
 
     /// <inheritdoc />
@@ -337,7 +349,7 @@ public sealed class VxlanInputNode : GraphNode
         var outer = ihl + 16;
         if (m.CurrentLength < outer + 14)
         {
-            ctx.Drop(b, Error(ErrTruncated));
+            ctx.Drop(b, Error(_errTruncated));
             return;
         }
 
@@ -366,7 +378,7 @@ public sealed class VxlanInputNode : GraphNode
         var vx = p + ihl + 8;
         if ((vx[0] & 0x08) == 0)
         {
-            ctx.Drop(b, Error(ErrBadFlags));
+            ctx.Drop(b, Error(_errBadFlags));
             return null;
         }
 
@@ -375,20 +387,20 @@ public sealed class VxlanInputNode : GraphNode
         var vni = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(vx + 4, 4)) >> 8;
         if (!Dataplane.VxlanLookup.TryGetValue((src, dst, vni), out var sw))
         {
-            ctx.Drop(b, Error(ErrNoTunnel));
+            ctx.Drop(b, Error(_errNoTunnel));
             return null;
         }
 
         var intf = Dataplane.InterfaceArray[sw]!;
         if (!intf.AdminUp)
         {
-            ctx.Drop(b, Error(ErrDown));
+            ctx.Drop(b, Error(_errDown));
             return null;
         }
 
         if (intf.BridgeDomain < 0)
         {
-            ctx.Drop(b, Error(ErrNotBridged));
+            ctx.Drop(b, Error(_errNotBridged));
             return null;
         }
 
@@ -403,8 +415,8 @@ public sealed class VxlanInputNode : GraphNode
         ref var c = ref ctx.IfCounters[sw];
         c.RxPackets++;
         c.RxBytes += m.CurrentLength;
-        ctx.CountError(Error(ErrDecapsulated));
-        ctx.Enqueue(Next(NextL2), b);
+        ctx.CountError(Error(_errDecapsulated));
+        ctx.Enqueue(Next(_nextL2), b);
     }
 
     /// <summary>
@@ -436,20 +448,20 @@ public sealed class VxlanInputNode : GraphNode
 
         if (Coalesce(ref m, p, ihl, udpPayload, gs))
         {
-            ctx.CountError(Error(ErrCoalesced));
+            ctx.CountError(Error(_errCoalesced));
             Deliver(ctx, b, sw);
             return;
         }
 
         // Split: each datagram gets a copy of the outer headers and goes through the ordinary path.
-        ctx.CountError(Error(ErrSplit));
+        ctx.CountError(Error(_errSplit));
         for (var off = 0; off < udpPayload; off += gs)
         {
             var len = Math.Min(gs, udpPayload - off);
             var o = ctx.Buffers.Alloc();
             if (o < 0)
             {
-                ctx.CountError(Error(ErrNoBuffer));
+                ctx.CountError(Error(_errNoBuffer));
                 break;
             }
 
