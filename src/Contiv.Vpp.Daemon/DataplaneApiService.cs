@@ -205,7 +205,6 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         }
 
         _dp.SetAdminState(intf, m.Enabled);
-        intf.Config = m.Clone();
         return Ok(intf);
     }
 

@@ -122,6 +122,7 @@ public sealed partial class CliEngine
             Add("rx-no-buf", c.RxNoBuf);
             Add("rx-error", c.RxErrors);
             Add("tx-error", c.TxErrors);
+            Add("tx-queue-full", c.TxQueueFull);
             var state = i.AdminUp ? "up" : "down";
             var mtu = $"{i.Mtu}/0/0/0";
             sb.Append(CultureInfo.InvariantCulture, $"{i.DevName,-32}{Center(i.SwIfIndex.ToString(CultureInfo.InvariantCulture), 5)}{Center(state, 10)}{Center(mtu, 21)}");

@@ -109,9 +109,6 @@ public sealed class SwInterface
     /// <summary>Per feature arc: node indices of the features enabled on this interface (control thread only).</summary>
     internal HashSet<int>[] EnabledFeatures { get; } = NewEnabledSets();
 
-    /// <summary>The configuration object it was created from (for dumps), e.g. the API's Interface message.</summary>
-    public object? Config { get; internal set; }
-
     /// <summary>TAP host-side settings (for dumps).</summary>
     public TapSettings? Tap { get; internal set; }
 
