@@ -4,7 +4,7 @@ using Prometheus;
 namespace Contiv.Vpp.Daemon;
 
 /// <summary>Prometheus gauges of interface counters, refreshed at every scrape.</summary>
-public static class InterfaceMetrics
+internal static class InterfaceMetrics
 {
     /// <summary>Registers the gauges and the before-collect refresh.</summary>
     public static void Register(Dataplane dp)

@@ -11,7 +11,7 @@ namespace Contiv.Vpp.Arp;
 /// for that neighbour to ip4-rewrite, and replies in place to requests for our addresses (own or
 /// unnumbered donor's) and for proxy-ARP ranges.
 /// </summary>
-public sealed class ArpInputNode : GraphNode
+internal sealed class ArpInputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "arp-input";

@@ -8,7 +8,7 @@ namespace Contiv.Vpp.Ethernet;
 /// ethernet-input: validates the Ethernet header, filters on destination MAC (own, broadcast,
 /// multicast), sends L2-mode interfaces' frames to l2-input and dispatches by ethertype.
 /// </summary>
-public sealed class EthernetInputNode : GraphNode
+internal sealed class EthernetInputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ethernet-input";

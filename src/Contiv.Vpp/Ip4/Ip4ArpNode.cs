@@ -10,7 +10,7 @@ namespace Contiv.Vpp.Ip4;
 /// the packet waits in the neighbour's pending queue and an ARP request is sent (rate limited).
 /// Input: <see cref="BufferMeta.TxSwIfIndex"/> = interface, <see cref="BufferMeta.ArpTarget"/> = address to resolve.
 /// </summary>
-public sealed class Ip4ArpNode : GraphNode
+internal sealed class Ip4ArpNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-arp";

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Contiv.Vpp.Buffers;
-using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Graph;
 
 namespace Contiv.Vpp.Ip4;
@@ -10,7 +9,7 @@ namespace Contiv.Vpp.Ip4;
 /// prepends the adjacency's Ethernet header and sets the tx interface; unresolved adjacencies go to
 /// ip4-arp. Then the ip4-output feature arc (or interface-output).
 /// </summary>
-public sealed class Ip4RewriteNode : GraphNode
+internal sealed class Ip4RewriteNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-rewrite";

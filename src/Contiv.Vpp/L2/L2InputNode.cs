@@ -10,7 +10,7 @@ namespace Contiv.Vpp.L2;
 /// ethernet-input), floods broadcast/multicast and unknown unicast per the domain's flags, honouring
 /// split-horizon groups. Flooding copies the frame per extra member (cold compared to unicast).
 /// </summary>
-public sealed class L2InputNode : GraphNode
+internal sealed class L2InputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "l2-input";
