@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Buffers;
 
@@ -48,11 +48,11 @@ public sealed unsafe class BufferPool : IDisposable
 
         Count = count;
         _mappedBytes = (nuint)count * BufferSize;
-        var p = Libc.mmap(null, _mappedBytes, Libc.PROT_READ | Libc.PROT_WRITE,
+        var p = Libc.Mmap(null, _mappedBytes, Libc.PROT_READ | Libc.PROT_WRITE,
             Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
         if (p == (void*)-1)
         {
-            throw Libc.Error($"mmap of {count} buffers ({_mappedBytes} bytes)");
+            throw Libc.IoError($"mmap of {count} buffers ({_mappedBytes} bytes)");
         }
 
         _base = (byte*)p;
@@ -218,7 +218,7 @@ public sealed unsafe class BufferPool : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _ = Libc.munmap(_base, _mappedBytes);
+            _ = Libc.Munmap(_base, _mappedBytes);
         }
     }
 }

@@ -5,7 +5,7 @@ using System.Net.NetworkInformation;
 using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Graph;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Interfaces;
 
@@ -268,7 +268,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             }
 
             var start = pool.Start(b) + BufferPool.Headroom - VirtioNetHeader.Size;
-            var r = Libc.read(_fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
+            var r = Libc.Read(_fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
             if (r < VirtioNetHeader.Size + 14)
             {
                 _spare = b;
@@ -279,13 +279,13 @@ public sealed unsafe class TapInterfaceDevice : Device
                     continue;
                 }
 
-                var errno = Libc.Errno;
-                if (errno == Libc.EINTR)
+                var errno = Libc.LastErrno;
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }
 
-                if (errno != Libc.EAGAIN)
+                if (errno != Errno.EAGAIN)
                 {
                     c.RxErrors++;
                     ctx.CountError(_input.ReadError);
@@ -331,19 +331,19 @@ public sealed unsafe class TapInterfaceDevice : Device
         var full = 0;
         while (true)
         {
-            var r = Libc.write(_fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
+            var r = Libc.Write(_fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
             if (r >= 0)
             {
                 break;
             }
 
-            var errno = Libc.Errno;
-            if (errno == Libc.EINTR)
+            var errno = Libc.LastErrno;
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno == Libc.EAGAIN && ++full <= TxFullRetries)
+            if (errno == Errno.EAGAIN && ++full <= TxFullRetries)
             {
                 // The kernel side is momentarily full (socket send buffer): give it a few µs to drain
                 // rather than drop at once; a worker must not block, so the wait is bounded.
@@ -351,7 +351,7 @@ public sealed unsafe class TapInterfaceDevice : Device
                 continue;
             }
 
-            if (errno == Libc.EAGAIN)
+            if (errno == Errno.EAGAIN)
             {
                 ctx.IfCounters[Interface.SwIfIndex].TxQueueFull++;
             }
