@@ -1,3 +1,4 @@
+using Ip4Prefix = Contiv.Linux.Ip4Prefix;
 using Contiv.Model.Vpp;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -113,7 +114,7 @@ internal sealed class ConfigApplier(Engine dp)
         var wanted = new List<Ip4Prefix>();
         foreach (var a in m.IpAddresses)
         {
-            wanted.Add(Ip4Prefix.Parse(a));
+            wanted.Add(Ip4Prefix.ParseAddress(a));
         }
 
         var table = _dp.FindTable(m.Vrf) ?? throw new DataplaneException($"interface {m.Name}: VRF {m.Vrf} does not exist", DataplaneError.NotFound);
@@ -259,7 +260,7 @@ internal sealed class ConfigApplier(Engine dp)
             HostIfName = string.IsNullOrEmpty(t.HostIfName) ? (string.IsNullOrEmpty(m.Name) ? $"tap{t.Id}" : TruncateName(m.Name)) : t.HostIfName,
             HostNamespace = t.HostNamespace,
             HostMac = string.IsNullOrEmpty(t.HostMac) ? null : MacAddress.Parse(t.HostMac),
-            HostIp4 = string.IsNullOrEmpty(t.HostIp4Prefix) ? null : Ip4Prefix.Parse(t.HostIp4Prefix),
+            HostIp4 = string.IsNullOrEmpty(t.HostIp4Prefix) ? null : Ip4Prefix.ParseAddress(t.HostIp4Prefix),
             HostIp4Gateway = string.IsNullOrEmpty(t.HostIp4Gw) ? null : Ip4Address.Parse(t.HostIp4Gw),
             HostMtu = (int)t.HostMtu,
             Gso = t.EnableGso,
@@ -312,7 +313,7 @@ internal sealed class ConfigApplier(Engine dp)
 
     private RouteSpec SpecOf(Api.Route r)
     {
-        var prefix = Ip4Prefix.Parse(r.DstNetwork);
+        var prefix = Ip4Prefix.ParseAddress(r.DstNetwork);
         var sw = string.IsNullOrEmpty(r.OutInterface) ? -1 : Require(r.OutInterface, $"route {r.DstNetwork} vrf {r.VrfId}").SwIfIndex;
         var nh = string.IsNullOrEmpty(r.NextHopAddr) ? 0 : Ip4Address.Parse(r.NextHopAddr);
         return new RouteSpec

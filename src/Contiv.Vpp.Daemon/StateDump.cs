@@ -1,3 +1,4 @@
+using Ip4Prefix = Contiv.Linux.Ip4Prefix;
 using Contiv.Model.Vpp;
 using Contiv.Vpp.Cli;
 using Contiv.Vpp.Ethernet;

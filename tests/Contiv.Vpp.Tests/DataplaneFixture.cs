@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Cli;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -29,8 +30,8 @@ internal sealed class TwoPortDataplane : IDisposable
             Dp.SetInterfaceTable(Pg1, table);
         }
 
-        Dp.AddAddress(Pg0, Ip4Prefix.Parse("10.0.0.1/24"));
-        Dp.AddAddress(Pg1, Ip4Prefix.Parse("10.0.1.1/24"));
+        Dp.AddAddress(Pg0, Ip4Prefix.ParseAddress("10.0.0.1/24"));
+        Dp.AddAddress(Pg1, Ip4Prefix.ParseAddress("10.0.1.1/24"));
         Dp.SetAdminState(Pg0, true);
         Dp.SetAdminState(Pg1, true);
     }

@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
@@ -97,7 +98,7 @@ public sealed class CliArgs
     public Ip4Prefix Prefix(string what)
     {
         var t = Next(what);
-        return t.Contains('/', StringComparison.Ordinal) && Ip4Prefix.TryParse(t, out var p) ? p : throw new CliException($"expected {what}, got `{t}'");
+        return t.Contains('/', StringComparison.Ordinal) && Ip4Prefix.TryParseAddress(t, out var p) ? p : throw new CliException($"expected {what}, got `{t}'");
     }
 
     /// <summary>Reads a MAC address.</summary>

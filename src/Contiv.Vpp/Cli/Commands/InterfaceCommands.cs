@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using System.Globalization;
 using System.Text;
 using Contiv.Vpp.Ethernet;

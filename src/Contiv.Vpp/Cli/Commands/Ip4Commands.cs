@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using System.Globalization;
 using System.Text;
 using Contiv.Vpp.Ip4;
@@ -43,7 +44,7 @@ internal sealed class Ip4Commands(Dataplane dp) : ICliModule
             else
             {
                 var t = a.Next("prefix");
-                prefix = Ip4Prefix.TryParse(t, out var p) ? p : throw new CliException($"unknown input `{t}'");
+                prefix = Ip4Prefix.TryParseAddress(t, out var p) ? p : throw new CliException($"unknown input `{t}'");
             }
         }
 
@@ -247,7 +248,7 @@ internal sealed class Ip4Commands(Dataplane dp) : ICliModule
             else if (prefix is null)
             {
                 var t = a.Next("destination");
-                prefix = Ip4Prefix.TryParse(t, out var p) && t.Contains('/', StringComparison.Ordinal) ? p
+                prefix = Ip4Prefix.TryParseAddress(t, out var p) && t.Contains('/', StringComparison.Ordinal) ? p
                     : throw new CliException($"expected ip4/ip6 destination address/length, got `{t}'");
             }
             else
@@ -264,7 +265,7 @@ internal sealed class Ip4Commands(Dataplane dp) : ICliModule
         var done = 0;
         for (var k = 0u; k < count; k++)
         {
-            var dst = new Ip4Prefix(pf.Network + (k << (32 - Math.Max(pf.Length, 1))), pf.Length);
+            var dst = new Ip4Prefix(new Contiv.Linux.Ip4(pf.Network + (k << (32 - Math.Max(pf.Length, 1)))), pf.Length);
             if (del && paths.Count == 0)
             {
                 _dp.DeleteRoutes(table, dst);
