@@ -23,7 +23,7 @@ public sealed class AgentContext(NodeSettings settings)
     public NodeAddressing? Addressing { get; set; }
 
     /// <summary>This node's main (VPP) IP with prefix length.</summary>
-    public (Addressing.Ip4 Address, int Length)? NodeIp { get; set; }
+    public (Contiv.Linux.Ip4 Address, int Length)? NodeIp { get; set; }
 
     /// <summary>Every known node, including this one, by name.</summary>
     public Dictionary<string, NodeInfo> Nodes { get; } = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ using Prometheus;
 namespace Contiv.Vpp.Daemon;
 
 /// <summary>Prometheus gauges of interface counters, refreshed at every scrape.</summary>
-public static class InterfaceMetrics
+internal static class InterfaceMetrics
 {
     /// <summary>Registers the gauges and the before-collect refresh.</summary>
     public static void Register(Dataplane dp)
@@ -20,6 +20,7 @@ public static class InterfaceMetrics
         var rxe = Metrics.CreateGauge("contiv_vpp_interface_rx_errors", "Receive errors", labels);
         var txe = Metrics.CreateGauge("contiv_vpp_interface_tx_errors", "Transmit errors", labels);
         var nobuf = Metrics.CreateGauge("contiv_vpp_interface_rx_no_buffer", "Packets lost for lack of buffers", labels);
+        var txFull = Metrics.CreateGauge("contiv_vpp_interface_tx_queue_full", "Packets dropped because the device's transmit queue stayed full", labels);
         var freeBuffers = Metrics.CreateGauge("contiv_vpp_buffers_free", "Free packet buffers");
         Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
         {
@@ -36,6 +37,7 @@ public static class InterfaceMetrics
                 rxe.WithLabels(l).Set(c.RxErrors);
                 txe.WithLabels(l).Set(c.TxErrors);
                 nobuf.WithLabels(l).Set(c.RxNoBuf);
+                txFull.WithLabels(l).Set(c.TxQueueFull);
             }
 
             freeBuffers.Set(dp.Buffers.FreeCount);

@@ -90,6 +90,9 @@ builder.WebHost.ConfigureKestrel(k =>
 });
 
 var app = builder.Build();
+// A worker that failed (epoll_wait error, node bug) leaves its interfaces unserved: stop the whole daemon
+// cleanly (sockets removed, TAPs closed) and exit 70 (EX_SOFTWARE) so the supervisor restarts it.
+dp.WorkerFailed += (_, _) => app.Lifetime.StopApplication();
 app.MapGrpcService<DataplaneApiService>();
 InterfaceMetrics.Register(dp);
 app.MapDaemonMetrics();
@@ -116,6 +119,12 @@ dp.Dispose();
 if (File.Exists(options.ApiSocket))
 {
     File.Delete(options.ApiSocket);
+}
+
+if (dp.WorkerFailure is { } failure)
+{
+    Console.Error.WriteLine($"contiv-vpp: a data plane worker failed: {failure.Message}");
+    return 70;
 }
 
 return 0;

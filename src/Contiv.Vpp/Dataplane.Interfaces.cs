@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
 using Contiv.Vpp.Ip4;

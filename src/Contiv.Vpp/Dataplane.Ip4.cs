@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Arp;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -45,16 +46,31 @@ public sealed record RouteSpec
     /// <summary>Lower is preferred.</summary>
     public int Preference { get; init; }
 
-    internal (uint, uint, int, uint, int, RouteKind, uint) Key => (TableId, Prefix.Network, Prefix.Length, NextHop, OutSwIfIndex, Kind, ViaTableId);
+    /// <summary>Identity of the route: a PUT of a spec with the same key updates it in place.</summary>
+    public RouteKey Key => new(TableId, Prefix.Network, Prefix.Length, NextHop, OutSwIfIndex, Kind, ViaTableId);
 }
+
+/// <summary>
+/// Identity of a configured route: table, destination, next hop, out interface, kind and target table.
+/// Weight and preference are attributes, not identity.
+/// </summary>
+/// <param name="TableId">VRF / table id.</param>
+/// <param name="Network">Destination network (host order).</param>
+/// <param name="Length">Destination prefix length.</param>
+/// <param name="NextHop">Next hop (0 = none).</param>
+/// <param name="OutSwIfIndex">Out interface (-1 = none).</param>
+/// <param name="Kind">How the route forwards.</param>
+/// <param name="ViaTableId">Target table of an inter-VRF route.</param>
+public readonly record struct RouteKey(uint TableId, uint Network, int Length, uint NextHop, int OutSwIfIndex, RouteKind Kind, uint ViaTableId);
 
 /// <summary>A proxy-ARP range.</summary>
 public sealed record ProxyArpRange(uint TableId, uint First, uint Last);
 
 public sealed partial class Dataplane
 {
-    private readonly List<FibTable> _fibs = [];
-    private readonly Dictionary<(uint, uint, int, uint, int, RouteKind, uint), (RouteSpec Spec, Adjacency? Adj)> _routes = [];
+    // By FIB index; a deleted table leaves a null slot so the indices of the others stay stable.
+    private readonly List<FibTable?> _fibs = [];
+    private readonly Dictionary<RouteKey, (RouteSpec Spec, Adjacency? Adj)> _routes = [];
     private readonly Dictionary<(uint Table, uint Network, int Length), List<RouteSpec>> _routesByPrefix = [];
     private List<ProxyArpRange> _proxyArp = [];
 
@@ -65,7 +81,16 @@ public sealed partial class Dataplane
         {
             lock (_control)
             {
-                return [.. _fibs];
+                var tables = new List<FibTable>(_fibs.Count);
+                foreach (var t in _fibs)
+                {
+                    if (t is not null)
+                    {
+                        tables.Add(t);
+                    }
+                }
+
+                return tables;
             }
         }
     }
@@ -159,10 +184,11 @@ public sealed partial class Dataplane
                 }
             }
 
-            // FIB indices stay stable: the slot keeps an empty table that can no longer be found by id.
+            // FIB indices stay stable: the slot becomes empty. The data path never reads it: no interface
+            // is bound to the table (checked above) and every route looking up in it was removed.
             var arr = (FibTable?[])FibArray.Clone();
-            arr[t.Index] = new FibTable(t.Index, uint.MaxValue - (uint)t.Index, "deleted");
-            _fibs[t.Index] = arr[t.Index]!;
+            arr[t.Index] = null;
+            _fibs[t.Index] = null;
             FibArray = arr;
         });
     }

@@ -33,6 +33,12 @@ public sealed record DataplaneOptions
 
     /// <summary>Logger factory.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Registers additional graph nodes and features (<see cref="NodeGraph.Add"/>,
+    /// <see cref="NodeGraph.AddFeature"/>) after the built-in ones, before the graph is wired. Tests use it.
+    /// </summary>
+    public Action<Dataplane>? ExtendGraph { get; init; }
 }
 
 /// <summary>Change of an interface reported to watchers.</summary>
@@ -79,6 +85,7 @@ public sealed partial class Dataplane : IDisposable
         Graph = new NodeGraph();
         Neighbors = new NeighborTable { InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero };
         RegisterNodes();
+        Options.ExtendGraph?.Invoke(this);
         Graph.Start();
         ErrorDropIndex = Graph.IndexOf(ErrorDropNode.NodeName);
         UdpPuntNodes[4789] = Graph.IndexOf(Vxlan.VxlanInputNode.NodeName);
@@ -148,11 +155,36 @@ public sealed partial class Dataplane : IDisposable
     /// <summary>Raised (on the control thread) when an interface is created, deleted or changes state.</summary>
     public event Action<SwInterface, InterfaceChange>? InterfaceChanged;
 
-    /// <summary>True once workers run.</summary>
-    public bool Running => _started && !_disposed;
+    /// <summary>True once workers run, until disposal or a worker failure.</summary>
+    public bool Running => _started && !_disposed && WorkerFailure is null;
+
+    /// <summary>The first exception that ended a worker thread, or null.</summary>
+    public Exception? WorkerFailure { get; private set; }
+
+    /// <summary>
+    /// Raised on the failing worker's thread when a worker stops because epoll_wait failed or a node threw
+    /// (after it is logged). That worker's interfaces are no longer served; the owner should shut down.
+    /// </summary>
+    public event Action<string, Exception>? WorkerFailed;
 
     /// <summary>Number of worker threads.</summary>
     public int WorkerCount => _workers.Count;
+
+    /// <summary>
+    /// Buffers neither on the shared free stack nor in a thread's cache: packets queued in the data plane
+    /// (ARP resolution queues, device queues) plus any leak. Taken at the barrier, so no packet is
+    /// mid-graph; with nothing queued it must be 0 (tests assert it after traffic).
+    /// </summary>
+    public int BuffersInUse() => Exclusive(() =>
+    {
+        var cached = 0;
+        foreach (var ctx in Contexts)
+        {
+            cached += ctx.Buffers.Cached;
+        }
+
+        return Buffers.Count - Buffers.FreeCount - cached;
+    });
 
     /// <summary>Starts the worker threads and the ARP ager.</summary>
     public void Start()
@@ -246,6 +278,23 @@ public sealed partial class Dataplane : IDisposable
 
     /// <summary>Input node of packet-generator interfaces (tests).</summary>
     public const string PgInputNodeName = "pg-input";
+
+    internal void OnWorkerFailed(Worker worker, Exception e)
+    {
+        WorkerFailure ??= e;
+        _log.LogCritical(e, "worker {Worker} stopped: {Reason}", worker.Context.Name, e.Message);
+        try
+        {
+            WorkerFailed?.Invoke(worker.Context.Name, e);
+        }
+        catch (Exception handlerError) when (handlerError is not OutOfMemoryException)
+        {
+            _log.LogError(handlerError, "worker failure handler failed");
+        }
+    }
+
+    /// <summary>Tests: makes worker <paramref name="index"/>'s next epoll_wait fail.</summary>
+    internal void InjectEpollFailure(int index) => _workers[index].InjectEpollFailure();
 
     private void RaiseInterfaceChanged(SwInterface intf, InterfaceChange change)
     {

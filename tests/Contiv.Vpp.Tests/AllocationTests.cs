@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Ip4;
 
 namespace Contiv.Vpp.Tests;
@@ -11,7 +12,7 @@ public sealed class AllocationTests
         using var t = new TwoPortDataplane(table: 1, buffers: 4096);
         var loop = t.Dp.CreateLoopback();
         t.Dp.SetInterfaceTable(loop, 1);
-        t.Dp.AddAddress(loop, Ip4Prefix.Parse("10.0.5.1/24"));
+        t.Dp.AddAddress(loop, Ip4Prefix.ParseAddress("10.0.5.1/24"));
         t.Dp.SetAdminState(loop, true);
         t.Dp.SetNeighbor(loop, Ip4Address.Parse("10.0.5.2"), TwoPortDataplane.HostB, isStatic: true);
         t.Run("ip route add 10.7.0.0/16 table 1 via 10.0.5.2 loop0");

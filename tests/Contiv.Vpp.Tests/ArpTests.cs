@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Ip4;
 
@@ -64,7 +65,7 @@ public sealed class ArpTests
         Assert.True(t.Cli.Execute($"set interface unnumbered pg1 use {loop.DevName}").Error, "pg1 still has an address");
         t.Run("set interface ip address del pg1 10.0.1.1/24");
         t.Run($"set interface unnumbered pg1 use {loop.DevName}");
-        Assert.Throws<DataplaneException>(() => t.Dp.AddAddress(t.Pg1, Ip4Prefix.Parse("10.0.9.1/24")));
+        Assert.Throws<DataplaneException>(() => t.Dp.AddAddress(t.Pg1, Ip4Prefix.ParseAddress("10.0.9.1/24")));
         t.Dp.Inject(t.Pg1, Packets.Ethernet(MacAddress.Broadcast, TwoPortDataplane.HostB, 0x0806,
             Packets.Arp(1, TwoPortDataplane.HostB, "10.1.1.2", MacAddress.Zero, "10.1.1.1")));
         Assert.Equal(2, Assert.Single(t.Out1)[21]);

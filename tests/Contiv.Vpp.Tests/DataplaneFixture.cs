@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Cli;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -14,9 +15,9 @@ internal sealed class TwoPortDataplane : IDisposable
     public static readonly MacAddress HostA = MacAddress.Parse("02:aa:00:00:00:02");
     public static readonly MacAddress HostB = MacAddress.Parse("02:bb:00:00:00:02");
 
-    public TwoPortDataplane(uint table = 0, int buffers = 1024)
+    public TwoPortDataplane(uint table = 0, int buffers = 1024, Action<Dataplane>? extendGraph = null)
     {
-        Dp = new Dataplane(new DataplaneOptions { Buffers = buffers });
+        Dp = new Dataplane(new DataplaneOptions { Buffers = buffers, ExtendGraph = extendGraph });
         Dp.Start();
         Cli = new CliEngine(Dp);
         Pg0 = Dp.CreatePacketGenerator(MacAddress.Parse("02:fe:00:00:00:01"));
@@ -29,8 +30,8 @@ internal sealed class TwoPortDataplane : IDisposable
             Dp.SetInterfaceTable(Pg1, table);
         }
 
-        Dp.AddAddress(Pg0, Ip4Prefix.Parse("10.0.0.1/24"));
-        Dp.AddAddress(Pg1, Ip4Prefix.Parse("10.0.1.1/24"));
+        Dp.AddAddress(Pg0, Ip4Prefix.ParseAddress("10.0.0.1/24"));
+        Dp.AddAddress(Pg1, Ip4Prefix.ParseAddress("10.0.1.1/24"));
         Dp.SetAdminState(Pg0, true);
         Dp.SetAdminState(Pg1, true);
     }

@@ -157,7 +157,7 @@ internal sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodS
             return linux.With(string.Empty, nl => nl.GetAddresses(family: AddressFamily.InterNetwork)
                 .Select(a => a.Address.ToString())
                 .Where(ip => !ip.StartsWith("127.", StringComparison.Ordinal)
-                    && !(Addressing.Ip4.TryParse(ip, out var v) && hostSubnet.Contains(v)))
+                    && !(Contiv.Linux.Ip4.TryParse(ip, out var v) && hostSubnet.Contains(v)))
                 .ToList());
         }
         catch (Exception e) when (e is Contiv.Linux.NetlinkException or IOException)

@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Agent.Addressing;
 
 namespace Contiv.Agent.Ipam;

@@ -11,29 +11,36 @@ namespace Contiv.Vpp.Arp;
 /// for that neighbour to ip4-rewrite, and replies in place to requests for our addresses (own or
 /// unnumbered donor's) and for proxy-ARP ranges.
 /// </summary>
-public sealed class ArpInputNode : GraphNode
+internal sealed class ArpInputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "arp-input";
 
-    private const int NextOutput = 0;
-    private const int NextRewrite = 1;
-
-    private const int ErrShort = 0;
-    private const int ErrBadFormat = 1;
-    private const int ErrBadOpcode = 2;
-    private const int ErrRepliesSent = 3;
-    private const int ErrNotForUs = 4;
-    private const int ErrRepliesReceived = 5;
-    private const int ErrBadSender = 6;
-    private const int ErrProxyReplies = 7;
+    private readonly NextSlot _nextOutput;
+    private readonly NextSlot _nextRewrite;
+    private readonly ErrorSlot _errShort;
+    private readonly ErrorSlot _errBadFormat;
+    private readonly ErrorSlot _errBadOpcode;
+    private readonly ErrorSlot _errRepliesSent;
+    private readonly ErrorSlot _errNotForUs;
+    private readonly ErrorSlot _errRepliesReceived;
+    private readonly ErrorSlot _errBadSender;
+    private readonly ErrorSlot _errProxyReplies;
 
     /// <summary>Creates the node.</summary>
     public ArpInputNode()
-        : base(NodeName, NodeKind.Internal, ["interface-output", "ip4-rewrite"],
-            ["ARP packet too short", "ARP hardware/protocol type or address length invalid", "ARP opcode not request or reply",
-             "ARP replies sent", "ARP request for an address not ours", "ARP replies received", "ARP sender address invalid", "proxy ARP replies sent"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextOutput = AddNext("interface-output");
+        _nextRewrite = AddNext("ip4-rewrite");
+        _errShort = AddError("ARP packet too short");
+        _errBadFormat = AddError("ARP hardware/protocol type or address length invalid");
+        _errBadOpcode = AddError("ARP opcode not request or reply");
+        _errRepliesSent = AddError("ARP replies sent");
+        _errNotForUs = AddError("ARP request for an address not ours");
+        _errRepliesReceived = AddError("ARP replies received");
+        _errBadSender = AddError("ARP sender address invalid");
+        _errProxyReplies = AddError("proxy ARP replies sent");
     }
 
     /// <inheritdoc />
@@ -46,21 +53,21 @@ public sealed class ArpInputNode : GraphNode
             ref var m = ref Pool.Meta(b);
             if (m.CurrentLength < 28)
             {
-                ctx.Drop(b, Error(ErrShort));
+                ctx.Drop(b, Error(_errShort));
                 continue;
             }
 
             var a = new Span<byte>(Pool.Data(b), 28);
             if (BinaryPrimitives.ReadUInt16BigEndian(a) != 1 || BinaryPrimitives.ReadUInt16BigEndian(a[2..]) != 0x0800 || a[4] != 6 || a[5] != 4)
             {
-                ctx.Drop(b, Error(ErrBadFormat));
+                ctx.Drop(b, Error(_errBadFormat));
                 continue;
             }
 
             var op = BinaryPrimitives.ReadUInt16BigEndian(a[6..]);
             if (op is not (1 or 2))
             {
-                ctx.Drop(b, Error(ErrBadOpcode));
+                ctx.Drop(b, Error(_errBadOpcode));
                 continue;
             }
 
@@ -71,7 +78,7 @@ public sealed class ArpInputNode : GraphNode
             var intf = ifs[sw]!;
             if (senderMac.IsMulticast || senderMac.Value == 0 || (senderIp >> 28) >= 0xe)
             {
-                ctx.Drop(b, Error(ErrBadSender));
+                ctx.Drop(b, Error(_errBadSender));
                 continue;
             }
 
@@ -103,20 +110,20 @@ public sealed class ArpInputNode : GraphNode
 
                 foreach (var held in released)
                 {
-                    ctx.Enqueue(Next(NextRewrite), held);
+                    ctx.Enqueue(Next(_nextRewrite), held);
                 }
             }
 
             if (op == 2)
             {
-                ctx.CountError(Error(ErrRepliesReceived));
+                ctx.CountError(Error(_errRepliesReceived));
                 ctx.Buffers.Free(b);
                 continue;
             }
 
             if (!forUs && !proxy)
             {
-                ctx.CountError(Error(ErrNotForUs));
+                ctx.CountError(Error(_errNotForUs));
                 ctx.Buffers.Free(b);
                 continue;
             }
@@ -135,8 +142,8 @@ public sealed class ArpInputNode : GraphNode
             m.TxSwIfIndex = sw;
             m.Flags |= BufferFlags.LocallyOriginated;
             m.Gso = GsoType.None;
-            ctx.CountError(Error(proxy ? ErrProxyReplies : ErrRepliesSent));
-            ctx.Enqueue(Next(NextOutput), b);
+            ctx.CountError(Error(proxy ? _errProxyReplies : _errRepliesSent));
+            ctx.Enqueue(Next(_nextOutput), b);
         }
     }
 

@@ -35,6 +35,9 @@ public enum GsoType : byte
 /// Metadata of one packet buffer (VPP's vlib_buffer_t opaque part). Lives in a parallel array
 /// indexed by buffer index; the packet bytes live in the arena. Offsets are from the start of the
 /// buffer's memory (headroom included), so headers can be prepended by moving <see cref="CurrentData"/> down.
+/// Every field has one meaning: a node that needs to pass something to a later node gets its own named
+/// field. Kept at 64 bytes (one cache line, asserted by a test); a new feature's field (NAT's session
+/// index, say) should fit in that or justify the second line.
 /// </summary>
 public struct BufferMeta
 {
@@ -56,14 +59,16 @@ public struct BufferMeta
     public int AdjIndex;
     /// <summary>Error counter index when the packet is dropped; 0 = none.</summary>
     public int Error;
-    /// <summary>Position on the current feature arc.</summary>
-    public int FeatureCursor;
+    /// <summary>Position of the feature being run in the packet's interface chain on the current feature arc.</summary>
+    public int FeatureArcPosition;
     /// <summary>Handle of this packet's trace, when traced.</summary>
     public int TraceIndex;
     /// <summary>Flags.</summary>
     public BufferFlags Flags;
     /// <summary>GSO type.</summary>
     public GsoType Gso;
+    /// <summary>ICMP type of the error ip4-icmp-error is to send for this packet (set by the node that routes it there).</summary>
+    public byte IcmpErrorType;
     /// <summary>GSO segment size (payload bytes per segment).</summary>
     public ushort GsoSize;
     /// <summary>Length of all headers (L2..L4) of a GSO packet, as virtio's hdr_len.</summary>
@@ -72,6 +77,10 @@ public struct BufferMeta
     public ushort CsumStart;
     /// <summary>Where the checksum goes, relative to <see cref="CsumStart"/> (virtio csum_offset).</summary>
     public ushort CsumOffset;
-    /// <summary>Scratch word for nodes (next hop address, tunnel id …).</summary>
-    public uint Scratch;
+    /// <summary>ICMP code of the error to send (with <see cref="IcmpErrorType"/>).</summary>
+    public byte IcmpErrorCode;
+    /// <summary>Next-hop MTU quoted in an ICMP fragmentation-needed error, else 0.</summary>
+    public ushort IcmpErrorMtu;
+    /// <summary>IPv4 address (host order) ip4-arp is to resolve on <see cref="TxSwIfIndex"/>: a glean's destination or an incomplete adjacency's next hop.</summary>
+    public uint ArpTarget;
 }

@@ -1,5 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Buffers;
 
@@ -10,6 +11,9 @@ namespace Contiv.Vpp.Buffers;
 /// the number of buffers actually in flight rather than the configured count.
 /// Buffers are identified by index; metadata lives in <see cref="Meta"/>.
 /// Allocation is lock-free per worker (<see cref="BufferCache"/>); the shared stack is locked.
+/// <para>Debug builds track every buffer's ownership: freeing a buffer that is not allocated (a double
+/// free) throws naming it, and <see cref="Outstanding"/> lists the buffers not returned (leaks). Release
+/// builds compile the tracking out; <c>Dataplane.BuffersInUse</c> is the always-available leak check.</para>
 /// </summary>
 public sealed unsafe class BufferPool : IDisposable
 {
@@ -29,6 +33,10 @@ public sealed unsafe class BufferPool : IDisposable
     private int _freeCount;
     private readonly Lock _lock = new();
     private int _disposed;
+#if DEBUG
+    // 1 while a buffer is handed out. Written by the one thread that owns the buffer at that moment.
+    private readonly byte[] _allocated;
+#endif
 
     /// <summary>Creates an arena of <paramref name="count"/> buffers.</summary>
     public BufferPool(int count)
@@ -40,11 +48,11 @@ public sealed unsafe class BufferPool : IDisposable
 
         Count = count;
         _mappedBytes = (nuint)count * BufferSize;
-        var p = Libc.mmap(null, _mappedBytes, Libc.PROT_READ | Libc.PROT_WRITE,
+        var p = Libc.Mmap(null, _mappedBytes, Libc.PROT_READ | Libc.PROT_WRITE,
             Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
         if (p == (void*)-1)
         {
-            throw Libc.Error($"mmap of {count} buffers ({_mappedBytes} bytes)");
+            throw Libc.IoError($"mmap of {count} buffers ({_mappedBytes} bytes)");
         }
 
         _base = (byte*)p;
@@ -57,6 +65,9 @@ public sealed unsafe class BufferPool : IDisposable
         }
 
         _freeCount = count;
+#if DEBUG
+        _allocated = new byte[count];
+#endif
     }
 
     /// <summary>Total number of buffers.</summary>
@@ -106,6 +117,53 @@ public sealed unsafe class BufferPool : IDisposable
         m.TraceIndex = -1;
     }
 
+    /// <summary>Debug builds: records that <paramref name="index"/> was handed out; throws if it already was (corrupt free stack).</summary>
+    [Conditional("DEBUG")]
+    internal void TrackAlloc(int index)
+    {
+#if DEBUG
+        if (_allocated[index] != 0)
+        {
+            throw new InvalidOperationException($"buffer {index} handed out while already allocated (free stack corrupted)");
+        }
+
+        _allocated[index] = 1;
+#endif
+    }
+
+    /// <summary>Debug builds: records that <paramref name="index"/> was freed; throws on a double free.</summary>
+    [Conditional("DEBUG")]
+    internal void TrackFree(int index)
+    {
+#if DEBUG
+        if ((uint)index >= (uint)_allocated.Length || _allocated[index] == 0)
+        {
+            throw new InvalidOperationException($"buffer {index} freed twice (or never allocated)");
+        }
+
+        _allocated[index] = 0;
+#endif
+    }
+
+    /// <summary>
+    /// Debug builds: the buffers currently allocated (in flight, queued, or leaked), in index order.
+    /// Release builds: always empty (tracking is compiled out).
+    /// </summary>
+    public IReadOnlyList<int> Outstanding()
+    {
+        var list = new List<int>();
+#if DEBUG
+        for (var i = 0; i < _allocated.Length; i++)
+        {
+            if (Volatile.Read(ref _allocated[i]) != 0)
+            {
+                list.Add(i);
+            }
+        }
+#endif
+        return list;
+    }
+
     /// <summary>Takes up to <paramref name="want"/> buffers from the shared stack into <paramref name="into"/>; returns how many.</summary>
     internal int TakeBatch(Span<int> into, int want)
     {
@@ -139,6 +197,7 @@ public sealed unsafe class BufferPool : IDisposable
             }
 
             var b = _free[--_freeCount];
+            TrackAlloc(b);
             Reset(b);
             return b;
         }
@@ -147,6 +206,7 @@ public sealed unsafe class BufferPool : IDisposable
     /// <summary>Frees one buffer to the shared stack (control thread, cold paths).</summary>
     public void FreeShared(int index)
     {
+        TrackFree(index);
         lock (_lock)
         {
             _free[_freeCount++] = index;
@@ -158,7 +218,7 @@ public sealed unsafe class BufferPool : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _ = Libc.munmap(_base, _mappedBytes);
+            _ = Libc.Munmap(_base, _mappedBytes);
         }
     }
 }
@@ -196,6 +256,7 @@ public sealed class BufferCache
         }
 
         var b = _stack[--_count];
+        _pool.TrackAlloc(b);
         _pool.Reset(b);
         return b;
     }
@@ -204,6 +265,7 @@ public sealed class BufferCache
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Free(int buffer)
     {
+        _pool.TrackFree(buffer);
         if (_count == Capacity)
         {
             _pool.ReturnBatch(_stack.AsSpan(Capacity - Batch, Batch));

@@ -1,4 +1,6 @@
+using Contiv.Linux;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Interfaces;
@@ -96,7 +98,7 @@ public sealed class CliArgs
     public Ip4Prefix Prefix(string what)
     {
         var t = Next(what);
-        return t.Contains('/', StringComparison.Ordinal) && Ip4Prefix.TryParse(t, out var p) ? p : throw new CliException($"expected {what}, got `{t}'");
+        return t.Contains('/', StringComparison.Ordinal) && Ip4Prefix.TryParseAddress(t, out var p) ? p : throw new CliException($"expected {what}, got `{t}'");
     }
 
     /// <summary>Reads a MAC address.</summary>
@@ -130,7 +132,7 @@ public sealed class CliArgs
 /// The debug CLI (FD.io VPP's syntax): commands are registered by path; each word of a path may be
 /// abbreviated to any unique prefix (<c>sh int addr</c>). Errors print as <c>&lt;path&gt;: &lt;message&gt;</c>.
 /// </summary>
-public sealed partial class CliEngine
+public sealed class CliEngine
 {
     private sealed class Node
     {
@@ -143,13 +145,24 @@ public sealed partial class CliEngine
     private readonly Node _root = new();
     private readonly Dataplane _dp;
 
-    /// <summary>Creates the CLI over a data plane with every built-in command registered.</summary>
+    /// <summary>Creates the CLI over a data plane with every built-in command module registered.</summary>
     public CliEngine(Dataplane dp)
     {
         _dp = dp;
-        RegisterShow();
-        RegisterConfig();
-        RegisterL2();
+        // One line per subsystem module (Cli/Commands/); a new subsystem adds its file and a line here.
+        ICliModule[] modules =
+        [
+            new Commands.InterfaceCommands(dp),
+            new Commands.Ip4Commands(dp),
+            new Commands.NeighborCommands(dp),
+            new Commands.L2Commands(dp),
+            new Commands.VxlanCommands(dp),
+            new Commands.DiagnosticsCommands(dp),
+        ];
+        foreach (var m in modules)
+        {
+            m.Register(this);
+        }
     }
 
     /// <summary>Registers a command (extension point for later features: bridge domains, NAT, ACL).</summary>
@@ -288,34 +301,23 @@ public sealed partial class CliEngine
         }
     }
 
-    /// <summary>Centres <paramref name="s"/> in <paramref name="width"/> columns (VPP's %=Ns).</summary>
-    internal static string Center(string s, int width)
+    /// <summary>Version string of this build.</summary>
+    public static string Version => typeof(Dataplane).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Interface counters summed over every thread.</summary>
+    public static InterfaceCounters SumCounters(Dataplane dp, int sw)
     {
-        if (s.Length >= width)
+        ArgumentNullException.ThrowIfNull(dp);
+        var total = default(InterfaceCounters);
+        foreach (var ctx in dp.Contexts)
         {
-            return s;
+            var arr = ctx.IfCounters;
+            if (sw < arr.Length)
+            {
+                total.Add(arr[sw]);
+            }
         }
 
-        var left = (width - s.Length) / 2;
-        return new string(' ', left) + s + new string(' ', width - s.Length - left);
-    }
-
-    /// <summary>VPP's compact exponent format (<c>2.31e3</c>, <c>0.0000e0</c>).</summary>
-    internal static string Exp(double v, int digits)
-    {
-        if (v == 0)
-        {
-            return "0." + new string('0', digits) + "e0";
-        }
-
-        var e = (int)Math.Floor(Math.Log10(Math.Abs(v)));
-        var m = v / Math.Pow(10, e);
-        if (Math.Round(m, digits) >= 10)
-        {
-            m /= 10;
-            e++;
-        }
-
-        return m.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + "e" + e.ToString(CultureInfo.InvariantCulture);
+        return total;
     }
 }

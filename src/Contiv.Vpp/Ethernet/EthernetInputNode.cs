@@ -8,27 +8,34 @@ namespace Contiv.Vpp.Ethernet;
 /// ethernet-input: validates the Ethernet header, filters on destination MAC (own, broadcast,
 /// multicast), sends L2-mode interfaces' frames to l2-input and dispatches by ethertype.
 /// </summary>
-public sealed class EthernetInputNode : GraphNode
+internal sealed class EthernetInputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ethernet-input";
 
-    private const int NextIp4 = 0;
-    private const int NextArp = 1;
-    private const int NextL2 = 2;
-
-    private const int ErrShort = 0;
-    private const int ErrMacMismatch = 1;
-    private const int ErrUnknownType = 2;
-    private const int ErrOversize = 3;
-    private const int ErrVlan = 4;
-    private const int ErrDown = 5;
+    private readonly NextSlot _nextIp4;
+    private readonly NextSlot _nextArp;
+    private readonly NextSlot _nextL2;
+    private readonly ErrorSlot _errShort;
+    private readonly ErrorSlot _errMacMismatch;
+    private readonly ErrorSlot _errUnknownType;
+    private readonly ErrorSlot _errOversize;
+    private readonly ErrorSlot _errVlan;
+    private readonly ErrorSlot _errDown;
 
     /// <summary>Creates the node.</summary>
     public EthernetInputNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-input", "arp-input", "l2-input"],
-            ["ethernet frame too short", "l3 mac mismatch", "unknown ethernet type", "frame larger than MTU (jumbo)", "unknown vlan", "interface is down"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextIp4 = AddNext("ip4-input");
+        _nextArp = AddNext("arp-input");
+        _nextL2 = AddNext("l2-input");
+        _errShort = AddError("ethernet frame too short");
+        _errMacMismatch = AddError("l3 mac mismatch");
+        _errUnknownType = AddError("unknown ethernet type");
+        _errOversize = AddError("frame larger than MTU (jumbo)");
+        _errVlan = AddError("unknown vlan");
+        _errDown = AddError("interface is down");
     }
 
     /// <inheritdoc />
@@ -41,13 +48,13 @@ public sealed class EthernetInputNode : GraphNode
             var intf = ifs[m.RxSwIfIndex]!;
             if (m.CurrentLength < 14)
             {
-                ctx.Drop(b, Error(ErrShort));
+                ctx.Drop(b, Error(_errShort));
                 continue;
             }
 
             if (!intf.AdminUp)
             {
-                ctx.Drop(b, Error(ErrDown));
+                ctx.Drop(b, Error(_errDown));
                 continue;
             }
 
@@ -55,14 +62,14 @@ public sealed class EthernetInputNode : GraphNode
             m.L2Offset = m.CurrentData;
             if (intf.BridgeDomain >= 0 && !intf.IsBvi)
             {
-                ctx.Enqueue(Next(NextL2), b);
+                ctx.Enqueue(Next(_nextL2), b);
                 continue;
             }
 
             // Non-GSO frames may carry at most MTU bytes of payload (+ a VLAN tag's worth of slack).
             if (m.Gso == GsoType.None && m.CurrentLength > intf.Mtu + 18)
             {
-                ctx.Drop(b, Error(ErrOversize));
+                ctx.Drop(b, Error(_errOversize));
                 continue;
             }
 
@@ -74,7 +81,7 @@ public sealed class EthernetInputNode : GraphNode
                     | BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p + 2, 4));
                 if (dst != intf.Mac.Value)
                 {
-                    ctx.Drop(b, Error(ErrMacMismatch));
+                    ctx.Drop(b, Error(_errMacMismatch));
                     continue;
                 }
             }
@@ -85,17 +92,17 @@ public sealed class EthernetInputNode : GraphNode
             switch (type)
             {
                 case 0x0800:
-                    ctx.Enqueue(Next(NextIp4), b);
+                    ctx.Enqueue(Next(_nextIp4), b);
                     break;
                 case 0x0806:
-                    ctx.Enqueue(Next(NextArp), b);
+                    ctx.Enqueue(Next(_nextArp), b);
                     break;
                 case 0x8100:
                 case 0x88a8:
-                    ctx.Drop(b, Error(ErrVlan));
+                    ctx.Drop(b, Error(_errVlan));
                     break;
                 default:
-                    ctx.Drop(b, Error(ErrUnknownType));
+                    ctx.Drop(b, Error(_errUnknownType));
                     break;
             }
         }

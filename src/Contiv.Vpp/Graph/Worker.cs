@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Contiv.Vpp.Interfaces;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Graph;
 
@@ -8,6 +8,11 @@ namespace Contiv.Vpp.Graph;
 /// A data-plane worker thread: waits in epoll on the receive fds of the devices assigned to it (so an
 /// idle data plane sleeps), polls the ready ones, runs the graph, repeats. In poll mode it never
 /// sleeps. The control thread stops it between iterations through <see cref="Gate"/> (the barrier).
+/// <para>Failure: if <c>epoll_wait</c> fails (anything but EINTR) or a node throws, the loop ends, the
+/// worker's gate is released and <see cref="Dataplane.WorkerFailed"/> is raised from the worker thread;
+/// nothing escapes the thread (an unhandled exception there would kill the process without cleanup).
+/// The worker does not try to recover: its epoll set or graph state is suspect, and the daemon stops
+/// the process with a non-zero exit instead (docs/dataplane.md).</para>
 /// </summary>
 internal sealed unsafe class Worker : IDisposable
 {
@@ -17,6 +22,9 @@ internal sealed unsafe class Worker : IDisposable
 
     private readonly Dataplane _dp;
     private readonly int _epfd;
+    // The fd epoll_wait uses: _epfd, or -1 after InjectEpollFailure (tests).
+    private int _waitFd;
+    private int _disposed;
     private readonly int _eventfd;
     private readonly bool _pollMode;
     private Thread? _thread;
@@ -30,22 +38,23 @@ internal sealed unsafe class Worker : IDisposable
         _dp = dp;
         Context = ctx;
         _pollMode = pollMode;
-        _epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        _epfd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (_epfd < 0)
         {
-            throw Libc.Error("epoll_create1");
+            throw Libc.IoError("epoll_create1");
         }
 
-        _eventfd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        _eventfd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (_eventfd < 0)
         {
-            throw Libc.Error("eventfd");
+            throw Libc.IoError("eventfd");
         }
 
+        _waitFd = _epfd;
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = WakeToken };
-        if (Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_ADD, _eventfd, &ev) != 0)
+        if (Libc.EpollCtl(_epfd, Libc.EPOLL_CTL_ADD, _eventfd, &ev) != 0)
         {
-            throw Libc.Error("epoll_ctl add eventfd");
+            throw Libc.IoError("epoll_ctl add eventfd");
         }
     }
 
@@ -69,9 +78,9 @@ internal sealed unsafe class Worker : IDisposable
     public void AddDevice(SwInterface intf, int fd)
     {
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)intf.SwIfIndex };
-        if (Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
+        if (Libc.EpollCtl(_epfd, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
         {
-            throw Libc.Error($"epoll_ctl add {intf.DevName} fd {fd}");
+            throw Libc.IoError($"epoll_ctl add {intf.DevName} fd {fd}");
         }
 
         DeviceCount++;
@@ -80,7 +89,7 @@ internal sealed unsafe class Worker : IDisposable
     public void RemoveDevice(int fd)
     {
         var ev = default(Libc.EpollEvent);
-        _ = Libc.epoll_ctl(_epfd, Libc.EPOLL_CTL_DEL, fd, &ev);
+        _ = Libc.EpollCtl(_epfd, Libc.EPOLL_CTL_DEL, fd, &ev);
         DeviceCount--;
     }
 
@@ -88,10 +97,33 @@ internal sealed unsafe class Worker : IDisposable
     public void Wake()
     {
         ulong one = 1;
-        _ = Libc.write(_eventfd, &one, 8);
+        _ = Libc.Write(_eventfd, &one, 8);
+    }
+
+    /// <summary>The exception that ended this worker, or null while it runs.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Tests: makes the next epoll_wait fail (EBADF) as a broken epoll set would.</summary>
+    internal void InjectEpollFailure()
+    {
+        Volatile.Write(ref _waitFd, -1);
+        Wake();
     }
 
     private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        catch (Exception e)
+        {
+            Failure = e;
+            _dp.OnWorkerFailed(this, e);
+        }
+    }
+
+    private void Loop()
     {
         var events = stackalloc Libc.EpollEvent[64];
         var ctx = Context;
@@ -102,15 +134,15 @@ internal sealed unsafe class Worker : IDisposable
             // Interrupt mode with a short adaptive poll: right after traffic, keep polling (non-blocking)
             // for a few tens of microseconds so back-to-back packets do not pay a sleep/wake-up each.
             var timeout = _pollMode || Stopwatch.GetTimestamp() - lastWork < spinTicks ? 0 : -1;
-            var n = Libc.epoll_wait(_epfd, events, 64, timeout);
+            var n = Libc.EpollWait(Volatile.Read(ref _waitFd), events, 64, timeout);
             if (n < 0)
             {
-                if (Libc.Errno == Libc.EINTR)
+                if (Libc.LastErrno == Errno.EINTR)
                 {
                     continue;
                 }
 
-                throw Libc.Error("epoll_wait");
+                throw Libc.IoError($"{Context.Name}: epoll_wait");
             }
 
             Gate.Enter();
@@ -124,7 +156,7 @@ internal sealed unsafe class Worker : IDisposable
                     if (token == WakeToken)
                     {
                         ulong v;
-                        _ = Libc.read(_eventfd, &v, 8);
+                        _ = Libc.Read(_eventfd, &v, 8);
                         continue;
                     }
 
@@ -154,12 +186,18 @@ internal sealed unsafe class Worker : IDisposable
         }
     }
 
+    /// <summary>Stops and joins the thread and closes the fds; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop = true;
         Wake();
         _thread?.Join(TimeSpan.FromSeconds(5));
-        _ = Libc.close(_eventfd);
-        _ = Libc.close(_epfd);
+        _ = Libc.Close(_eventfd);
+        _ = Libc.Close(_epfd);
     }
 }

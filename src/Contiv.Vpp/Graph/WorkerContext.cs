@@ -101,6 +101,20 @@ public sealed class WorkerContext
         }
     }
 
+    /// <summary>
+    /// Hands a packet that a feature node on <paramref name="arc"/> lets through to the next enabled
+    /// feature of its interface, or to the arc's end node after the last one (VPP's vnet_feature_next).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NextFeature(FeatureArc arc, int buffer)
+    {
+        ArgumentNullException.ThrowIfNull(arc);
+        ref var m = ref _dp.Buffers.Meta(buffer);
+        var sw = arc.Direction == FeatureArcDirection.Rx ? m.RxSwIfIndex : m.TxSwIfIndex;
+        var chain = _dp.InterfaceArray[sw]!.FeatureChains[arc.Index];
+        Enqueue(chain[++m.FeatureArcPosition], buffer);
+    }
+
     /// <summary>Drops a packet with an error counter (global index); it goes through error-drop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Drop(int buffer, int error)

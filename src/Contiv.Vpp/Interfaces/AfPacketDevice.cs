@@ -3,7 +3,7 @@ using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Graph;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Interfaces;
 
@@ -83,10 +83,10 @@ public sealed unsafe class AfPacketDevice : Device
     public (long Packets, long Drops) RingStatistics()
     {
         var st = stackalloc uint[2];
-        var len = 8;
+        var len = 8u;
         lock (_statsLock)
         {
-            if (Libc.getsockopt(_fd, Libc.SOL_PACKET, PACKET_STATISTICS, st, &len) == 0)
+            if (Libc.GetSockOpt(_fd, Libc.SOL_PACKET, PACKET_STATISTICS, st, &len) == 0)
             {
                 // tp_packets counts the dropped ones too.
                 _ringPackets += st[0] - st[1];
@@ -134,24 +134,24 @@ public sealed unsafe class AfPacketDevice : Device
     private static OpenResult OpenSocket(int ifindex)
     {
         const ushort ethPAll = 0x0300; // htons(ETH_P_ALL)
-        var fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, ethPAll);
+        var fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, ethPAll);
         if (fd < 0)
         {
-            return new OpenResult(-1, 0, false, Libc.Error("socket(AF_PACKET)").Message);
+            return new OpenResult(-1, 0, false, Libc.IoError("socket(AF_PACKET)").Message);
         }
 
         int v = TPACKET_V2;
-        if (Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_VERSION, &v, 4) != 0)
+        if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_VERSION, &v, 4) != 0)
         {
             return Fail(fd, "PACKET_VERSION TPACKET_V2");
         }
 
         v = 1;
-        var vnet = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_VNET_HDR, &v, 4) == 0;
-        _ = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_QDISC_BYPASS, &v, 4);
-        _ = Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_IGNORE_OUTGOING, &v, 4);
+        var vnet = Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_VNET_HDR, &v, 4) == 0;
+        _ = Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_QDISC_BYPASS, &v, 4);
+        _ = Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_IGNORE_OUTGOING, &v, 4);
         var sndbuf = 4 << 20;
-        _ = Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &sndbuf, 4);
+        _ = Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &sndbuf, 4);
 
         // struct tpacket_req: block_size, block_nr, frame_size, frame_nr (one frame per block)
         var req = stackalloc uint[4];
@@ -159,12 +159,12 @@ public sealed unsafe class AfPacketDevice : Device
         req[1] = BlockCount;
         req[2] = FrameSize;
         req[3] = BlockCount;
-        if (Libc.setsockopt(fd, Libc.SOL_PACKET, PACKET_RX_RING, req, 16) != 0)
+        if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_RX_RING, req, 16) != 0)
         {
             return Fail(fd, "PACKET_RX_RING");
         }
 
-        var ring = Libc.mmap(null, (nuint)BlockSize * BlockCount, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        var ring = Libc.Mmap(null, (nuint)BlockSize * BlockCount, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
         if (ring == (void*)-1)
         {
             return Fail(fd, "mmap rx ring");
@@ -176,9 +176,9 @@ public sealed unsafe class AfPacketDevice : Device
         *(ushort*)sll = Libc.AF_PACKET;
         *(ushort*)(sll + 2) = ethPAll;
         *(int*)(sll + 4) = ifindex;
-        if (Libc.bind(fd, sll, 20) != 0)
+        if (Libc.Bind(fd, sll, 20) != 0)
         {
-            _ = Libc.munmap(ring, (nuint)BlockSize * BlockCount);
+            _ = Libc.Munmap(ring, (nuint)BlockSize * BlockCount);
             return Fail(fd, "bind");
         }
 
@@ -187,8 +187,8 @@ public sealed unsafe class AfPacketDevice : Device
 
     private static OpenResult Fail(int fd, string what)
     {
-        var e = Libc.Error(what).Message;
-        _ = Libc.close(fd);
+        var e = Libc.IoError(what).Message;
+        _ = Libc.Close(fd);
         return new OpenResult(-1, 0, false, e);
     }
 
@@ -281,8 +281,8 @@ public sealed unsafe class AfPacketDevice : Device
 
         while (true)
         {
-            var r = Libc.send(_fd, p, (nuint)len, Libc.MSG_DONTWAIT);
-            if (r >= 0 || Libc.Errno != Libc.EINTR)
+            var r = Libc.Send(_fd, p, (nuint)len, Libc.MSG_DONTWAIT);
+            if (r >= 0 || Libc.LastErrno != Errno.EINTR)
             {
                 if (r < 0)
                 {
@@ -299,7 +299,7 @@ public sealed unsafe class AfPacketDevice : Device
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        _ = Libc.munmap(_ring, (nuint)BlockSize * BlockCount);
-        _ = Libc.close(_fd);
+        _ = Libc.Munmap(_ring, (nuint)BlockSize * BlockCount);
+        _ = Libc.Close(_fd);
     }
 }

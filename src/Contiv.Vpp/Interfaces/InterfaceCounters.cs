@@ -23,6 +23,8 @@ public struct InterfaceCounters
     public long TxErrors;
     /// <summary>Packets the device had but no buffer was free for.</summary>
     public long RxNoBuf;
+    /// <summary>Packets dropped because the device's transmit queue stayed full (EAGAIN) after the retries: back-pressure, not an error.</summary>
+    public long TxQueueFull;
 
     /// <summary>Adds another thread's counters.</summary>
     public void Add(in InterfaceCounters o)
@@ -37,5 +39,6 @@ public struct InterfaceCounters
         RxErrors += o.RxErrors;
         TxErrors += o.TxErrors;
         RxNoBuf += o.RxNoBuf;
+        TxQueueFull += o.TxQueueFull;
     }
 }

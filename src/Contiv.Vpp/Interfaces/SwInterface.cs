@@ -1,3 +1,4 @@
+using Contiv.Linux;
 using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Ip4;
 
@@ -99,20 +100,43 @@ public sealed class SwInterface
     /// <summary>The device, or null for local0.</summary>
     public Device? Device { get; internal set; }
 
-    /// <summary>Feature nodes (global node indices) on the ip4-unicast arc, in order.</summary>
-    public int[] Ip4UnicastFeatures { get; internal set; } = [];
+    /// <summary>
+    /// Per feature arc (<see cref="Graph.FeatureArcs"/>): the node indices a packet visits on this
+    /// interface, enabled features in arc order followed by the arc's end node; empty when no feature
+    /// is enabled. Rebuilt by the control thread at the barrier.
+    /// </summary>
+    internal int[][] FeatureChains { get; } = NewChains();
 
-    /// <summary>Feature nodes on the ip4-output arc, in order.</summary>
-    public int[] Ip4OutputFeatures { get; internal set; } = [];
-
-    /// <summary>The configuration object it was created from (for dumps), e.g. the API's Interface message.</summary>
-    public object? Config { get; internal set; }
+    /// <summary>Per feature arc: node indices of the features enabled on this interface (control thread only).</summary>
+    internal HashSet<int>[] EnabledFeatures { get; } = NewEnabledSets();
 
     /// <summary>TAP host-side settings (for dumps).</summary>
     public TapSettings? Tap { get; internal set; }
 
     /// <summary>AF_PACKET host link name.</summary>
     public string? HostIfName { get; internal set; }
+
+    private static int[][] NewChains()
+    {
+        var chains = new int[Graph.FeatureArcs.Count][];
+        for (var i = 0; i < chains.Length; i++)
+        {
+            chains[i] = [];
+        }
+
+        return chains;
+    }
+
+    private static HashSet<int>[] NewEnabledSets()
+    {
+        var sets = new HashSet<int>[Graph.FeatureArcs.Count];
+        for (var i = 0; i < sets.Length; i++)
+        {
+            sets[i] = [];
+        }
+
+        return sets;
+    }
 }
 
 /// <summary>Host-side settings of a TAP (what was asked for; kept for dumps and show commands).</summary>

@@ -5,7 +5,7 @@ using System.Net.NetworkInformation;
 using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Graph;
-using Contiv.Vpp.Native;
+using Contiv.Linux.Interop;
 
 namespace Contiv.Vpp.Interfaces;
 
@@ -17,6 +17,9 @@ namespace Contiv.Vpp.Interfaces;
 /// </summary>
 public sealed unsafe class TapInterfaceDevice : Device
 {
+    // Writes retried on EAGAIN before the packet is dropped as tx-queue-full (spins of 128..2048 iterations).
+    private const int TxFullRetries = 4;
+
     private readonly TapDevice _tap;
     private readonly NetworkNamespace? _home;
     private readonly string _hostIfName;
@@ -265,7 +268,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             }
 
             var start = pool.Start(b) + BufferPool.Headroom - VirtioNetHeader.Size;
-            var r = Libc.read(_fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
+            var r = Libc.Read(_fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
             if (r < VirtioNetHeader.Size + 14)
             {
                 _spare = b;
@@ -276,13 +279,13 @@ public sealed unsafe class TapInterfaceDevice : Device
                     continue;
                 }
 
-                var errno = Libc.Errno;
-                if (errno == Libc.EINTR)
+                var errno = Libc.LastErrno;
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }
 
-                if (errno != Libc.EAGAIN)
+                if (errno != Errno.EAGAIN)
                 {
                     c.RxErrors++;
                     ctx.CountError(_input.ReadError);
@@ -325,18 +328,39 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         var h = pool.Data(buffer) - VirtioNetHeader.Size;
         VirtioNetHeader.Write(h, ref m);
+        var full = 0;
         while (true)
         {
-            var r = Libc.write(_fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
-            if (r >= 0 || Libc.Errno != Libc.EINTR)
+            var r = Libc.Write(_fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
+            if (r >= 0)
             {
-                if (r < 0)
-                {
-                    ctx.IfCounters[Interface.SwIfIndex].TxErrors++;
-                }
-
                 break;
             }
+
+            var errno = Libc.LastErrno;
+            if (errno == Errno.EINTR)
+            {
+                continue;
+            }
+
+            if (errno == Errno.EAGAIN && ++full <= TxFullRetries)
+            {
+                // The kernel side is momentarily full (socket send buffer): give it a few µs to drain
+                // rather than drop at once; a worker must not block, so the wait is bounded.
+                Thread.SpinWait(64 << full);
+                continue;
+            }
+
+            if (errno == Errno.EAGAIN)
+            {
+                ctx.IfCounters[Interface.SwIfIndex].TxQueueFull++;
+            }
+            else
+            {
+                ctx.IfCounters[Interface.SwIfIndex].TxErrors++;
+            }
+
+            break;
         }
 
         ctx.Buffers.Free(buffer);

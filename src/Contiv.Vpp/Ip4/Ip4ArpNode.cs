@@ -8,28 +8,34 @@ namespace Contiv.Vpp.Ip4;
 /// <summary>
 /// ip4-arp (glean and incomplete adjacencies): resolved next hops continue to ip4-rewrite; otherwise
 /// the packet waits in the neighbour's pending queue and an ARP request is sent (rate limited).
-/// Input: <see cref="BufferMeta.TxSwIfIndex"/> = interface, <see cref="BufferMeta.Scratch"/> = address to resolve.
+/// Input: <see cref="BufferMeta.TxSwIfIndex"/> = interface, <see cref="BufferMeta.ArpTarget"/> = address to resolve.
 /// </summary>
-public sealed class Ip4ArpNode : GraphNode
+internal sealed class Ip4ArpNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-arp";
 
-    private const int NextOutput = 0;
-    private const int NextRewrite = 1;
-
-    private const int ErrRequestSent = 0;
-    private const int ErrQueued = 1;
-    private const int ErrQueueFull = 2;
-    private const int ErrNoSource = 3;
-    private const int ErrNoBuffer = 4;
-    private const int ErrDown = 5;
+    private readonly NextSlot _nextOutput;
+    private readonly NextSlot _nextRewrite;
+    private readonly ErrorSlot _errRequestSent;
+    private readonly ErrorSlot _errQueued;
+    private readonly ErrorSlot _errQueueFull;
+    private readonly ErrorSlot _errNoSource;
+    private readonly ErrorSlot _errNoBuffer;
+    private readonly ErrorSlot _errDown;
 
     /// <summary>Creates the node.</summary>
     public Ip4ArpNode()
-        : base(NodeName, NodeKind.Internal, ["interface-output", "ip4-rewrite"],
-            ["ARP requests sent", "packets queued for address resolution", "address resolution queue full", "no source address for ARP request", "no buffer for ARP request", "interface is down"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextOutput = AddNext("interface-output");
+        _nextRewrite = AddNext("ip4-rewrite");
+        _errRequestSent = AddError("ARP requests sent");
+        _errQueued = AddError("packets queued for address resolution");
+        _errQueueFull = AddError("address resolution queue full");
+        _errNoSource = AddError("no source address for ARP request");
+        _errNoBuffer = AddError("no buffer for ARP request");
+        _errDown = AddError("interface is down");
     }
 
     /// <inheritdoc />
@@ -41,18 +47,18 @@ public sealed class Ip4ArpNode : GraphNode
         {
             ref var m = ref Pool.Meta(b);
             var sw = m.TxSwIfIndex;
-            var ip = m.Scratch;
+            var ip = m.ArpTarget;
             var intf = ifs[sw]!;
             if (!intf.AdminUp)
             {
-                ctx.Drop(b, Error(ErrDown));
+                ctx.Drop(b, Error(_errDown));
                 continue;
             }
 
             var src = Dataplane.SourceAddressFor(sw, ip);
             if (src == 0)
             {
-                ctx.Drop(b, Error(ErrNoSource));
+                ctx.Drop(b, Error(_errNoSource));
                 continue;
             }
 
@@ -67,14 +73,14 @@ public sealed class Ip4ArpNode : GraphNode
             if (adj is not null)
             {
                 m.AdjIndex = adj.Index;
-                ctx.Enqueue(Next(NextRewrite), b);
+                ctx.Enqueue(Next(_nextRewrite), b);
                 continue;
             }
 
-            ctx.CountError(Error(ErrQueued));
+            ctx.CountError(Error(_errQueued));
             if (evicted >= 0)
             {
-                ctx.Drop(evicted, Error(ErrQueueFull));
+                ctx.Drop(evicted, Error(_errQueueFull));
             }
 
             if (send)
@@ -82,7 +88,7 @@ public sealed class Ip4ArpNode : GraphNode
                 var req = ctx.Buffers.Alloc();
                 if (req < 0)
                 {
-                    ctx.CountError(Error(ErrNoBuffer));
+                    ctx.CountError(Error(_errNoBuffer));
                     continue;
                 }
 
@@ -91,8 +97,8 @@ public sealed class Ip4ArpNode : GraphNode
                 rm.TxSwIfIndex = sw;
                 rm.RxSwIfIndex = sw;
                 rm.Flags |= BufferFlags.LocallyOriginated;
-                ctx.CountError(Error(ErrRequestSent));
-                ctx.Enqueue(Next(NextOutput), req);
+                ctx.CountError(Error(_errRequestSent));
+                ctx.Enqueue(Next(_nextOutput), req);
             }
         }
     }
@@ -120,6 +126,6 @@ public sealed class Ip4ArpNode : GraphNode
     public override string FormatTrace(WorkerContext ctx, int buffer)
     {
         ref var m = ref Pool.Meta(buffer);
-        return $"resolve {Ip4Address.Format(m.Scratch)} on {Dataplane.Interface(m.TxSwIfIndex)?.DevName}";
+        return $"resolve {Ip4Address.Format(m.ArpTarget)} on {Dataplane.Interface(m.TxSwIfIndex)?.DevName}";
     }
 }

@@ -8,24 +8,28 @@ namespace Contiv.Vpp.Ip4;
 /// ip4-input: header checks (length, version, IHL, total length, checksum), trims Ethernet padding,
 /// selects the rx interface's FIB and enters the ip4-unicast feature arc (then ip4-lookup).
 /// </summary>
-public sealed class Ip4InputNode : GraphNode
+internal sealed class Ip4InputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-input";
 
-    private const int NextLookup = 0;
-
-    private const int ErrTooShort = 0;
-    private const int ErrVersion = 1;
-    private const int ErrIhl = 2;
-    private const int ErrLength = 3;
-    private const int ErrChecksum = 4;
+    private readonly NextSlot _nextLookup;
+    private readonly ErrorSlot _errTooShort;
+    private readonly ErrorSlot _errVersion;
+    private readonly ErrorSlot _errIhl;
+    private readonly ErrorSlot _errLength;
+    private readonly ErrorSlot _errChecksum;
 
     /// <summary>Creates the node.</summary>
     public Ip4InputNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-lookup"],
-            ["ip4 length < 20 bytes", "ip4 version != 4", "ip4 header length < 20 or > packet", "ip4 length > l2 length or < header", "bad ip4 checksum"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextLookup = AddNext("ip4-lookup");
+        _errTooShort = AddError("ip4 length < 20 bytes");
+        _errVersion = AddError("ip4 version != 4");
+        _errIhl = AddError("ip4 header length < 20 or > packet");
+        _errLength = AddError("ip4 length > l2 length or < header");
+        _errChecksum = AddError("bad ip4 checksum");
     }
 
     /// <inheritdoc />
@@ -38,7 +42,7 @@ public sealed class Ip4InputNode : GraphNode
             var len = m.CurrentLength;
             if (len < 20)
             {
-                ctx.Drop(b, Error(ErrTooShort));
+                ctx.Drop(b, Error(_errTooShort));
                 continue;
             }
 
@@ -46,27 +50,27 @@ public sealed class Ip4InputNode : GraphNode
             var vihl = p[0];
             if ((vihl >> 4) != 4)
             {
-                ctx.Drop(b, Error(ErrVersion));
+                ctx.Drop(b, Error(_errVersion));
                 continue;
             }
 
             var ihl = (vihl & 15) << 2;
             if (ihl < 20 || ihl > len)
             {
-                ctx.Drop(b, Error(ErrIhl));
+                ctx.Drop(b, Error(_errIhl));
                 continue;
             }
 
             int total = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(p + 2, 2));
             if (total < ihl || total > len)
             {
-                ctx.Drop(b, Error(ErrLength));
+                ctx.Drop(b, Error(_errLength));
                 continue;
             }
 
             if (Checksum.Fold(Checksum.Sum(new ReadOnlySpan<byte>(p, ihl))) != 0xffff)
             {
-                ctx.Drop(b, Error(ErrChecksum));
+                ctx.Drop(b, Error(_errChecksum));
                 continue;
             }
 
@@ -74,128 +78,19 @@ public sealed class Ip4InputNode : GraphNode
             var intf = ifs[m.RxSwIfIndex]!;
             ctx.IfCounters[m.RxSwIfIndex].Ip4++;
             m.FibIndex = intf.FibIndex;
-            var arc = intf.Ip4UnicastFeatures;
-            if (arc.Length != 0)
+            var features = intf.FeatureChains[FeatureArcs.Ip4Unicast];
+            if (features.Length != 0)
             {
-                m.FeatureCursor = 0;
-                ctx.Enqueue(arc[0], b);
+                m.FeatureArcPosition = 0;
+                ctx.Enqueue(features[0], b);
             }
             else
             {
-                ctx.Enqueue(Next(NextLookup), b);
+                ctx.Enqueue(Next(_nextLookup), b);
             }
         }
     }
 
     /// <inheritdoc />
     public override string FormatTrace(WorkerContext ctx, int buffer) => EthernetFormat.DescribeIp4(Pool.Span(buffer));
-}
-
-/// <summary>
-/// ip4-lookup: longest-prefix match in the packet's FIB, following inter-VRF and recursive entries
-/// (bounded depth), then to ip4-rewrite (adjacency), ip4-local (receive), ip4-arp (glean) or a drop.
-/// </summary>
-public sealed class Ip4LookupNode : GraphNode
-{
-    /// <summary>Node name.</summary>
-    public const string NodeName = "ip4-lookup";
-
-    private const int NextRewrite = 0;
-    private const int NextLocal = 1;
-    private const int NextArp = 2;
-
-    private const int ErrMiss = 0;
-    private const int ErrDropRoute = 1;
-    private const int ErrSpecial = 2;
-    private const int ErrLoop = 3;
-
-    /// <summary>Creates the node.</summary>
-    public Ip4LookupNode()
-        : base(NodeName, NodeKind.Internal, ["ip4-rewrite", "ip4-local", "ip4-arp"],
-            ["ip4 destination lookup miss", "ip4 drop route", "ip4 special address drop", "ip4 lookup recursion too deep"])
-    {
-    }
-
-    /// <inheritdoc />
-    public override unsafe void Process(WorkerContext ctx, ReadOnlySpan<int> buffers)
-    {
-        var fibs = Dataplane.FibArray;
-        foreach (var b in buffers)
-        {
-            ref var m = ref Pool.Meta(b);
-            var p = Pool.Data(b);
-            var dst = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p + 16, 4));
-            var table = fibs[m.FibIndex]!;
-            var key = dst;
-            var dpo = table.Lookup(key).Forwarding;
-            var depth = 0;
-            while (true)
-            {
-                if (dpo.Paths is { } paths)
-                {
-                    // ECMP: flow hash over src/dst (and ports would be nicer; addresses keep it cheap).
-                    var src = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p + 12, 4));
-                    var h = (src ^ dst) * 0x9e3779b1u;
-                    dpo = paths[(int)((h >> 16) % (uint)paths.Length)];
-                }
-
-                switch (dpo.Kind)
-                {
-                    case DpoKind.Adjacency:
-                        m.AdjIndex = dpo.AdjIndex;
-                        ctx.Enqueue(Next(NextRewrite), b);
-                        goto done;
-                    case DpoKind.Receive:
-                        m.Scratch = (uint)dpo.SwIfIndex;
-                        ctx.Enqueue(Next(NextLocal), b);
-                        goto done;
-                    case DpoKind.Glean:
-                        m.TxSwIfIndex = dpo.SwIfIndex;
-                        m.Scratch = key;
-                        ctx.Enqueue(Next(NextArp), b);
-                        goto done;
-                    case DpoKind.Drop:
-                        ctx.Drop(b, Error(dpo.DropReason switch
-                        {
-                            DropReason.DropRoute => ErrDropRoute,
-                            DropReason.Special => ErrSpecial,
-                            _ => ErrMiss,
-                        }));
-                        goto done;
-                }
-
-                if (++depth > 4)
-                {
-                    ctx.Drop(b, Error(ErrLoop));
-                    goto done;
-                }
-
-                if (dpo.Kind == DpoKind.LookupInTable)
-                {
-                    table = fibs[dpo.TableIndex]!;
-                    m.FibIndex = table.Index;
-                }
-                else
-                {
-                    // Recursive: resolve the next hop in the same table; an attached result ARPs for the next hop.
-                    key = dpo.Address;
-                }
-
-                dpo = table.Lookup(key).Forwarding;
-            }
-
-        done:;
-        }
-    }
-
-    /// <inheritdoc />
-    public override string FormatTrace(WorkerContext ctx, int buffer)
-    {
-        ref var m = ref Pool.Meta(buffer);
-        var s = Pool.Span(buffer);
-        var table = Dataplane.FibArray[m.FibIndex]!;
-        var dst = s.Length >= 20 ? BinaryPrimitives.ReadUInt32BigEndian(s[16..]) : 0;
-        var e = table.Lookup(dst);
-        return $"fib {table.TableId} prefix {Ip4Address.Format(e.Network)}/{e.Length} dpo {e.Forwarding.Kind.ToString().ToLowerInvariant()}\n{EthernetFormat.DescribeIp4(s).Split('\n')[0]}";
-    }
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Contiv.Vpp.Buffers;
-using Contiv.Vpp.Ethernet;
 using Contiv.Vpp.Graph;
 
 namespace Contiv.Vpp.Ip4;
@@ -10,24 +9,28 @@ namespace Contiv.Vpp.Ip4;
 /// prepends the adjacency's Ethernet header and sets the tx interface; unresolved adjacencies go to
 /// ip4-arp. Then the ip4-output feature arc (or interface-output).
 /// </summary>
-public sealed class Ip4RewriteNode : GraphNode
+internal sealed class Ip4RewriteNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "ip4-rewrite";
 
-    private const int NextOutput = 0;
-    private const int NextArp = 1;
-    private const int NextIcmpError = 2;
-
-    private const int ErrTtl = 0;
-    private const int ErrMtu = 1;
-    private const int ErrNoAdj = 2;
+    private readonly NextSlot _nextOutput;
+    private readonly NextSlot _nextArp;
+    private readonly NextSlot _nextIcmpError;
+    private readonly ErrorSlot _errTtl;
+    private readonly ErrorSlot _errMtu;
+    private readonly ErrorSlot _errNoAdj;
 
     /// <summary>Creates the node.</summary>
     public Ip4RewriteNode()
-        : base(NodeName, NodeKind.Internal, ["interface-output", "ip4-arp", "ip4-icmp-error"],
-            ["ip4 ttl <= 1", "ip4 MTU exceeded and DF set", "adjacency deleted"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextOutput = AddNext("interface-output");
+        _nextArp = AddNext("ip4-arp");
+        _nextIcmpError = AddNext("ip4-icmp-error");
+        _errTtl = AddError("ip4 ttl <= 1");
+        _errMtu = AddError("ip4 MTU exceeded and DF set");
+        _errNoAdj = AddError("adjacency deleted");
     }
 
     /// <inheritdoc />
@@ -41,7 +44,7 @@ public sealed class Ip4RewriteNode : GraphNode
             var adj = (uint)m.AdjIndex < (uint)adjs.Length ? adjs[m.AdjIndex] : null;
             if (adj is null)
             {
-                ctx.Drop(b, Error(ErrNoAdj));
+                ctx.Drop(b, Error(_errNoAdj));
                 continue;
             }
 
@@ -49,8 +52,8 @@ public sealed class Ip4RewriteNode : GraphNode
             if (rw is null)
             {
                 m.TxSwIfIndex = adj.SwIfIndex;
-                m.Scratch = adj.NextHop;
-                ctx.Enqueue(Next(NextArp), b);
+                m.ArpTarget = adj.NextHop;
+                ctx.Enqueue(Next(_nextArp), b);
                 continue;
             }
 
@@ -60,9 +63,11 @@ public sealed class Ip4RewriteNode : GraphNode
                 var ttl = p[8];
                 if (ttl <= 1)
                 {
-                    ctx.CountError(Error(ErrTtl));
-                    m.Scratch = (11u << 8) | 0; // time exceeded, TTL exceeded in transit
-                    ctx.Enqueue(Next(NextIcmpError), b);
+                    ctx.CountError(Error(_errTtl));
+                    m.IcmpErrorType = 11; // time exceeded
+                    m.IcmpErrorCode = 0; // TTL exceeded in transit
+                    m.IcmpErrorMtu = 0;
+                    ctx.Enqueue(Next(_nextIcmpError), b);
                     continue;
                 }
 
@@ -77,14 +82,16 @@ public sealed class Ip4RewriteNode : GraphNode
             {
                 if ((p[6] & 0x40) != 0)
                 {
-                    ctx.CountError(Error(ErrMtu));
-                    m.Scratch = (3u << 8) | 4 | ((uint)tx.Mtu << 16); // fragmentation needed, with next-hop MTU
-                    ctx.Enqueue(Next(NextIcmpError), b);
+                    ctx.CountError(Error(_errMtu));
+                    m.IcmpErrorType = 3; // destination unreachable
+                    m.IcmpErrorCode = 4; // fragmentation needed and DF set
+                    m.IcmpErrorMtu = (ushort)tx.Mtu;
+                    ctx.Enqueue(Next(_nextIcmpError), b);
                     continue;
                 }
 
                 // No fragmentation support: oversize packets without DF are dropped (counted).
-                ctx.Drop(b, Error(ErrMtu));
+                ctx.Drop(b, Error(_errMtu));
                 continue;
             }
 
@@ -93,15 +100,15 @@ public sealed class Ip4RewriteNode : GraphNode
             m.L2Offset = m.CurrentData;
             new ReadOnlySpan<byte>(rw).CopyTo(new Span<byte>(p - 14, 14));
             m.TxSwIfIndex = adj.SwIfIndex;
-            var arc = tx.Ip4OutputFeatures;
-            if (arc.Length != 0)
+            var features = tx.FeatureChains[FeatureArcs.Ip4Output];
+            if (features.Length != 0)
             {
-                m.FeatureCursor = 0;
-                ctx.Enqueue(arc[0], b);
+                m.FeatureArcPosition = 0;
+                ctx.Enqueue(features[0], b);
             }
             else
             {
-                ctx.Enqueue(Next(NextOutput), b);
+                ctx.Enqueue(Next(_nextOutput), b);
             }
         }
     }

@@ -10,31 +10,38 @@ namespace Contiv.Vpp.L2;
 /// ethernet-input), floods broadcast/multicast and unknown unicast per the domain's flags, honouring
 /// split-horizon groups. Flooding copies the frame per extra member (cold compared to unicast).
 /// </summary>
-public sealed class L2InputNode : GraphNode
+internal sealed class L2InputNode : GraphNode
 {
     /// <summary>Node name.</summary>
     public const string NodeName = "l2-input";
 
-    private const int NextOutput = 0;
-    private const int NextEthernet = 1;
-
-    private const int ErrNoBd = 0;
-    private const int ErrFloodOff = 1;
-    private const int ErrUuDrop = 2;
-    private const int ErrForwardOff = 3;
-    private const int ErrSameIf = 4;
-    private const int ErrShg = 5;
-    private const int ErrNoBuffer = 6;
-    private const int ErrLearned = 7;
-    private const int ErrShort = 8;
+    private readonly NextSlot _nextOutput;
+    private readonly NextSlot _nextEthernet;
+    private readonly ErrorSlot _errNoBd;
+    private readonly ErrorSlot _errFloodOff;
+    private readonly ErrorSlot _errUuDrop;
+    private readonly ErrorSlot _errForwardOff;
+    private readonly ErrorSlot _errSameIf;
+    private readonly ErrorSlot _errShg;
+    private readonly ErrorSlot _errNoBuffer;
+    private readonly ErrorSlot _errLearned;
+    private readonly ErrorSlot _errShort;
 
     /// <summary>Creates the node.</summary>
     public L2InputNode()
-        : base(NodeName, NodeKind.Internal, ["interface-output", "ethernet-input"],
-            ["interface not in a bridge domain", "L2 flood disabled (broadcast dropped)", "L2 unknown unicast dropped",
-             "L2 forwarding disabled", "L2 destination on the input interface", "L2 split horizon drop", "no buffer for L2 flood copy",
-             "L2 MACs learned", "L2 frame too short"])
+        : base(NodeName, NodeKind.Internal)
     {
+        _nextOutput = AddNext("interface-output");
+        _nextEthernet = AddNext("ethernet-input");
+        _errNoBd = AddError("interface not in a bridge domain");
+        _errFloodOff = AddError("L2 flood disabled (broadcast dropped)");
+        _errUuDrop = AddError("L2 unknown unicast dropped");
+        _errForwardOff = AddError("L2 forwarding disabled");
+        _errSameIf = AddError("L2 destination on the input interface");
+        _errShg = AddError("L2 split horizon drop");
+        _errNoBuffer = AddError("no buffer for L2 flood copy");
+        _errLearned = AddError("L2 MACs learned");
+        _errShort = AddError("L2 frame too short");
     }
 
     /// <inheritdoc />
@@ -49,13 +56,13 @@ public sealed class L2InputNode : GraphNode
             var bdIndex = rx.BridgeDomain;
             if ((uint)bdIndex >= (uint)bds.Length || bds[bdIndex] is not { } bd)
             {
-                ctx.Drop(b, Error(ErrNoBd));
+                ctx.Drop(b, Error(_errNoBd));
                 continue;
             }
 
             if (m.CurrentLength < 14)
             {
-                ctx.Drop(b, Error(ErrShort));
+                ctx.Drop(b, Error(_errShort));
                 continue;
             }
 
@@ -71,7 +78,7 @@ public sealed class L2InputNode : GraphNode
             {
                 if (!bd.Flood)
                 {
-                    ctx.Drop(b, Error(ErrFloodOff));
+                    ctx.Drop(b, Error(_errFloodOff));
                     continue;
                 }
 
@@ -83,27 +90,27 @@ public sealed class L2InputNode : GraphNode
             {
                 if (!bd.Forward)
                 {
-                    ctx.Drop(b, Error(ErrForwardOff));
+                    ctx.Drop(b, Error(_errForwardOff));
                     continue;
                 }
 
                 if (e.SwIfIndex == rx.SwIfIndex)
                 {
-                    ctx.Drop(b, Error(ErrSameIf));
+                    ctx.Drop(b, Error(_errSameIf));
                     continue;
                 }
 
                 var tx = ifs[e.SwIfIndex];
                 if (tx is null || tx.BridgeDomain != bd.Index)
                 {
-                    ctx.Drop(b, Error(ErrNoBd));
+                    ctx.Drop(b, Error(_errNoBd));
                     continue;
                 }
 
                 // Split horizon never applies to the BVI (Contiv puts the BVI and every tunnel in group 1).
                 if (rx.SplitHorizonGroup != 0 && rx.SplitHorizonGroup == tx.SplitHorizonGroup && !rx.IsBvi && !tx.IsBvi)
                 {
-                    ctx.Drop(b, Error(ErrShg));
+                    ctx.Drop(b, Error(_errShg));
                     continue;
                 }
 
@@ -113,7 +120,7 @@ public sealed class L2InputNode : GraphNode
 
             if (!bd.UnknownUnicastFlood)
             {
-                ctx.Drop(b, Error(ErrUuDrop));
+                ctx.Drop(b, Error(_errUuDrop));
                 continue;
             }
 
@@ -131,12 +138,12 @@ public sealed class L2InputNode : GraphNode
             ref var c = ref ctx.IfCounters[sw];
             c.RxPackets++;
             c.RxBytes += m.CurrentLength;
-            ctx.Enqueue(Next(NextEthernet), b);
+            ctx.Enqueue(Next(_nextEthernet), b);
             return;
         }
 
         m.TxSwIfIndex = sw;
-        ctx.Enqueue(Next(NextOutput), b);
+        ctx.Enqueue(Next(_nextOutput), b);
     }
 
     private unsafe void FloodFrame(WorkerContext ctx, BridgeDomain bd, int b, int rxSw, int rxShg)
@@ -156,7 +163,7 @@ public sealed class L2InputNode : GraphNode
                 var copy = ctx.Buffers.Alloc();
                 if (copy < 0)
                 {
-                    ctx.CountError(Error(ErrNoBuffer));
+                    ctx.CountError(Error(_errNoBuffer));
                     continue;
                 }
 
@@ -201,7 +208,7 @@ public sealed class L2InputNode : GraphNode
 
         // New MAC or a move: allocation happens once per learned MAC, not per packet.
         bd.Fib[mac] = new L2FibEntry(mac, sw, false, false);
-        ctx.CountError(Error(ErrLearned));
+        ctx.CountError(Error(_errLearned));
     }
 
     /// <inheritdoc />

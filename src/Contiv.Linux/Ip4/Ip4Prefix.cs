@@ -1,65 +1,23 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
-namespace Contiv.Agent.Addressing;
+namespace Contiv.Linux;
 
-/// <summary>An IPv4 address as a host-order integer, so that subnet arithmetic is plain integer math.</summary>
-public readonly record struct Ip4(uint Value) : IComparable<Ip4>
-{
-    /// <summary>Parses a dotted-quad IPv4 address; <paramref name="what"/> names the input in the error.</summary>
-    public static Ip4 Parse(string text, string what = "IPv4 address")
-    {
-        if (!TryParse(text, out var ip))
-        {
-            throw new FormatException($"{what}: '{text}' is not an IPv4 address");
-        }
-
-        return ip;
-    }
-
-    /// <summary>Parses without throwing.</summary>
-    public static bool TryParse(string? text, out Ip4 ip)
-    {
-        ip = default;
-        if (string.IsNullOrWhiteSpace(text) || !IPAddress.TryParse(text.Trim(), out var a) || a.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return false;
-        }
-
-        var b = a.GetAddressBytes();
-        ip = new Ip4(((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]);
-        return true;
-    }
-
-    /// <summary>The address shifted by <paramref name="delta"/>.</summary>
-    public Ip4 Add(long delta) => new((uint)(Value + delta));
-
-    /// <inheritdoc/>
-    public int CompareTo(Ip4 other) => Value.CompareTo(other.Value);
-
-    /// <summary>Dotted-quad form.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Value >> 24}.{(Value >> 16) & 0xff}.{(Value >> 8) & 0xff}.{Value & 0xff}");
-
-    /// <summary>Ordering operator.</summary>
-    public static bool operator <(Ip4 a, Ip4 b) => a.Value < b.Value;
-
-    /// <summary>Ordering operator.</summary>
-    public static bool operator >(Ip4 a, Ip4 b) => a.Value > b.Value;
-
-    /// <summary>Ordering operator.</summary>
-    public static bool operator <=(Ip4 a, Ip4 b) => a.Value <= b.Value;
-
-    /// <summary>Ordering operator.</summary>
-    public static bool operator >=(Ip4 a, Ip4 b) => a.Value >= b.Value;
-}
-
-/// <summary>An IPv4 network "a.b.c.d/len" (the address is always the network address).</summary>
+/// <summary>
+/// An IPv4 prefix "a.b.c.d/len", the one prefix type of the tree (agent IPAM, data plane FIB and
+/// interface addresses). A prefix made by the constructor or <see cref="Parse"/> is a network: its
+/// <see cref="Address"/> is the network address. An interface address (<see cref="InterfaceAddress"/>,
+/// <see cref="ParseAddress"/>) keeps its host bits in <see cref="Address"/>; <see cref="Network"/> is
+/// always the network. Equality compares <see cref="Address"/> and <see cref="Length"/>.
+/// </summary>
 public readonly record struct Ip4Prefix
 {
-    /// <summary>Creates a prefix; host bits of <paramref name="address"/> are cleared.</summary>
+    /// <summary>Creates a network prefix; host bits of <paramref name="address"/> are cleared.</summary>
     public Ip4Prefix(Ip4 address, int length)
+        : this(address.Value, length, keepHostBits: false)
+    {
+    }
+
+    private Ip4Prefix(uint address, int length, bool keepHostBits)
     {
         if (length is < 0 or > 32)
         {
@@ -67,11 +25,17 @@ public readonly record struct Ip4Prefix
         }
 
         Length = length;
-        Network = new Ip4(address.Value & MaskOf(length));
+        Address = new Ip4(keepHostBits ? address : address & MaskOf(length));
     }
 
-    /// <summary>Network address.</summary>
-    public Ip4 Network { get; }
+    /// <summary>An interface address: <paramref name="address"/> (host order, host bits kept) with its prefix length.</summary>
+    public static Ip4Prefix InterfaceAddress(uint address, int length) => new(address, length, keepHostBits: true);
+
+    /// <summary>The address as given: the network address, or an interface address's own address.</summary>
+    public Ip4 Address { get; }
+
+    /// <summary>Network address (host bits cleared).</summary>
+    public Ip4 Network => new(Address.Value & MaskOf(Length));
 
     /// <summary>Prefix length in bits.</summary>
     public int Length { get; }
@@ -129,6 +93,61 @@ public readonly record struct Ip4Prefix
     /// <summary>True when <paramref name="ip"/> lies in this prefix.</summary>
     public bool Contains(Ip4 ip) => (ip.Value & MaskOf(Length)) == Network.Value;
 
+    /// <summary>True when the host-order address <paramref name="ip"/> lies in this prefix.</summary>
+    public bool Contains(uint ip) => (ip & MaskOf(Length)) == Network.Value;
+
+    /// <summary>
+    /// Parses an interface address <c>a.b.c.d/len</c> keeping its host bits; a bare address means /32
+    /// (VPP's CLI and the data plane's API accept both).
+    /// </summary>
+    public static bool TryParseAddress(string? text, out Ip4Prefix prefix)
+    {
+        prefix = default;
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var len = 32;
+        if (slash >= 0 && (!int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out len) || len > 32))
+        {
+            return false;
+        }
+
+        var addr = slash >= 0 ? text[..slash] : text;
+        if (!Ip4.TryParse(addr, out var ip) || !IsDottedQuad(addr))
+        {
+            return false;
+        }
+
+        prefix = InterfaceAddress(ip.Value, len);
+        return true;
+    }
+
+    /// <summary>Parses an interface address (see <see cref="TryParseAddress"/>) or throws naming the value.</summary>
+    public static Ip4Prefix ParseAddress(string text)
+        => TryParseAddress(text, out var p) ? p : throw new FormatException($"invalid IPv4 prefix '{text}'");
+
+    // IPAddress.TryParse also takes "10", "10.1" and hex forms; addresses here are four decimal octets.
+    private static bool IsDottedQuad(string s)
+    {
+        var dots = 0;
+        foreach (var c in s)
+        {
+            if (c == '.')
+            {
+                dots++;
+            }
+            else if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
+        return dots == 3;
+    }
+
     /// <summary>True when the two prefixes share any address.</summary>
     public bool Overlaps(Ip4Prefix other) => Contains(other.Network) || other.Contains(Network);
 
@@ -160,8 +179,8 @@ public readonly record struct Ip4Prefix
         return new Ip4Prefix(Network.Add(index << (32 - length)), length);
     }
 
-    /// <summary>"a.b.c.d/len".</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Network}/{Length}");
+    /// <summary>"a.b.c.d/len" (an interface address with its host bits).</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Address}/{Length}");
 
     /// <summary>Netmask of a prefix length.</summary>
     public static uint MaskOf(int length) => length == 0 ? 0u : uint.MaxValue << (32 - length);

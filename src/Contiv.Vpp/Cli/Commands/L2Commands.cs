@@ -1,27 +1,25 @@
 using System.Globalization;
 using System.Text;
 using Contiv.Vpp.Ethernet;
-using Contiv.Vpp.Interfaces;
-using Contiv.Vpp.Ip4;
-using Contiv.Vpp.Vxlan;
+using static Contiv.Vpp.Cli.CliFormat;
 
-namespace Contiv.Vpp.Cli;
+namespace Contiv.Vpp.Cli.Commands;
 
-public sealed partial class CliEngine
+/// <summary>CLI module, L2: bridge domains, members, L2 FIB; show bridge-domain/l2fib.</summary>
+internal sealed class L2Commands(Dataplane dp) : ICliModule
 {
-    private void RegisterL2()
+    private readonly Dataplane _dp = dp;
+
+    /// <inheritdoc />
+    public void Register(CliEngine cli)
     {
-        Register("create bridge-domain", "create bridge-domain <bridge-domain-id> [learn <0|1>] [forward <0|1>] [uu-flood <0|1>] [flood <0|1>] [arp-term <0|1>] [mac-age <nn>] [bd-tag <tag>] [del]", CreateBridgeDomain);
-        Register("set interface l2 bridge", "set interface l2 bridge <interface> <bridge-domain-id> [bvi] [shg]", SetL2Bridge);
-        Register("set interface l3", "set interface l3 <interface>", SetL3);
-        Register("l2fib add", "l2fib add <mac> <bridge-domain-id> <intf> [static | bvi]", L2FibAdd);
-        Register("l2fib del", "l2fib del <mac> <bridge-domain-id>", L2FibDel);
-        Register("create vxlan tunnel", "create vxlan tunnel src <local-vtep-addr> dst <remote-vtep-addr> vni <nn> [instance <id>] [encap-vrf-id <nn>] [del]", CreateVxlan);
-        Register("bvi create", "bvi create [mac <mac-addr>] [instance <0-N>]", CreateLoopback);
-        Register("show bridge-domain", "show bridge-domain [bridge-domain-id [detail|int]]", ShowBridgeDomain);
-        Register("show l2fib", "show l2fib [all] | [bd_id <nn>]", ShowL2Fib);
-        Register("show vxlan tunnel", "show vxlan tunnel", ShowVxlan);
-        BridgeDomainLabel = i => _dp.BridgeDomainArray[i]?.Id.ToString(CultureInfo.InvariantCulture) ?? "?";
+        cli.Register("create bridge-domain", "create bridge-domain <bridge-domain-id> [learn <0|1>] [forward <0|1>] [uu-flood <0|1>] [flood <0|1>] [arp-term <0|1>] [mac-age <nn>] [bd-tag <tag>] [del]", CreateBridgeDomain);
+        cli.Register("set interface l2 bridge", "set interface l2 bridge <interface> <bridge-domain-id> [bvi] [shg]", SetL2Bridge);
+        cli.Register("set interface l3", "set interface l3 <interface>", SetL3);
+        cli.Register("l2fib add", "l2fib add <mac> <bridge-domain-id> <intf> [static | bvi]", L2FibAdd);
+        cli.Register("l2fib del", "l2fib del <mac> <bridge-domain-id>", L2FibDel);
+        cli.Register("show bridge-domain", "show bridge-domain [bridge-domain-id [detail|int]]", ShowBridgeDomain);
+        cli.Register("show l2fib", "show l2fib [all] | [bd_id <nn>]", ShowL2Fib);
     }
 
     private static bool Bit(CliArgs a, string what)
@@ -158,78 +156,6 @@ public sealed partial class CliEngine
         return string.Empty;
     }
 
-    private string CreateVxlan(CliArgs a)
-    {
-        uint? src = null, dst = null, vni = null;
-        uint vrf = 0;
-        int? instance = null;
-        var del = false;
-        while (!a.AtEnd)
-        {
-            if (a.Keyword("src"))
-            {
-                src = a.Ip4("src address");
-            }
-            else if (a.Keyword("dst"))
-            {
-                dst = a.Ip4("dst address");
-            }
-            else if (a.Keyword("vni"))
-            {
-                vni = a.UInt("vni");
-            }
-            else if (a.Keyword("encap-vrf-id"))
-            {
-                vrf = a.UInt("encap-vrf-id");
-            }
-            else if (a.Keyword("instance"))
-            {
-                instance = (int)a.UInt("instance");
-            }
-            else if (a.Keyword("decap-next"))
-            {
-                if (!a.Keyword("l2"))
-                {
-                    throw new CliException($"only decap-next l2 is supported, got `{a.Rest}'");
-                }
-            }
-            else if (a.Keyword("del"))
-            {
-                del = true;
-            }
-            else
-            {
-                throw new CliException($"unknown input `{a.Rest}'");
-            }
-        }
-
-        if (vni is null)
-        {
-            throw new CliException("vni not specified");
-        }
-
-        if (src is null || dst is null)
-        {
-            throw new CliException("tunnel src and dst addresses must be specified");
-        }
-
-        if (del)
-        {
-            foreach (var i in _dp.Interfaces)
-            {
-                if (i.Device is VxlanDevice d && d.Tunnel.Src == src && d.Tunnel.Dst == dst && d.Tunnel.Vni == vni)
-                {
-                    _dp.DeleteInterface(i);
-                    return string.Empty;
-                }
-            }
-
-            throw new CliException("tunnel does not exist...");
-        }
-
-        return _dp.CreateVxlanTunnel(src.Value, dst.Value, vni.Value, vrf, instance).DevName;
-    }
-
     private string ShowBridgeDomain(CliArgs a)
     {
         uint? id = null;
@@ -327,20 +253,5 @@ public sealed partial class CliEngine
 
         sb.Append(CultureInfo.InvariantCulture, $"L2FIB total/learned entries: {total}/{learned}  Last scan time: 0.0000e0sec  Learn limit: 4194304\n");
         return sb.ToString();
-    }
-
-    private string ShowVxlan(CliArgs a)
-    {
-        var sb = new StringBuilder();
-        foreach (var i in _dp.Interfaces)
-        {
-            if (i.Device is VxlanDevice d)
-            {
-                var t = d.Tunnel;
-                sb.Append(CultureInfo.InvariantCulture, $"[{t.Instance}] instance {t.Instance} src {Ip4Address.Format(t.Src)} dst {Ip4Address.Format(t.Dst)} src_port 4789 dst_port 4789 vni {t.Vni} fib-idx {t.EncapFibIndex} sw-if-idx {t.SwIfIndex} encap-dpo-idx {t.SwIfIndex}\n");
-            }
-        }
-
-        return sb.Length == 0 ? "No vxlan tunnels configured..." : sb.ToString();
     }
 }
