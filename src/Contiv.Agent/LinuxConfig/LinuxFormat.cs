@@ -1,5 +1,5 @@
 using System.Globalization;
-using Contiv.Agent.Addressing;
+using Contiv.Linux;
 
 namespace Contiv.Agent.LinuxConfig;
 

@@ -1,4 +1,4 @@
-using Contiv.Agent.Addressing;
+using Contiv.Linux;
 
 namespace Contiv.Agent.Services;
 

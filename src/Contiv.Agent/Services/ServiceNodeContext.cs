@@ -1,6 +1,6 @@
-using Contiv.Agent.Addressing;
 using Contiv.Agent.Config;
 using Contiv.Agent.IpNet;
+using Contiv.Linux;
 
 namespace Contiv.Agent.Services;
 

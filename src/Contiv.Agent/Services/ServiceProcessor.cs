@@ -1,8 +1,8 @@
-using Contiv.Agent.Addressing;
-using Contiv.Agent.Ipam;
 using Contiv.Agent.IpNet;
+using Contiv.Agent.Ipam;
 using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
+using Contiv.Linux;
 using Contiv.Model.Ipam;
 using Contiv.Model.Ksr;
 

@@ -22,7 +22,7 @@ public class ServiceScaleTests(Xunit.Abstractions.ITestOutputHelper output)
         var endpoints = new List<Endpoints>(Count);
         for (var i = 0; i < Count; i++)
         {
-            var ip = Contiv.Agent.Addressing.Ip4.Parse("10.96.0.0").Add(i + 1).ToString();
+            var ip = Contiv.Linux.Ip4.Parse("10.96.0.0").Add(i + 1).ToString();
             services.Add(ClusterIp("svc" + i, ip, ("", 80, "TCP")));
             endpoints.Add(Endpoints("svc" + i, ["10.1.1.2", "10.1.2.7"], ("", 8080)));
         }

@@ -1,11 +1,11 @@
 using System.Collections;
-using Contiv.Agent.Addressing;
 using Contiv.Agent.Config;
 using Contiv.Agent.Ipam;
 using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
 using Contiv.Agent.Services;
 using Contiv.Agent.Services.Nat44;
+using Contiv.Linux;
 using Contiv.Model.Ksr;
 
 namespace Contiv.Agent.Tests.Services;
