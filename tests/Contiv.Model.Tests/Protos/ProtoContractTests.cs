@@ -17,7 +17,8 @@ public sealed class ProtoContractTests
 {
     // Written from SPEC.md §1.3 (KSR), §1.4 (CRD), §1.6.3 (VppNode), §1.6.4 (AllocationPool),
     // §1.6.6 (CustomIPAllocation), §1.7 (CNI) and §1.8 (STN). Additions where SPEC's decisions differ
-    // from the original (new numbers only, nothing renumbered): Policy.Port end_port=4 and SCTP=2 (decision 1).
+    // from the original (new numbers only, nothing renumbered): Policy.Port end_port=4 and SCTP=2 (decision 1);
+    // CNIReply.Interface mtu=5 (the MTU of the pod interface for CNI 1.1 results; old clients ignore it).
     private const string Expected = """
         message pod.Pod { string name=1; string namespace=2; repeated Label label=3; string ip_address=4; string host_ip_address=5; repeated Container container=6; map<string,string> annotations=7; map<string,string> labels=8; }
         message pod.Pod.Label { string key=1; string value=2; }
@@ -74,7 +75,7 @@ public sealed class ProtoContractTests
         message idallocation.AllocationPool.Allocation { uint32 id=1; string owner=2; }
         message cni.CNIRequest { string version=1; string container_id=2; string network_namespace=3; string interface_name=4; string extra_nw_config=5; string extra_arguments=6; string ipam_type=7; string ipam_data=8; }
         message cni.CNIReply { uint32 result=1; string error=2; repeated Interface interfaces=4; repeated Route routes=5; repeated DNS dns=6; }
-        message cni.CNIReply.Interface { string name=1; string mac=2; string sandbox=3; repeated IP ip_addresses=4; }
+        message cni.CNIReply.Interface { string name=1; string mac=2; string sandbox=3; repeated IP ip_addresses=4; uint32 mtu=5; }
         message cni.CNIReply.Interface.IP { Version version=1; string address=2; string gateway=3; }
         enum cni.CNIReply.Interface.IP.Version { IPV4=0; IPV6=1; }
         message cni.CNIReply.Route { string dst=1; string gw=2; }
