@@ -34,7 +34,7 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
 
     // Pods the processor knows as local, to undo exactly what a reverted AddPod did.
     private readonly HashSet<PodId> _localPods = [];
-    private PodId? _addedByLastAddPod;
+    private AddPod? _podAddedBy;
 
     /// <inheritdoc/>
     public string Name => "service";
@@ -78,7 +78,7 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
         _renderer = renderer;
         _localPods.Clear();
         _localPods.UnionWith(ctx.LocalPods.Keys);
-        _addedByLastAddPod = null;
+        _podAddedBy = null;
 
         foreach (var c in renderer.Conflicts)
         {
@@ -115,7 +115,7 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
             return string.Empty; // updates wait for the startup resync; nothing to do before it
         }
 
-        _addedByLastAddPod = null;
+        _podAddedBy = null;
         string what;
         ServiceChange change;
         switch (ev)
@@ -163,7 +163,7 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
 
                     if (_localPods.Add(add.Pod))
                     {
-                        _addedByLastAddPod = add.Pod;
+                        _podAddedBy = add;
                     }
 
                     change = processor.AddLocalPod(pod);
@@ -208,11 +208,11 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
     {
         // A failed pod Add is undone by the scheduler; the processor and renderer forget the pod so that they
         // keep describing what the scheduler desires.
-        if (ev is AddPod add && _addedByLastAddPod == add.Pod && _processor is { } processor && _renderer is { } renderer)
+        if (ev is AddPod add && ReferenceEquals(_podAddedBy, add) && _processor is { } processor && _renderer is { } renderer)
         {
             _localPods.Remove(add.Pod);
             renderer.Update(processor.RemoveLocalPod(add.Pod));
-            _addedByLastAddPod = null;
+            _podAddedBy = null;
         }
     }
 
