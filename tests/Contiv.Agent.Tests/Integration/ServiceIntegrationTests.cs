@@ -67,7 +67,15 @@ public sealed class ServiceIntegrationTests : SingleNodeTestBase
                 () => File.ReadAllText(node.AgentLog).Contains("does not support NAT44", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(10),
                 "no warning about the missing NAT44; agent log:\n" + node.Tail(node.AgentLog));
-            await Task.Delay(1000); // the service events are processed meanwhile
+            // The service handler saw the service (and rendered its mapping) without failing the event.
+            await VswitchNode.WaitUntilAsync(
+                async () => (await node.GetJsonAsync("/controller/event-history")).EnumerateArray()
+                    .SelectMany(r => r.GetProperty("handlers").EnumerateArray())
+                    .Any(h => h.GetProperty("handler").GetString() == "service"
+                        && h.GetProperty("change").GetString()!.StartsWith("endpoints default/web: 1 NAT44 objects put", StringComparison.Ordinal)
+                        && h.GetProperty("error").ValueKind == JsonValueKind.Null),
+                TimeSpan.FromSeconds(10),
+                () => "the service handler did not process endpoints default/web; agent log:\n" + node.Tail(node.AgentLog));
             var ready = await node.GetJsonAsync("/readiness");
             Assert.Equal("OK", ready.GetProperty("state").GetString());
             var dnat = await node.GetJsonAsync("/dump/vpp/v2/nat/dnat");
