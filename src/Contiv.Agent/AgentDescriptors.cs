@@ -12,7 +12,7 @@ namespace Contiv.Agent;
 internal static class AgentDescriptors
 {
     /// <summary>Registers the data plane and Linux descriptors with <paramref name="scheduler"/>.</summary>
-    public static void RegisterAll(KvScheduler scheduler, DataplaneConnection dataplane, LinuxNamespaces linux)
+    public static void RegisterAll(KvScheduler scheduler, IDataplaneConfigApi dataplane, LinuxNamespaces linux)
     {
         scheduler.Register(new VppVrfDescriptor(dataplane));
         scheduler.Register(new VppInterfaceDescriptor(dataplane));
@@ -20,6 +20,11 @@ internal static class AgentDescriptors
         scheduler.Register(new VppArpDescriptor(dataplane));
         scheduler.Register(new VppBridgeDomainDescriptor(dataplane));
         scheduler.Register(new VppL2FibDescriptor(dataplane, id => id == IpNetConfig.VxlanBdId ? IpNetConfig.VxlanBd : null));
+        scheduler.Register(new VppNat44GlobalDescriptor(dataplane));
+        scheduler.Register(new VppNat44InterfaceDescriptor(dataplane));
+        scheduler.Register(new VppNat44AddressDescriptor(dataplane));
+        scheduler.Register(new VppNat44StaticMappingDescriptor(dataplane));
+        scheduler.Register(new VppNat44IdentityMappingDescriptor(dataplane));
         scheduler.Register(new LinuxLinkUpDescriptor(linux));
         scheduler.Register(new LinuxAddressDescriptor(linux));
         scheduler.Register(new LinuxRouteDescriptor(linux));

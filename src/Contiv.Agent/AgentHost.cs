@@ -10,6 +10,7 @@ using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
 using Contiv.Agent.Rest;
 using Contiv.Agent.Scheduler;
+using Contiv.Agent.Services;
 using Contiv.Hosting;
 using Contiv.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -77,11 +78,14 @@ public static class AgentHost
         loop.AddHandler(nodeSync);
         loop.AddHandler(new PodManagerHandler(ctx, podStore, loggers.CreateLogger("podmanager")));
         loop.AddHandler(ipam);
-        loop.AddHandler(new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet")));
+        var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
+        loop.AddHandler(ipnet);
+        loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, () => Nat44SupportProbe.Probe(dataplane), loggers.CreateLogger("service")));
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
         var dpWatcher = new DataplaneWatcher(dataplane, loop, loggers.CreateLogger("dataplane"), TimeSpan.FromSeconds(1));
+        using var natCleanup = new NatSessionCleanup(new DataplaneNat44Sessions(dataplane), settings.Config.Service, registry, loggers.CreateLogger("service"));
         await using (watcher.ConfigureAwait(false))
         await using (dpWatcher.ConfigureAwait(false))
         {
@@ -102,6 +106,7 @@ public static class AgentHost
 
             dpWatcher.Start();
             watcher.Start();
+            natCleanup.Start();
             log.LogInformation("contiv-agent for node {Node}: etcd {Etcd}, data plane {Vpp}, CNI {Cni}, REST {Address}:{Port}, host netns {Netns}",
                 options.NodeName, string.Join(",", endpoints), options.VppApiSocket, options.CniSocket, options.RestAddress, options.RestPort, options.Netns ?? "(own)");
             if (!OperatingSystem.IsWindows())

@@ -4,7 +4,7 @@ using Contiv.Model.Vpp;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Static ARP entries keyed <c>vpp/arp/{interface}/{ip}</c> (dynamic entries are ignored).</summary>
-internal sealed class VppArpDescriptor(DataplaneConnection dataplane) : VppDescriptor<ArpEntry>(dataplane)
+internal sealed class VppArpDescriptor(IDataplaneConfigApi dataplane) : VppDescriptor<ArpEntry>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-arp";

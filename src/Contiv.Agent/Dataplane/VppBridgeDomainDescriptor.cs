@@ -3,7 +3,7 @@ using Contiv.Model.Vpp;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Bridge domains keyed <c>vpp/bd/{name}</c>; a BD depends on its member interfaces.</summary>
-internal sealed class VppBridgeDomainDescriptor(DataplaneConnection dataplane) : VppDescriptor<BridgeDomain>(dataplane)
+internal sealed class VppBridgeDomainDescriptor(IDataplaneConfigApi dataplane) : VppDescriptor<BridgeDomain>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-bridge-domain";

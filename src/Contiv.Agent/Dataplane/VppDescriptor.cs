@@ -1,24 +1,23 @@
 using Contiv.Agent.Scheduler;
 using Contiv.Model.Vpp;
-using Google.Protobuf;
 
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>
 /// Base of data plane descriptors: create/update = PUT, delete = DELETE, all batched into one <c>Apply</c> per flush
-/// through the <see cref="DataplaneConnection"/>; retrieve from one dump shared by all data plane descriptors.
+/// through the data plane API (<see cref="DataplaneConnection"/>); retrieve from one dump shared by all data plane descriptors.
 /// A new kind of data plane object needs <see cref="Op"/> (which <see cref="ConfigOp"/> field carries it) and
 /// <see cref="FromDump"/> (where the dump lists it), plus dependencies and equivalence where they are not trivial.
 /// </summary>
-/// <typeparam name="T">The protobuf message of the object.</typeparam>
-internal abstract class VppDescriptor<T>(DataplaneConnection dataplane) : KvDescriptor<T>, IKvBatchingDescriptor<T, ConfigOp>
-    where T : class, IMessage<T>
+/// <typeparam name="T">The item's value: the object's protobuf message, or a record that <see cref="Op"/> converts to one.</typeparam>
+internal abstract class VppDescriptor<T>(IDataplaneConfigApi dataplane) : KvDescriptor<T>, IKvBatchingDescriptor<T, ConfigOp>
+    where T : class
 {
     /// <inheritdoc/>
     public IKvBatchExecutor<ConfigOp> BatchExecutor => Dataplane;
 
     /// <summary>The data plane client.</summary>
-    protected DataplaneConnection Dataplane { get; } = dataplane;
+    protected IDataplaneConfigApi Dataplane { get; } = dataplane;
 
     /// <inheritdoc/>
     public ConfigOp PrepareOperation(KvOp op, string key, T value) =>

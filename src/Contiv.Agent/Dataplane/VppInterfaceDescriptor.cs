@@ -4,7 +4,7 @@ using Contiv.Model.Vpp;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Interfaces (TAP, AF_PACKET, loopback, VXLAN) keyed <c>vpp/interface/{name}</c>.</summary>
-internal sealed class VppInterfaceDescriptor(DataplaneConnection dataplane) : VppDescriptor<Interface>(dataplane)
+internal sealed class VppInterfaceDescriptor(IDataplaneConfigApi dataplane) : VppDescriptor<Interface>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-interface";

@@ -4,7 +4,7 @@ using Contiv.Model.Vpp;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Static L2 FIB entries keyed <c>vpp/l2fib/{bd name}/{mac}</c>.</summary>
-internal sealed class VppL2FibDescriptor(DataplaneConnection dataplane, Func<uint, string?> bdNameById) : VppDescriptor<L2FibEntry>(dataplane)
+internal sealed class VppL2FibDescriptor(IDataplaneConfigApi dataplane, Func<uint, string?> bdNameById) : VppDescriptor<L2FibEntry>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-l2-fib";

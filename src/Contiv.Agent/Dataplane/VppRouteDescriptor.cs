@@ -4,7 +4,7 @@ using Route = Contiv.Model.Vpp.Route;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>Routes keyed by VRF, destination, next hop and interface.</summary>
-internal sealed class VppRouteDescriptor(DataplaneConnection dataplane) : VppDescriptor<Route>(dataplane)
+internal sealed class VppRouteDescriptor(IDataplaneConfigApi dataplane) : VppDescriptor<Route>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-route";

@@ -3,7 +3,7 @@ using Contiv.Model.Vpp;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>VRF tables keyed <c>vpp/vrf-table/{id}</c>. Table 0 always exists and is never deleted.</summary>
-internal sealed class VppVrfDescriptor(DataplaneConnection dataplane) : VppDescriptor<VrfTable>(dataplane)
+internal sealed class VppVrfDescriptor(IDataplaneConfigApi dataplane) : VppDescriptor<VrfTable>(dataplane)
 {
     /// <inheritdoc/>
     public override string Name => "vpp-vrf-table";

@@ -149,7 +149,7 @@ internal sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodS
     }
 
     /// <summary>IPv4 addresses on host interfaces (except loopback and the interconnect), routed from VRF 0 to the host.</summary>
-    private List<string> HostIps()
+    internal List<string> HostIps()
     {
         try
         {

@@ -20,6 +20,15 @@ internal static class KubeResources
     /// <summary>Resource keyword of node ID allocations.</summary>
     public const string VppNode = "vppnode";
 
+    /// <summary>Resource keyword of services.</summary>
+    public const string Service = "service";
+
+    /// <summary>Resource keyword of endpoints.</summary>
+    public const string Endpoints = "endpoints";
+
+    /// <summary>Resource keyword of custom interface IP allocations.</summary>
+    public const string CustomIpam = "custom-ipam";
+
     /// <summary>Resolves a key relative to the KSR prefix to its resource keyword; null when the agent does not watch it.</summary>
     public static string? ResourceOf(string relativeKey)
     {

@@ -66,6 +66,18 @@ internal static class RestApi
         });
         app.MapGet("/liveness", () => Probe(loop, ctx, loop.IsAlive));
         app.MapGet("/readiness", () => Probe(loop, ctx, loop.IsReady));
+        app.MapGet("/dump/vpp/v2/nat/dnat", async () =>
+        {
+            try
+            {
+                var dump = await dataplane.Client.DumpAsync(new DumpRequest { Kinds = { ObjectKind.Nat44 } }, dataplane.Options()).ConfigureAwait(false);
+                return Results.Content(DnatDump.From(dump).ToJsonString(), "application/json");
+            }
+            catch (RpcException e)
+            {
+                return Results.Json(new { error = $"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}" }, statusCode: 503);
+            }
+        });
         app.MapPost("/vpp/command", async (HttpRequest req) =>
         {
             string command;

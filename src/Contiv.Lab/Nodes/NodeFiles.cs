@@ -109,6 +109,7 @@ public static class NodeFiles
         tapInterfaceVersion: 2
         mtuSize: 1450
         natExternalTraffic: true
+        routeServiceCIDRToVPP: true
         ipamConfig:
           podSubnetCIDR: 10.1.0.0/16
           podSubnetOneNodePrefixLen: 24

@@ -153,4 +153,16 @@ public class IpNetConfigTests
     {
         Assert.Null(RemoteCniService.TryParsePodId("K8S_POD_NAMESPACE=default"));
     }
+
+    [Fact]
+    public void RouteServiceCIDRToVPP_routes_the_service_range_of_the_node_host_through_the_data_plane()
+    {
+        var off = Items(IpNetConfig.NodeItems(Node1(), ["10.20.0.1"])).Values.OfType<LinuxRoute>();
+        Assert.DoesNotContain(off, r => r.Destination == "10.96.0.0/12");
+
+        var on = Items(IpNetConfig.NodeItems(Node1("routeServiceCIDRToVPP: true\nipamConfig: { serviceCIDR: 10.100.0.0/16 }\n"), ["10.20.0.1"])).Values.OfType<LinuxRoute>().ToList();
+        var route = Assert.Single(on, r => r.Destination == "10.100.0.0/16");
+        // In the node's host namespace (""), like the pod subnet route: via tap-vpp2's address on vpp1.
+        Assert.Equal((string.Empty, "172.30.1.1", "vpp1"), (route.Netns, route.Gateway, route.Interface));
+    }
 }
