@@ -125,14 +125,21 @@ print(tcp(sys.argv[1], 80), udp(sys.argv[1], 53), tcp(sys.argv[2], 80), udp(sys.
             Assert.True(double.Parse(words[2]["refused:".Length..], System.Globalization.CultureInfo.InvariantCulture) < 1.0, words[2]);
             Assert.Equal("refused", words[3]);
 
+            // Hairpin: the backend calls its own Service; self-twice-NAT sources it from the twice-NAT address.
+            var hairpin = NetnsScope.Exec(t.B, $"python3 {Path.Combine(dir, "client.py")} {Vip} 10.96.0.11", TimeSpan.FromSeconds(30)).StdOut.Trim().Split(' ');
+            Assert.Equal($"ok:{Vip}:10.1.0.254", hairpin[0]);
+            Assert.Equal($"ok:{Vip}:ping", hairpin[1]);
+
             var errors = t.Vpp.Cli("show errors");
             Assert.Contains("no ready endpoint (refused)", errors, StringComparison.Ordinal);
             Assert.Contains("packets translated", errors, StringComparison.Ordinal);
 
             var sessions = client.DumpNat44Sessions(new Nat44SessionDumpRequest());
-            Assert.Equal(1u, sessions.TcpSessions);
-            Assert.Equal(1u, sessions.OtherSessions);
-            var tcp = Assert.Single(sessions.Sessions, s => s.Protocol == Nat44Protocol.Tcp);
+            Assert.Equal(2u, sessions.TcpSessions);
+            Assert.Equal(2u, sessions.OtherSessions);
+            var twice = Assert.Single(sessions.Sessions, s => s.Protocol == Nat44Protocol.Tcp && s.ExtHostNatIp.Length > 0);
+            Assert.Equal(("10.1.2.2", "10.1.0.254"), (twice.ExtHostIp, twice.ExtHostNatIp));
+            var tcp = Assert.Single(sessions.Sessions, s => s.Protocol == Nat44Protocol.Tcp && s.ExtHostNatIp.Length == 0);
             Assert.Equal(("10.1.2.2", 8080u, Vip, 80u, "10.1.1.2"), (tcp.InsideIp, tcp.InsidePort, tcp.OutsideIp, tcp.OutsidePort, tcp.ExtHostIp));
             Assert.Empty(client.DumpNat44Sessions(new Nat44SessionDumpRequest { MinIdleSeconds = 3600 }).Sessions);
 
@@ -145,8 +152,8 @@ print(tcp(sys.argv[1], 80), udp(sys.argv[1], 53), tcp(sys.argv[2], 80), udp(sys.
 
             var del = client.DeleteNat44Sessions(new Nat44SessionDeleteRequest { Sessions = { tcp, tcp } });
             Assert.Equal((1u, 1u), (del.Deleted, del.NotFound));
-            Assert.Equal(1u, client.DumpNat44Sessions(new Nat44SessionDumpRequest()).OtherSessions);
-            Assert.Equal(0u, client.DumpNat44Sessions(new Nat44SessionDumpRequest()).TcpSessions);
+            Assert.Equal(2u, client.DumpNat44Sessions(new Nat44SessionDumpRequest()).OtherSessions);
+            Assert.Equal(1u, client.DumpNat44Sessions(new Nat44SessionDumpRequest()).TcpSessions);
 
             var delBatch = new ConfigBatch();
             delBatch.Ops.Add(new ConfigOp { Action = ConfigOp.Types.Action.Delete, Nat44StaticMapping = Mapping(Vip, 80, Nat44Protocol.Tcp) });
