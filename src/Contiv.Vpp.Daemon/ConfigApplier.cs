@@ -12,7 +12,7 @@ namespace Contiv.Vpp.Daemon;
 /// Maps the API's configuration operations (proto messages) onto the engine's own types and calls:
 /// interfaces, VRFs, routes, ARP, proxy ARP, bridge domains, L2 FIB. The engine never sees a proto message.
 /// </summary>
-internal sealed class ConfigApplier(Engine dp)
+internal sealed partial class ConfigApplier(Engine dp)
 {
     private readonly Engine _dp = dp;
 
@@ -32,6 +32,11 @@ internal sealed class ConfigApplier(Engine dp)
                 ConfigOp.ObjectOneofCase.ProxyArp => put ? PutProxyArp(op.ProxyArp) : DeleteProxyArp(op.ProxyArp),
                 ConfigOp.ObjectOneofCase.BridgeDomain => put ? PutBridgeDomain(op.BridgeDomain) : DeleteBridgeDomain(op.BridgeDomain),
                 ConfigOp.ObjectOneofCase.L2Fib => put ? PutL2Fib(op.L2Fib) : DeleteL2Fib(op.L2Fib),
+                ConfigOp.ObjectOneofCase.Nat44Global => put ? PutNat44Global(op.Nat44Global) : DeleteNat44Global(),
+                ConfigOp.ObjectOneofCase.Nat44Interface => put ? PutNat44Interface(op.Nat44Interface) : DeleteNat44Interface(op.Nat44Interface),
+                ConfigOp.ObjectOneofCase.Nat44Address => put ? PutNat44Address(op.Nat44Address) : DeleteNat44Address(op.Nat44Address),
+                ConfigOp.ObjectOneofCase.Nat44StaticMapping => put ? PutNat44StaticMapping(op.Nat44StaticMapping) : DeleteNat44StaticMapping(op.Nat44StaticMapping),
+                ConfigOp.ObjectOneofCase.Nat44IdentityMapping => put ? PutNat44IdentityMapping(op.Nat44IdentityMapping) : DeleteNat44IdentityMapping(op.Nat44IdentityMapping),
                 _ => Failed("empty operation (no object set)"),
             };
         }
@@ -50,6 +55,11 @@ internal sealed class ConfigApplier(Engine dp)
         }
         catch (FormatException e)
         {
+            return Failed(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            // The NAT engine reports invalid mappings (conflicting locals, bad flags) this way.
             return Failed(e.Message);
         }
     }

@@ -83,6 +83,14 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         => Task.FromResult(_dump.InterfaceStats());
 
     /// <inheritdoc />
+    public override Task<Nat44SessionDumpReply> DumpNat44Sessions(Nat44SessionDumpRequest request, ServerCallContext context)
+        => Task.Run(() => _dump.Nat44Sessions(request));
+
+    /// <inheritdoc />
+    public override Task<Nat44SessionDeleteReply> DeleteNat44Sessions(Nat44SessionDeleteRequest request, ServerCallContext context)
+        => Task.Run(() => _apply.DeleteSessions(request));
+
+    /// <inheritdoc />
     public override Task<CliReply> Cli(CliRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

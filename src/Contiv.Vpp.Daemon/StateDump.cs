@@ -10,7 +10,7 @@ using Engine = Contiv.Vpp.Dataplane;
 namespace Contiv.Vpp.Daemon;
 
 /// <summary>Reads the engine's configured state and counters back as API messages (Dump, DumpInterfaceStats).</summary>
-internal sealed class StateDump(Engine dp)
+internal sealed partial class StateDump(Engine dp)
 {
     private readonly Engine _dp = dp;
 
@@ -73,6 +73,11 @@ internal sealed class StateDump(Engine dp)
                     reply.Arps.Add(new ArpEntry { Interface = i.Name, IpAddress = Ip4Address.Format(n.Ip), PhysAddress = mac.ToString(), Static = n.Static });
                 }
             }
+        }
+
+        if (Want(ObjectKind.Nat44))
+        {
+            DumpNat44(reply);
         }
 
         if (Want(ObjectKind.ProxyArps))

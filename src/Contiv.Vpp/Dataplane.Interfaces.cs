@@ -232,6 +232,7 @@ public sealed partial class Dataplane
             intf.Addresses.Clear();
             RemoveL2State(intf);
             RemoveRoutesVia(intf.SwIfIndex);
+            ForgetNatRole(intf.SwIfIndex);
             var released = new List<int>();
             lock (Neighbors.Lock)
             {

@@ -31,6 +31,9 @@ public sealed record DataplaneOptions
     /// <summary>The node's host network namespace (name or path) where TAPs and AF_PACKET sockets are opened; null = our own.</summary>
     public string? HostNamespace { get; init; }
 
+    /// <summary>NAT44 session table capacity (allocated when NAT is first configured; ≈ 241 bytes per session).</summary>
+    public int NatMaxSessions { get; init; } = 65536;
+
     /// <summary>Logger factory.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -265,6 +268,8 @@ public sealed partial class Dataplane : IDisposable
         Graph.Add(new L2.L2InputNode(), this);
         Graph.Add(new Vxlan.VxlanEncapNode(), this);
         Graph.Add(new Vxlan.VxlanInputNode(), this);
+        Nat.Nat44Out2InNode.Register(this);
+        Nat.Nat44In2OutNode.Register(this);
         Graph.Add(new InputNode(TapInputNodeName), this);
         Graph.Add(new InputNode(AfPacketInputNodeName), this);
         Graph.Add(new InputNode(PgInputNodeName), this);

@@ -79,6 +79,12 @@ public struct BufferMeta
     public ushort CsumOffset;
     /// <summary>ICMP code of the error to send (with <see cref="IcmpErrorType"/>).</summary>
     public byte IcmpErrorCode;
+    /// <summary>
+    /// NAT44 already translated (or generated) this packet in this pass through the graph: later NAT
+    /// nodes let it through, so a DNATed packet is never SNATed again by nat44-in2out-output.
+    /// (Fills what was a padding byte: the struct stays at 64 bytes.)
+    /// </summary>
+    public bool NatTranslated;
     /// <summary>Next-hop MTU quoted in an ICMP fragmentation-needed error, else 0.</summary>
     public ushort IcmpErrorMtu;
     /// <summary>IPv4 address (host order) ip4-arp is to resolve on <see cref="TxSwIfIndex"/>: a glean's destination or an incomplete adjacency's next hop.</summary>

@@ -157,6 +157,7 @@ public sealed class CliEngine
             new Commands.NeighborCommands(dp),
             new Commands.L2Commands(dp),
             new Commands.VxlanCommands(dp),
+            new Commands.Nat44Commands(dp),
             new Commands.DiagnosticsCommands(dp),
         ];
         foreach (var m in modules)
