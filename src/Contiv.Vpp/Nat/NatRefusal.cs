@@ -13,7 +13,7 @@ internal static class NatRefusal
     /// <summary>Bytes of the offending packet quoted in ICMP errors beyond the 28-byte headers (RFC 1812's 576-byte limit).</summary>
     public const int MaxQuote = 548;
 
-    /// <summary>Space <paramref name="reply"/> needs for any refusal.</summary>
+    /// <summary>Space the reply buffer of <see cref="Build"/> needs for any refusal.</summary>
     public const int MaxLength = 28 + MaxQuote;
 
     /// <summary>
