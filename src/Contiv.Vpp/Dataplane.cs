@@ -31,6 +31,15 @@ public sealed record DataplaneOptions
     /// <summary>The node's host network namespace (name or path) where TAPs and AF_PACKET sockets are opened; null = our own.</summary>
     public string? HostNamespace { get; init; }
 
+    /// <summary>Dynamic (learned or unresolved) neighbours per interface; static entries are not counted.</summary>
+    public int MaxNeighborsPerInterface { get; init; } = 1024;
+
+    /// <summary>Buffers that may wait for ARP over all neighbours; null = 1/16 of <see cref="Buffers"/>.</summary>
+    public int? MaxArpQueuedBuffers { get; init; }
+
+    /// <summary>A node that throws is logged at most once per this interval (the rest are counted).</summary>
+    public TimeSpan NodeFailureLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Logger factory.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -83,7 +92,12 @@ public sealed partial class Dataplane : IDisposable
         StartTime = DateTimeOffset.UtcNow;
         Buffers = new BufferPool(Options.Buffers);
         Graph = new NodeGraph();
-        Neighbors = new NeighborTable { InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero };
+        Neighbors = new NeighborTable
+        {
+            InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero,
+            MaxDynamicPerInterface = Options.MaxNeighborsPerInterface,
+            MaxPendingBuffers = Options.MaxArpQueuedBuffers ?? Math.Max(NeighborTable.MaxPending, Options.Buffers / 16),
+        };
         RegisterNodes();
         Options.ExtendGraph?.Invoke(this);
         Graph.Start();
@@ -162,8 +176,8 @@ public sealed partial class Dataplane : IDisposable
     public Exception? WorkerFailure { get; private set; }
 
     /// <summary>
-    /// Raised on the failing worker's thread when a worker stops because epoll_wait failed or a node threw
-    /// (after it is logged). That worker's interfaces are no longer served; the owner should shut down.
+    /// Raised on the failing worker's thread when a worker stops because epoll_wait failed (after it is
+    /// logged; a node that throws only costs its vector, see <see cref="NodeFailures"/>). That worker's interfaces are no longer served; the owner should shut down.
     /// </summary>
     public event Action<string, Exception>? WorkerFailed;
 
