@@ -152,6 +152,11 @@ internal sealed class ConfigApplier(Engine dp)
             _dp.AddAddress(intf, a);
         }
 
+        if (_dp.SourceCheck(intf) != m.SourceCheck)
+        {
+            _dp.SetSourceCheck(intf, m.SourceCheck);
+        }
+
         _dp.SetAdminState(intf, m.Enabled);
         return Ok(intf);
     }

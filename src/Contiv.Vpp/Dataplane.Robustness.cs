@@ -27,6 +27,17 @@ public sealed partial class Dataplane
     }
 
     /// <summary>
+    /// Turns the unicast reverse-path check (<c>ip4-source-check</c>) on or off for an interface: packets
+    /// whose source address is not routed back through this interface are dropped and counted.
+    /// </summary>
+    public void SetSourceCheck(Interfaces.SwInterface intf, bool enable)
+        => SetFeature(intf, FeatureArcs.Ip4UnicastName, Ip4.Ip4SourceCheckNode.NodeName, enable);
+
+    /// <summary>True when the reverse-path check is on for the interface.</summary>
+    public bool SourceCheck(Interfaces.SwInterface intf)
+        => EnabledFeatures(intf, FeatureArcs.Ip4UnicastName).Contains(Ip4.Ip4SourceCheckNode.NodeName);
+
+    /// <summary>
     /// Logs a contained node failure: the first one of a node at once, later ones at most once per
     /// <see cref="DataplaneOptions.NodeFailureLogInterval"/> with the number suppressed in between (a
     /// packet that triggers a bug can be sent at line rate; the log must not become the next outage).

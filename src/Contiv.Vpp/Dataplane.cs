@@ -37,6 +37,15 @@ public sealed record DataplaneOptions
     /// <summary>Buffers that may wait for ARP over all neighbours; null = 1/16 of <see cref="Buffers"/>.</summary>
     public int? MaxArpQueuedBuffers { get; init; }
 
+    /// <summary>ICMP errors (time exceeded, unreachable) each thread may send per second, sustained.</summary>
+    public int IcmpErrorsPerSecond { get; init; } = 1000;
+
+    /// <summary>ICMP errors each thread may send back to back before <see cref="IcmpErrorsPerSecond"/> applies.</summary>
+    public int IcmpErrorBurst { get; init; } = 100;
+
+    /// <summary>Clock of rate limiters (tests inject a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>A node that throws is logged at most once per this interval (the rest are counted).</summary>
     public TimeSpan NodeFailureLogInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -279,6 +288,8 @@ public sealed partial class Dataplane : IDisposable
         Graph.Add(new L2.L2InputNode(), this);
         Graph.Add(new Vxlan.VxlanEncapNode(), this);
         Graph.Add(new Vxlan.VxlanInputNode(), this);
+        Graph.Add(new Ip4SourceCheckNode(), this);
+        Graph.AddFeature(new FeatureRegistration(FeatureArcs.Ip4UnicastName, Ip4SourceCheckNode.NodeName));
         Graph.Add(new InputNode(TapInputNodeName), this);
         Graph.Add(new InputNode(AfPacketInputNodeName), this);
         Graph.Add(new InputNode(PgInputNodeName), this);

@@ -245,6 +245,15 @@ public sealed class NeighborTable
         if (_adjByKey.TryGetValue((sw, ip), out var a))
         {
             a.Rewrite = null;
+            if (a.Refs <= 0)
+            {
+                // Created by the data path (glean, ARP learning), referenced by no route: reclaimed with
+                // its neighbour, so neighbours coming and going do not grow the adjacency array.
+                // A packet still carrying the index finds null (or a later adjacency) in ip4-rewrite.
+                _adjByKey.Remove((sw, ip));
+                _adjs[a.Index] = null;
+                _freeAdj.Push(a.Index);
+            }
         }
 
         return true;

@@ -22,6 +22,7 @@ internal sealed class IcmpErrorNode : GraphNode
     private readonly ErrorSlot _errNoSource;
     private readonly ErrorSlot _errRxDeleted;
     private readonly ErrorSlot _errHeadroom;
+    private readonly ErrorSlot _errRateLimited;
 
     /// <summary>Creates the node.</summary>
     public IcmpErrorNode()
@@ -34,6 +35,7 @@ internal sealed class IcmpErrorNode : GraphNode
         _errNoSource = AddError("no source address for ICMP error");
         _errRxDeleted = AddError("rx interface deleted");
         _errHeadroom = AddError("no buffer headroom for the ICMP error headers");
+        _errRateLimited = AddError("ICMP error rate limited");
     }
 
     /// <inheritdoc />
@@ -65,6 +67,12 @@ internal sealed class IcmpErrorNode : GraphNode
             if (src == 0)
             {
                 ctx.Drop(b, Error(_errNoSource));
+                continue;
+            }
+
+            if (!ctx.IcmpErrors.TryTake())
+            {
+                ctx.Drop(b, Error(_errRateLimited));
                 continue;
             }
 
