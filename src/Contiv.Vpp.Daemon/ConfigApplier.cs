@@ -162,6 +162,11 @@ internal sealed partial class ConfigApplier(Engine dp)
             _dp.AddAddress(intf, a);
         }
 
+        if (_dp.SourceCheck(intf) != m.SourceCheck)
+        {
+            _dp.SetSourceCheck(intf, m.SourceCheck);
+        }
+
         _dp.SetAdminState(intf, m.Enabled);
         return Ok(intf);
     }

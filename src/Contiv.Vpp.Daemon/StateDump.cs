@@ -154,6 +154,7 @@ internal sealed partial class StateDump(Engine dp)
             Mtu = (uint)i.Mtu,
             Vrf = _dp.FibArray[i.FibIndex]?.TableId ?? 0,
             UnnumberedTo = i.UnnumberedTo >= 0 ? _dp.Interface(i.UnnumberedTo)?.Name ?? string.Empty : string.Empty,
+            SourceCheck = _dp.SourceCheck(i),
             SwIfIndex = (uint)i.SwIfIndex,
             DevName = i.DevName,
             LinkUp = i.OperUp,

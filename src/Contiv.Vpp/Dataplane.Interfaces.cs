@@ -534,6 +534,21 @@ public sealed partial class Dataplane
         return false;
     }
 
+    /// <summary>True when <paramref name="ip"/> lies in one of the interface's (effective) subnets.</summary>
+    public bool IsOnLink(int swIfIndex, uint ip)
+    {
+        var addrs = EffectiveAddresses(swIfIndex);
+        for (var i = 0; i < addrs.Count; i++)
+        {
+            if (addrs[i].Contains(ip))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Source address to use towards <paramref name="target"/> on an interface: one in the same subnet, else the first; 0 if none.</summary>
     public uint SourceAddressFor(int swIfIndex, uint target)
     {

@@ -34,6 +34,24 @@ public sealed record DataplaneOptions
     /// <summary>NAT44 session table capacity (allocated when NAT is first configured; ≈ 241 bytes per session).</summary>
     public int NatMaxSessions { get; init; } = 65536;
 
+    /// <summary>Dynamic (learned or unresolved) neighbours per interface; static entries are not counted.</summary>
+    public int MaxNeighborsPerInterface { get; init; } = 1024;
+
+    /// <summary>Buffers that may wait for ARP over all neighbours; null = 1/16 of <see cref="Buffers"/>.</summary>
+    public int? MaxArpQueuedBuffers { get; init; }
+
+    /// <summary>ICMP errors (time exceeded, unreachable) each thread may send per second, sustained.</summary>
+    public int IcmpErrorsPerSecond { get; init; } = 1000;
+
+    /// <summary>ICMP errors each thread may send back to back before <see cref="IcmpErrorsPerSecond"/> applies.</summary>
+    public int IcmpErrorBurst { get; init; } = 100;
+
+    /// <summary>Clock of rate limiters (tests inject a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>A node that throws is logged at most once per this interval (the rest are counted).</summary>
+    public TimeSpan NodeFailureLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Logger factory.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -86,7 +104,12 @@ public sealed partial class Dataplane : IDisposable
         StartTime = DateTimeOffset.UtcNow;
         Buffers = new BufferPool(Options.Buffers);
         Graph = new NodeGraph();
-        Neighbors = new NeighborTable { InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero };
+        Neighbors = new NeighborTable
+        {
+            InterfaceMac = sw => Interface(sw)?.Mac ?? MacAddress.Zero,
+            MaxDynamicPerInterface = Options.MaxNeighborsPerInterface,
+            MaxPendingBuffers = Options.MaxArpQueuedBuffers ?? Math.Max(NeighborTable.MaxPending, Options.Buffers / 16),
+        };
         RegisterNodes();
         Options.ExtendGraph?.Invoke(this);
         Graph.Start();
@@ -165,8 +188,8 @@ public sealed partial class Dataplane : IDisposable
     public Exception? WorkerFailure { get; private set; }
 
     /// <summary>
-    /// Raised on the failing worker's thread when a worker stops because epoll_wait failed or a node threw
-    /// (after it is logged). That worker's interfaces are no longer served; the owner should shut down.
+    /// Raised on the failing worker's thread when a worker stops because epoll_wait failed (after it is
+    /// logged; a node that throws only costs its vector, see <see cref="NodeFailures"/>). That worker's interfaces are no longer served; the owner should shut down.
     /// </summary>
     public event Action<string, Exception>? WorkerFailed;
 
@@ -268,6 +291,9 @@ public sealed partial class Dataplane : IDisposable
         Graph.Add(new L2.L2InputNode(), this);
         Graph.Add(new Vxlan.VxlanEncapNode(), this);
         Graph.Add(new Vxlan.VxlanInputNode(), this);
+        // The source check sees the packet as the pod sent it: before any input feature that rewrites it.
+        Graph.Add(new Ip4SourceCheckNode(), this);
+        Graph.AddFeature(new FeatureRegistration(FeatureArcs.Ip4UnicastName, Ip4SourceCheckNode.NodeName) { RunsBefore = [Nat.Nat44Out2InNode.NodeName] });
         Nat.Nat44Out2InNode.Register(this);
         Nat.Nat44In2OutNode.Register(this);
         Graph.Add(new InputNode(TapInputNodeName), this);

@@ -51,7 +51,7 @@ public sealed class FeatureArcTests
     {
         var seen = new List<(string Node, int RxSwIfIndex)>();
         using var t = WithTestFeatures(seen);
-        // Built-in features (NAT44) share the arc; the test features keep their declared order among them.
+        // Built-in features (ip4-source-check, NAT) share the arc; only the test features are ordered here.
         Assert.Equal([First, Second], t.Dp.Graph.Ip4Unicast.Features.Select(f => f.Name).Where(n => n.StartsWith("test-", StringComparison.Ordinal)));
         t.Dp.SetFeature(t.Pg0, FeatureArcs.Ip4UnicastName, Second, enable: true);
         t.Dp.SetFeature(t.Pg0, FeatureArcs.Ip4UnicastName, First, enable: true);

@@ -265,6 +265,7 @@ internal static class IpNetConfig
             Enabled = true,
             Vrf = cfg.PodVrfId,
             UnnumberedTo = PodGwLoop,
+            SourceCheck = true, // a pod may only send with its own address
             PhysAddress = vppMac,
             Mtu = cfg.MtuSize,
             Tap = new TapLink

@@ -26,6 +26,8 @@ internal sealed class ArpInputNode : GraphNode
     private readonly ErrorSlot _errRepliesReceived;
     private readonly ErrorSlot _errBadSender;
     private readonly ErrorSlot _errProxyReplies;
+    private readonly ErrorSlot _errOffLink;
+    private readonly ErrorSlot _errTableFull;
 
     /// <summary>Creates the node.</summary>
     public ArpInputNode()
@@ -41,6 +43,8 @@ internal sealed class ArpInputNode : GraphNode
         _errRepliesReceived = AddError("ARP replies received");
         _errBadSender = AddError("ARP sender address invalid");
         _errProxyReplies = AddError("proxy ARP replies sent");
+        _errOffLink = AddError("ARP sender not learned: outside the interface's subnets");
+        _errTableFull = AddError("ARP sender not learned: neighbor table full for the interface");
     }
 
     /// <inheritdoc />
@@ -92,9 +96,22 @@ internal sealed class ArpInputNode : GraphNode
                 released.Clear();
                 lock (nt.Lock)
                 {
-                    if (forUs || nt.Find(sw, senderIp) is not null)
+                    // A known (or awaited) neighbour is refreshed; a new one is learned only from the
+                    // interface's own subnets, so random sender addresses cannot fill the table.
+                    var known = nt.Find(sw, senderIp) is not null;
+                    var learn = known || (forUs && Dataplane.IsOnLink(sw, senderIp));
+                    var n = learn ? nt.Update(sw, senderIp, senderMac, false, released) : null;
+                    if (learn && n is null)
                     {
-                        var n = nt.Update(sw, senderIp, senderMac, false, released);
+                        ctx.CountError(Error(_errTableFull));
+                    }
+                    else if (forUs && !learn)
+                    {
+                        ctx.CountError(Error(_errOffLink));
+                    }
+
+                    if (n is not null)
+                    {
                         if (released.Count > 0)
                         {
                             var adj = nt.GetOrCreateAdjacency(sw, senderIp);
@@ -103,8 +120,6 @@ internal sealed class ArpInputNode : GraphNode
                                 Pool.Meta(held).AdjIndex = adj.Index;
                             }
                         }
-
-                        _ = n;
                     }
                 }
 

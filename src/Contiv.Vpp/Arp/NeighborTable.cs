@@ -3,6 +3,17 @@ using Contiv.Vpp.Ethernet;
 
 namespace Contiv.Vpp.Arp;
 
+/// <summary>Why the neighbour table refused to queue a packet or create an entry.</summary>
+internal enum NeighborRefusal
+{
+    /// <summary>Not refused.</summary>
+    None,
+    /// <summary>The interface holds <see cref="NeighborTable.MaxDynamicPerInterface"/> dynamic neighbours.</summary>
+    TableFull,
+    /// <summary><see cref="NeighborTable.MaxPendingBuffers"/> buffers already wait for resolution.</summary>
+    QueueFull,
+}
+
 /// <summary>An IPv4 neighbour (ARP entry).</summary>
 public sealed class Neighbor
 {
@@ -47,6 +58,44 @@ public sealed class NeighborTable
 {
     /// <summary>Packets queued per unresolved neighbour before the oldest is dropped.</summary>
     public const int MaxPending = 8;
+
+    // Dynamic (learned or pending) entries per interface, and buffers queued over all neighbours:
+    // what a pod can make the table hold, bounded by the caps below.
+    private readonly Dictionary<int, int> _dynamicPerInterface = [];
+    private int _pendingBuffers;
+
+    /// <summary>
+    /// Dynamic (learned or unresolved) neighbours an interface may hold; static ones are not counted.
+    /// A pod answering ARP with random sender addresses cannot grow the table past it.
+    /// </summary>
+    public int MaxDynamicPerInterface { get; init; } = 1024;
+
+    /// <summary>
+    /// Buffers that may wait for address resolution over all neighbours (each neighbour also holds at
+    /// most <see cref="MaxPending"/>): a pod spraying packets at many unresolved addresses cannot pin the pool.
+    /// </summary>
+    public int MaxPendingBuffers { get; init; } = 1024;
+
+    /// <summary>Buffers waiting for resolution now. Caller holds <see cref="Lock"/>.</summary>
+    public int PendingBuffers => _pendingBuffers;
+
+    /// <summary>Dynamic neighbours of an interface now. Caller holds <see cref="Lock"/>.</summary>
+    public int DynamicCount(int sw) => _dynamicPerInterface.GetValueOrDefault(sw);
+
+    private bool AtDynamicCap(int sw) => _dynamicPerInterface.GetValueOrDefault(sw) >= MaxDynamicPerInterface;
+
+    private void CountDynamic(int sw, int delta)
+    {
+        var n = _dynamicPerInterface.GetValueOrDefault(sw) + delta;
+        if (n <= 0)
+        {
+            _dynamicPerInterface.Remove(sw);
+        }
+        else
+        {
+            _dynamicPerInterface[sw] = n;
+        }
+    }
 
     private readonly Dictionary<(int Sw, uint Ip), Neighbor> _neighbors = [];
     private readonly Dictionary<(int Sw, uint Ip), Adjacency> _adjByKey = [];
@@ -124,17 +173,30 @@ public sealed class NeighborTable
     /// update never overwrites a static entry. Pending packets are moved to <paramref name="released"/>.
     /// Caller holds <see cref="Lock"/>.
     /// </summary>
-    internal Neighbor Update(int sw, uint ip, MacAddress mac, bool isStatic, List<int>? released)
+    internal Neighbor? Update(int sw, uint ip, MacAddress mac, bool isStatic, List<int>? released)
     {
         if (!_neighbors.TryGetValue((sw, ip), out var n))
         {
+            if (!isStatic && AtDynamicCap(sw))
+            {
+                return null; // learning refused: the interface holds its cap of dynamic neighbours
+            }
+
             n = new Neighbor(sw, ip);
             _neighbors[(sw, ip)] = n;
+            if (!isStatic)
+            {
+                CountDynamic(sw, 1);
+            }
         }
         else if (n.Static && !isStatic)
         {
             n.UpdatedTicks = Stopwatch.GetTimestamp();
             return n;
+        }
+        else if (!n.Static && isStatic)
+        {
+            CountDynamic(sw, -1);
         }
 
         n.Static = isStatic;
@@ -150,6 +212,7 @@ public sealed class NeighborTable
 
         if (n.Pending is { Count: > 0 } q)
         {
+            _pendingBuffers -= q.Count;
             while (q.Count > 0)
             {
                 released?.Add(q.Dequeue());
@@ -170,12 +233,27 @@ public sealed class NeighborTable
 
         if (n.Pending is { } q)
         {
+            _pendingBuffers -= q.Count;
             released.AddRange(q);
+        }
+
+        if (!n.Static)
+        {
+            CountDynamic(sw, -1);
         }
 
         if (_adjByKey.TryGetValue((sw, ip), out var a))
         {
             a.Rewrite = null;
+            if (a.Refs <= 0)
+            {
+                // Created by the data path (glean, ARP learning), referenced by no route: reclaimed with
+                // its neighbour, so neighbours coming and going do not grow the adjacency array.
+                // A packet still carrying the index finds null (or a later adjacency) in ip4-rewrite.
+                _adjByKey.Remove((sw, ip));
+                _adjs[a.Index] = null;
+                _freeAdj.Push(a.Index);
+            }
         }
 
         return true;
@@ -186,10 +264,11 @@ public sealed class NeighborTable
     /// packet (creating a pending entry) and tells whether an ARP request should be sent now.
     /// Caller holds <see cref="Lock"/>. <paramref name="evicted"/> is a packet pushed out of a full queue, or -1.
     /// </summary>
-    internal Adjacency? ResolveOrQueue(int sw, uint ip, int buffer, out bool sendRequest, out int evicted)
+    internal Adjacency? ResolveOrQueue(int sw, uint ip, int buffer, out bool sendRequest, out int evicted, out NeighborRefusal refused)
     {
         sendRequest = false;
         evicted = -1;
+        refused = NeighborRefusal.None;
         if (_neighbors.TryGetValue((sw, ip), out var n) && n.Mac is not null)
         {
             return GetOrCreateAdjacency(sw, ip);
@@ -198,17 +277,35 @@ public sealed class NeighborTable
         var now = Stopwatch.GetTimestamp();
         if (n is null)
         {
+            if (AtDynamicCap(sw))
+            {
+                refused = NeighborRefusal.TableFull;
+                return null;
+            }
+
             n = new Neighbor(sw, ip) { UpdatedTicks = now };
             _neighbors[(sw, ip)] = n;
+            CountDynamic(sw, 1);
         }
 
         n.Pending ??= new Queue<int>(MaxPending);
         if (n.Pending.Count >= MaxPending)
         {
             evicted = n.Pending.Dequeue();
+            _pendingBuffers--;
+        }
+        else if (_pendingBuffers >= MaxPendingBuffers)
+        {
+            // Still send the request (rate limited below) so the address resolves; only the packet is refused.
+            refused = NeighborRefusal.QueueFull;
         }
 
-        n.Pending.Enqueue(buffer);
+        if (refused == NeighborRefusal.None)
+        {
+            n.Pending.Enqueue(buffer);
+            _pendingBuffers++;
+        }
+
         // One request per pending entry per 250 ms.
         if (n.LastRequestTicks == 0 || Stopwatch.GetElapsedTime(n.LastRequestTicks).TotalMilliseconds >= 250)
         {
@@ -217,6 +314,21 @@ public sealed class NeighborTable
         }
 
         return null;
+    }
+
+    /// <summary>Sets <paramref name="marks"/>[b] for every packet waiting for resolution (cold path). Caller holds <see cref="Lock"/>.</summary>
+    internal void MarkPending(bool[] marks)
+    {
+        foreach (var n in _neighbors.Values)
+        {
+            if (n.Pending is { } q)
+            {
+                foreach (var b in q)
+                {
+                    marks[b] = true;
+                }
+            }
+        }
     }
 
     /// <summary>Snapshot of every neighbour. Caller holds <see cref="Lock"/>.</summary>

@@ -164,6 +164,18 @@ public sealed unsafe class BufferPool : IDisposable
         return list;
     }
 
+    /// <summary>Sets <paramref name="marks"/>[b] for every buffer on the shared free stack (cold path: node failure recovery).</summary>
+    internal void MarkFree(bool[] marks)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < _freeCount; i++)
+            {
+                marks[_free[i]] = true;
+            }
+        }
+    }
+
     /// <summary>Takes up to <paramref name="want"/> buffers from the shared stack into <paramref name="into"/>; returns how many.</summary>
     internal int TakeBatch(Span<int> into, int want)
     {
@@ -273,6 +285,15 @@ public sealed class BufferCache
         }
 
         _stack[_count++] = buffer;
+    }
+
+    /// <summary>Sets <paramref name="marks"/>[b] for every buffer in this cache (owner thread; cold path).</summary>
+    internal void MarkCached(bool[] marks)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            marks[_stack[i]] = true;
+        }
     }
 
     /// <summary>Returns every cached buffer to the shared pool.</summary>

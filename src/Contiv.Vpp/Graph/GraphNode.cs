@@ -50,6 +50,15 @@ public abstract class GraphNode
     /// <summary>Global index of the first of this node's error counters.</summary>
     public int ErrorBase { get; internal set; }
 
+    /// <summary>
+    /// Reason of the counter every node gets at registration: packets of a vector during which the node
+    /// threw (an exception is a bug, but it costs that vector only, not the data plane).
+    /// </summary>
+    public const string ExceptionReason = "node failed: packets of the vector dropped";
+
+    /// <summary>Global index of this node's <see cref="ExceptionReason"/> counter (set at registration).</summary>
+    public int ExceptionError { get; internal set; } = -1;
+
     /// <summary>The data plane this node belongs to (set at registration).</summary>
     public Dataplane Dataplane { get; internal set; } = null!;
 

@@ -46,6 +46,9 @@ public sealed class NodeGraph
             _errors.Add((node, e));
         }
 
+        node.ExceptionError = _errors.Count;
+        _errors.Add((node, GraphNode.ExceptionReason));
+
         _nodes.Add(node);
         _byName[node.Name] = node.Index;
         return node;

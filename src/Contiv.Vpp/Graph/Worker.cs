@@ -8,7 +8,9 @@ namespace Contiv.Vpp.Graph;
 /// A data-plane worker thread: waits in epoll on the receive fds of the devices assigned to it (so an
 /// idle data plane sleeps), polls the ready ones, runs the graph, repeats. In poll mode it never
 /// sleeps. The control thread stops it between iterations through <see cref="Gate"/> (the barrier).
-/// <para>Failure: if <c>epoll_wait</c> fails (anything but EINTR) or a node throws, the loop ends, the
+/// <para>A node that throws costs its vector only (<see cref="WorkerContext"/> contains it); a device
+/// whose poll throws is counted and logged the same way and polled again next time.</para>
+/// <para>Failure: if <c>epoll_wait</c> fails (anything but EINTR), the loop ends, the
 /// worker's gate is released and <see cref="Dataplane.WorkerFailed"/> is raised from the worker thread;
 /// nothing escapes the thread (an unhandled exception there would kill the process without cleanup).
 /// The worker does not try to recover: its epoll set or graph state is suspect, and the daemon stops
@@ -163,9 +165,16 @@ internal sealed unsafe class Worker : IDisposable
                     var sw = (int)token;
                     if ((uint)sw < (uint)ifs.Length && ifs[sw]?.Device is { } dev)
                     {
-                        if (dev.Poll(ctx, PollBudget) > 0)
+                        try
                         {
-                            lastWork = Stopwatch.GetTimestamp();
+                            if (dev.Poll(ctx, PollBudget) > 0)
+                            {
+                                lastWork = Stopwatch.GetTimestamp();
+                            }
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            ctx.ContainInputFailure(dev.InputNodeName, sw, e);
                         }
 
                         ctx.Dispatch();

@@ -24,7 +24,7 @@ public struct NodeRuntime
 /// cache, node runtime, error and interface counters, and the trace buffer. Owned by exactly one
 /// thread at a time (a worker, or the control thread while the workers are held at the barrier).
 /// </summary>
-public sealed class WorkerContext
+public sealed partial class WorkerContext
 {
     private readonly Dataplane _dp;
     private NodeFrame[] _pending;
@@ -159,7 +159,16 @@ public sealed class WorkerContext
         }
 
         var t0 = Stopwatch.GetTimestamp();
-        node.Process(this, buffers);
+        try
+        {
+            node.Process(this, buffers);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One packet must never take the data plane down: the vector is lost, the worker goes on.
+            ContainNodeFailure(node, buffers, e);
+        }
+
         ref var rt = ref Runtime[node.Index];
         rt.Ticks += Stopwatch.GetTimestamp() - t0;
         rt.Calls++;

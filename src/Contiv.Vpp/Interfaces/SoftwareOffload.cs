@@ -196,7 +196,8 @@ public static unsafe class SoftwareOffload
         var hdrs = l4 + thl;
         var payload = frame.Length - hdrs;
         int mss = m.GsoSize;
-        if (mss == 0 || payload < 0)
+        // Header lengths come from the sender (a pod): segments are only cut from well-formed headers.
+        if (ihl < 20 || thl < 20 || mss == 0 || payload < 0)
         {
             return false;
         }

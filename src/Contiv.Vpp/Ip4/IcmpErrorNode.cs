@@ -20,6 +20,9 @@ internal sealed class IcmpErrorNode : GraphNode
     private readonly ErrorSlot _errUnreachable;
     private readonly ErrorSlot _errSuppressed;
     private readonly ErrorSlot _errNoSource;
+    private readonly ErrorSlot _errRxDeleted;
+    private readonly ErrorSlot _errHeadroom;
+    private readonly ErrorSlot _errRateLimited;
 
     /// <summary>Creates the node.</summary>
     public IcmpErrorNode()
@@ -30,6 +33,9 @@ internal sealed class IcmpErrorNode : GraphNode
         _errUnreachable = AddError("ICMP destination unreachable sent");
         _errSuppressed = AddError("ICMP error suppressed (error, broadcast or multicast)");
         _errNoSource = AddError("no source address for ICMP error");
+        _errRxDeleted = AddError("rx interface deleted");
+        _errHeadroom = AddError("no buffer headroom for the ICMP error headers");
+        _errRateLimited = AddError("ICMP error rate limited");
     }
 
     /// <inheritdoc />
@@ -49,10 +55,30 @@ internal sealed class IcmpErrorNode : GraphNode
                 continue;
             }
 
+            // A packet can outlive its rx interface (it waited for ARP while the pod was deleted).
+            var rx = (uint)m.RxSwIfIndex < (uint)ifs.Length ? ifs[m.RxSwIfIndex] : null;
+            if (rx is null)
+            {
+                ctx.Drop(b, Error(_errRxDeleted));
+                continue;
+            }
+
             var src = Dataplane.SourceAddressFor(m.RxSwIfIndex, origSrc);
             if (src == 0)
             {
                 ctx.Drop(b, Error(_errNoSource));
+                continue;
+            }
+
+            if (!ctx.IcmpErrors.TryTake())
+            {
+                ctx.Drop(b, Error(_errRateLimited));
+                continue;
+            }
+
+            if (m.CurrentData < 28 + 14)
+            {
+                ctx.Drop(b, Error(_errHeadroom));
                 continue;
             }
 
@@ -82,7 +108,7 @@ internal sealed class IcmpErrorNode : GraphNode
             m.Gso = GsoType.None;
             m.GsoSize = 0;
             m.L3Offset = m.CurrentData;
-            m.FibIndex = ifs[m.RxSwIfIndex]!.FibIndex;
+            m.FibIndex = rx.FibIndex;
             ctx.CountError(Error(type == 11 ? _errTimeExceeded : _errUnreachable));
             ctx.Enqueue(Next(_nextLookup), b);
         }

@@ -23,6 +23,8 @@ internal sealed class Ip4ArpNode : GraphNode
     private readonly ErrorSlot _errNoSource;
     private readonly ErrorSlot _errNoBuffer;
     private readonly ErrorSlot _errDown;
+    private readonly ErrorSlot _errTableFull;
+    private readonly ErrorSlot _errGlobalQueueFull;
 
     /// <summary>Creates the node.</summary>
     public Ip4ArpNode()
@@ -36,6 +38,8 @@ internal sealed class Ip4ArpNode : GraphNode
         _errNoSource = AddError("no source address for ARP request");
         _errNoBuffer = AddError("no buffer for ARP request");
         _errDown = AddError("interface is down");
+        _errTableFull = AddError("neighbor table full for the interface");
+        _errGlobalQueueFull = AddError("address resolution queues full (all neighbors)");
     }
 
     /// <inheritdoc />
@@ -65,9 +69,10 @@ internal sealed class Ip4ArpNode : GraphNode
             Arp.Adjacency? adj;
             bool send;
             int evicted;
+            Arp.NeighborRefusal refused;
             lock (nt.Lock)
             {
-                adj = nt.ResolveOrQueue(sw, ip, b, out send, out evicted);
+                adj = nt.ResolveOrQueue(sw, ip, b, out send, out evicted, out refused);
             }
 
             if (adj is not null)
@@ -77,7 +82,21 @@ internal sealed class Ip4ArpNode : GraphNode
                 continue;
             }
 
-            ctx.CountError(Error(_errQueued));
+            if (refused == Arp.NeighborRefusal.TableFull)
+            {
+                ctx.Drop(b, Error(_errTableFull));
+                continue;
+            }
+
+            if (refused == Arp.NeighborRefusal.QueueFull)
+            {
+                ctx.Drop(b, Error(_errGlobalQueueFull));
+            }
+            else
+            {
+                ctx.CountError(Error(_errQueued));
+            }
+
             if (evicted >= 0)
             {
                 ctx.Drop(evicted, Error(_errQueueFull));

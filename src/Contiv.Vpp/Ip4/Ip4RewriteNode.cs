@@ -20,6 +20,7 @@ internal sealed class Ip4RewriteNode : GraphNode
     private readonly ErrorSlot _errTtl;
     private readonly ErrorSlot _errMtu;
     private readonly ErrorSlot _errNoAdj;
+    private readonly ErrorSlot _errHeadroom;
 
     /// <summary>Creates the node.</summary>
     public Ip4RewriteNode()
@@ -31,6 +32,7 @@ internal sealed class Ip4RewriteNode : GraphNode
         _errTtl = AddError("ip4 ttl <= 1");
         _errMtu = AddError("ip4 MTU exceeded and DF set");
         _errNoAdj = AddError("adjacency deleted");
+        _errHeadroom = AddError("no buffer headroom for the Ethernet header");
     }
 
     /// <inheritdoc />
@@ -57,8 +59,20 @@ internal sealed class Ip4RewriteNode : GraphNode
                 continue;
             }
 
+            if (m.CurrentData < 14)
+            {
+                ctx.Drop(b, Error(_errHeadroom));
+                continue;
+            }
+
             var p = Pool.Data(b);
-            if ((m.Flags & BufferFlags.LocallyOriginated) == 0)
+            if ((m.Flags & BufferFlags.LocallyOriginated) != 0)
+            {
+                // A packet we generated skips the TTL check on its first hop only: if it comes back
+                // here (a loop through a tunnel or a route), its TTL counts down like any other's.
+                m.Flags &= ~BufferFlags.LocallyOriginated;
+            }
+            else
             {
                 var ttl = p[8];
                 if (ttl <= 1)

@@ -29,6 +29,7 @@ internal sealed class VxlanEncapNode : GraphNode
     private readonly ErrorSlot _errSegmentFailed;
     private readonly ErrorSlot _errGsoEncapsulated;
     private readonly ErrorSlot _errNoBuffer;
+    private readonly ErrorSlot _errHeadroom;
 
     /// <summary>Outer IPv4 + UDP + VXLAN bytes.</summary>
     public const int OuterLength = 20 + 8 + 8;
@@ -47,6 +48,7 @@ internal sealed class VxlanEncapNode : GraphNode
         _errEncapsulated = AddError("packets encapsulated");
         _errNoTunnel = AddError("no tunnel on tx interface");
         _errSegmentFailed = AddError("GSO segmentation failed");
+        _errHeadroom = AddError("no buffer headroom for the outer headers");
         _errGsoEncapsulated = AddError("GSO super-frames encapsulated as UDP GSO");
         _errNoBuffer = AddError("no buffer for UDP GSO packet");
     }
@@ -79,6 +81,14 @@ internal sealed class VxlanEncapNode : GraphNode
                 continue;
             }
 
+            if (m.CurrentData < OuterLength + 14)
+            {
+                // Outer headers plus the Ethernet header ip4-rewrite adds must fit in front of the frame
+                // (a packet looping through tunnels would otherwise write before its buffer).
+                ctx.Drop(b, Error(_errHeadroom));
+                continue;
+            }
+
             var t = dev.Tunnel;
             var inner = Pool.Data(b);
             var innerLen = m.CurrentLength;
@@ -86,7 +96,7 @@ internal sealed class VxlanEncapNode : GraphNode
             m.CurrentData -= OuterLength;
             m.CurrentLength += OuterLength;
             var h = new Span<byte>(Pool.Data(b), OuterLength);
-            WriteOuter(h, t, sport, OuterLength + innerLen);
+            WriteOuter(h, t, sport, OuterLength + innerLen, OuterTtl(inner, innerLen));
             BinaryPrimitives.WriteUInt32BigEndian(h[28..], 0x0800_0000);
             BinaryPrimitives.WriteUInt32BigEndian(h[32..], t.Vni << 8);
             if ((m.Flags & BufferFlags.ChecksumPartial) != 0)
@@ -196,7 +206,7 @@ internal sealed class VxlanEncapNode : GraphNode
             }
 
             var h = new Span<byte>(q, 28);
-            WriteOuter(h, t, sport, pos);
+            WriteOuter(h, t, sport, pos, OuterTtl(inner, len));
             om.CurrentLength = pos;
             if (count > 1)
             {
@@ -232,14 +242,21 @@ internal sealed class VxlanEncapNode : GraphNode
         return true;
     }
 
-    /// <summary>Outer IPv4 (no options, TTL 254, DF clear) + UDP to 4789 for a packet of <paramref name="total"/> bytes from the IP header on.</summary>
-    private static void WriteOuter(Span<byte> h, VxlanTunnel t, ushort sport, int total)
+    /// <summary>
+    /// Outer TTL: the inner IPv4 TTL (already decremented by the routed hop that sent the frame into the
+    /// tunnel), so a loop through tunnels expires as the inner packet would; 254 for non-IPv4 frames.
+    /// </summary>
+    internal static unsafe byte OuterTtl(byte* frame, int len)
+        => len >= 14 + 20 && frame[12] == 0x08 && frame[13] == 0x00 ? frame[14 + 8] : (byte)254;
+
+    /// <summary>Outer IPv4 (no options, TTL <paramref name="ttl"/>, DF clear) + UDP to 4789 for a packet of <paramref name="total"/> bytes from the IP header on.</summary>
+    private static void WriteOuter(Span<byte> h, VxlanTunnel t, ushort sport, int total, byte ttl)
     {
         h[0] = 0x45;
         h[1] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)total);
         BinaryPrimitives.WriteUInt32BigEndian(h[4..], 0);
-        h[8] = 254;
+        h[8] = ttl;
         h[9] = 17;
         h[10] = 0;
         h[11] = 0;

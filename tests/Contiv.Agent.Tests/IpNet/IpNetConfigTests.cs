@@ -123,6 +123,7 @@ public class IpNetConfigTests
         var items = Items(IpNetConfig.PodItems(ctx, pod));
         var tap = (Interface)items["vpp/interface/vpp-tap-abc123"];
         Assert.Equal((1u, "podGwLoop", "02:fe:e1:4f:d7:94", 1450u), (tap.Vrf, tap.UnnumberedTo, tap.PhysAddress, tap.Mtu));
+        Assert.True(tap.SourceCheck); // a pod may only send with its own address
         Assert.Equal(("eth0", "/var/run/netns/web", "02:fe:1e:b0:28:6b"), (tap.Tap.HostIfName, tap.Tap.HostNamespace, tap.Tap.HostMac));
         Assert.Equal("10.1.1.2/32", items.Values.OfType<LinuxAddress>().Single().Address);
         var arp = items.Values.OfType<LinuxArp>().Single();
