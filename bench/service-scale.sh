@@ -215,9 +215,9 @@ vppctl create tap id 1 host-if-name eth0 host-ns "$(ns vpps)" host-ip4-addr 10.1
 vppctl set interface ip address tap0 10.1.1.1/24; vppctl set interface ip address tap1 10.1.2.1/24
 vppctl set interface state tap0 up; vppctl set interface state tap1 up
 ip -n "$(ns vpps)" addr add 10.1.2.3/24 dev eth0
-# The client's TAP is a frontend (outside), the backends' TAP inside and outside, as the agent sets pod TAPs.
+# The client's TAP is a frontend (outside: DNAT of new connections to a VIP), the backends' TAP
+# inside (their replies get the VIP back), as the agent sets pod TAPs for this direction.
 vppctl set interface nat44 in tap1 out tap0 >/dev/null
-vppctl set interface nat44 out tap1 >/dev/null
 ip netns exec "$(ns vppc)" ping -c 1 -W 2 10.1.2.3 >/dev/null
 start_backends "$(ns vpps)"
 
