@@ -229,6 +229,35 @@ public sealed class ServiceTests(ServicesLabFixture fixture) : IClassFixture<Ser
         }
     }
 
+    [RootFact]
+    public void The_check_passes_its_service_matrix_from_every_pod_and_node_host()
+    {
+        RequireLab();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var (code, report, raw) = Lab.Check();
+            using var json = JsonDocument.Parse(raw[raw.IndexOf('{', StringComparison.Ordinal)..(raw.LastIndexOf('}') + 1)]);
+            var targets = json.RootElement.GetProperty("serviceTargets").EnumerateArray().Select(t => t.GetProperty("label").GetString()!).ToList();
+            var results = json.RootElement.GetProperty("serviceResults").EnumerateArray().ToList();
+            var failed = results.Where(r => !r.GetProperty("tcp").GetBoolean()).Select(r => $"{r.GetProperty("from").GetString()}→{r.GetProperty("to").GetString()}").ToList();
+
+            // who (ClusterIP), who-aff, who-np on 4 node IPs + its ClusterIP, who-local on 4 node IPs + its ClusterIP.
+            Assert.Contains("default/who:http", targets);
+            Assert.Contains("default/who-np@node2-mgmt", targets);
+            Assert.Contains("default/who-local@node1", targets);
+            Assert.DoesNotContain(targets, t => t.StartsWith("default/empty", StringComparison.Ordinal));
+            Assert.Equal(report.Endpoints.Count * targets.Count, results.Count);
+            if (code == 0 && report.Passed && failed.Count == 0)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"service matrix still failing after 60 s: {failed.Count}/{results.Count} failed: {string.Join(", ", failed)}\n{raw}\n{Lab.Diagnostics()}");
+            Thread.Sleep(2000);
+        }
+    }
+
     private void RequireLab() => Assert.True(fixture.StartError is null, fixture.StartError);
 
     private string ClusterIp(string service)
