@@ -237,7 +237,8 @@ for scale in $SCALES; do
   progtime[vpp,$scale]=$(elapsed "$t0" "$t1")
   ours_prog_total=$(awk -v a="$ours_prog_total" -v b="${progtime[vpp,$scale]}" 'BEGIN {print a + b}')
   installed=$scale
-  n_maps="$(vppctl show nat44 static mappings | grep -c 'external' || true)"
+  n_maps="$(vppctl show nat44 summary | grep -oE '^static mappings: [0-9]+' | grep -oE '[0-9]+$' || echo '?')"
+  [[ $n_maps == "?" || $n_maps -ge $((scale + 1)) ]] || { echo "service-scale: the data plane holds $n_maps mappings, expected $((scale + 1))" >&2; exit 1; }
   out="$(connect "$(ns vppc)" "$(vip $((scale / 2)))" 80)"
   p50[vpp,$scale]=${out% *}; p99[vpp,$scale]=${out#* }
   vipbw[vpp,$scale]=$(stream "$(ns vppc)" "$STREAM_VIP")
@@ -253,7 +254,9 @@ echo "time to program $max_scale Services: contiv-vpp CLI ${ours_prog_total} s (
 before=$(rss); sessions_before="$(vppctl show nat44 summary | tr -s ' ' | grep -oiE 'total sessions:? [0-9]+' | grep -oE '[0-9]+$' || echo '?')"
 ip netns exec "$(ns vppc)" python3 "$tmp/connect.py" "$(vip $((max_scale / 2)))" 80 "$SESSIONS" 0 >/dev/null
 after=$(rss); sessions_after="$(vppctl show nat44 summary | tr -s ' ' | grep -oiE 'total sessions:? [0-9]+' | grep -oE '[0-9]+$' || echo '?')"
-echo "contiv-vpp RSS $((before / 1024)) MB → $((after / 1024)) MB over $SESSIONS connections (sessions $sessions_before → $sessions_after):" \
+capacity="$(vppctl show nat44 summary | grep -oE 'max translations per thread: [0-9]+' | grep -oE '[0-9]+$' || echo '?')"
+echo "contiv-vpp session table capacity $capacity (preallocated at start);" \
+  "RSS $((before / 1024)) MB → $((after / 1024)) MB over $SESSIONS connections (sessions $sessions_before → $sessions_after):" \
   "$(awk -v a="$after" -v b="$before" -v n="$SESSIONS" 'BEGIN {printf "%.1f", (a - b) * 1000 / n}') KiB per 1 000 sessions" >&2
 
 first=${SCALES%% *}
