@@ -57,11 +57,12 @@ if "$lab" status >/dev/null 2>&1; then
 fi
 "$lab" up --nodes 2 | grep -v '^  \|^Use it:\|^$' || { echo "contiv-lab up failed" >&2; exit 1; }
 
-# 3. Workloads: small servers and clients on both nodes.
+# 3. Workloads: small servers and clients on both nodes, a ClusterIP and a NodePort Service over the servers.
 echo
 "$lab" apply -f examples/demo.yaml --wait --timeout 90
 
-# 4. The connectivity matrix (paths can take a moment to converge after the pods start).
+# 4. The connectivity matrix, then the service matrix (paths and NAT44 mappings can take a moment to
+#    converge after the pods start).
 echo
 for attempt in 1 2 3 4 5; do
   if "$lab" check >/tmp/contiv-lab-check.$$ 2>&1; then ok=1; else ok=0; fi
@@ -83,6 +84,11 @@ The lab is running ($((SECONDS - start))s). Try:
   etcdctl get --prefix /vnf-agent/contiv-ksr/k8s/pod --keys-only
   contiv-vppctl -s $node1/vpp-cli.sock show interface
   contiv-vppctl -s $node1/vpp-cli.sock show ip fib
+  kubectl get svc,endpoints -o wide                      # web (ClusterIP) and web-nodeport (NodePort 30800)
+  ip netns exec cl-node1 curl -s http://\$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/ | head -3
+  contiv-vppctl -s $node1/vpp-cli.sock show nat44 static mappings
+  contiv-vppctl -s $node1/vpp-cli.sock show nat44 sessions
+  kubectl expose pod web-1 --name web1-direct --port 8081 --target-port 8080; contiv-lab check
   curl -s http://127.0.0.1:$rest1/contiv/v1/ipam             # node1's agent REST API
   ip netns exec cl-node1 ping -c1 \$(kubectl get pod web-2 -o jsonpath='{.status.podIP}')
   contiv-lab status;  contiv-lab logs agent-node1;  contiv-lab check

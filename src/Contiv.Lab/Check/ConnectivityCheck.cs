@@ -29,14 +29,23 @@ public sealed record ProbeResult(string From, string To, bool Ping, bool Tcp, st
     public bool Ok => Ping && Tcp;
 }
 
-/// <summary>The whole matrix.</summary>
-/// <param name="Endpoints">Rows/columns.</param>
-/// <param name="Results">Every probed pair.</param>
+/// <summary>The whole check: the pod matrix and the service matrix.</summary>
+/// <param name="Endpoints">Rows/columns of the pod matrix; rows of the service matrix.</param>
+/// <param name="Results">Every probed pair of the pod matrix.</param>
 /// <param name="Problems">Pods that could not be probed (not running, no IP, unknown namespace).</param>
-public sealed record CheckReport(IReadOnlyList<CheckEndpoint> Endpoints, IReadOnlyList<ProbeResult> Results, IReadOnlyList<string> Problems)
+/// <param name="ServiceTargets">Columns of the service matrix (ClusterIP:port and NodePorts on every node IP).</param>
+/// <param name="ServiceResults">Every probed (source, Service frontend) pair.</param>
+/// <param name="ServicesSkipped">Services or ports not probed and why (headless, no ready endpoints, UDP …): notes, not failures.</param>
+public sealed record CheckReport(
+    IReadOnlyList<CheckEndpoint> Endpoints,
+    IReadOnlyList<ProbeResult> Results,
+    IReadOnlyList<string> Problems,
+    IReadOnlyList<ServiceTarget> ServiceTargets,
+    IReadOnlyList<ServiceProbeResult> ServiceResults,
+    IReadOnlyList<string> ServicesSkipped)
 {
-    /// <summary>True when there was something to probe, every probe passed and no pod was left out.</summary>
-    public bool Passed => Results.Count > 0 && Results.All(r => r.Ok) && Problems.Count == 0;
+    /// <summary>True when there was something to probe, every probe (pods and Services) passed and no pod was left out.</summary>
+    public bool Passed => Results.Count > 0 && Results.All(r => r.Ok) && ServiceResults.All(r => r.Tcp) && Problems.Count == 0;
 }
 
 /// <summary>
@@ -44,6 +53,9 @@ public sealed record CheckReport(IReadOnlyList<CheckEndpoint> Endpoints, IReadOn
 /// host to every pod, and every pod to every node host, each by ICMP echo and by a TCP handshake.
 /// Probes are sent from inside the source's namespace; where a destination declares no port the
 /// check listens on <see cref="DefaultPort"/> in its namespace for the duration of the run.
+/// Then the service matrix: every pod and every node host to every Service frontend
+/// (<see cref="ServiceTargets"/>) by a TCP handshake, which only completes when the data plane
+/// delivered the connection to a listening backend.
 /// </summary>
 public static class ConnectivityCheck
 {
@@ -54,6 +66,9 @@ public static class ConnectivityCheck
     public static async Task<CheckReport> RunAsync(LabInstance lab, LabState state, int port, CancellationToken ct)
     {
         var (endpoints, problems) = await CollectAsync(lab, state, port, ct).ConfigureAwait(false);
+        var (serviceTargets, servicesSkipped) = state.Network == "contiv"
+            ? await ServiceTargets.CollectAsync(lab, state, ct).ConfigureAwait(false)
+            : ([], ["all Services: --network " + state.Network + " has no Service implementation (no kube-proxy runs in the lab)"]);
         var threads = new Dictionary<string, NamespaceThread>(StringComparer.Ordinal);
         var namespaces = new List<NetworkNamespace>();
         var listeners = new List<ProbeListener>();
@@ -104,7 +119,22 @@ public static class ConnectivityCheck
                     gate.Release();
                 }
             })).ConfigureAwait(false);
-            return new CheckReport(endpoints, results, problems);
+
+            // Service probes start after the pod matrix: a failing pod path shows there first, not as a Service failure.
+            var serviceResults = await Task.WhenAll(endpoints.SelectMany(from => serviceTargets.Select(to => (From: from, To: to))).Select(async p =>
+            {
+                await gate.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    var ok = await Probes.TcpConnectAsync(threads[p.From.Netns], IPAddress.Parse(p.To.Ip), p.To.Port, 3, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                    return new ServiceProbeResult(p.From.Label, p.To.Label, $"{p.To.Ip}:{p.To.Port}", ok);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+            return new CheckReport(endpoints, results, problems, serviceTargets, serviceResults, servicesSkipped);
         }
         finally
         {

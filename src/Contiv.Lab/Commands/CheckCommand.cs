@@ -21,6 +21,9 @@ internal static class CheckCommand
                 endpoints = report.Endpoints,
                 results = report.Results.Select(r => new { r.From, r.To, r.Target, r.Ping, r.Tcp }),
                 problems = report.Problems,
+                serviceTargets = report.ServiceTargets,
+                serviceResults = report.ServiceResults,
+                servicesSkipped = report.ServicesSkipped,
             }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             return report.Passed ? 0 : 1;
         }
@@ -53,18 +56,55 @@ internal static class CheckCommand
             AnsiConsole.MarkupLine($"[red]not probed:[/] {Markup.Escape(p)}");
         }
 
+        WriteServiceMatrix(report);
         var passed = report.Results.Count(r => r.Ok);
+        var servicesPassed = report.ServiceResults.Count(r => r.Tcp);
+        var services = report.ServiceTargets.Count == 0 ? string.Empty
+            : $"; {servicesPassed}/{report.ServiceResults.Count} Service probes (TCP) to {report.ServiceTargets.Count} frontends of {report.ServiceTargets.Select(t => t.Service).Distinct(StringComparer.Ordinal).Count()} Services";
         if (report.Passed)
         {
-            AnsiConsole.MarkupLine($"[green]PASS[/]: {passed}/{report.Results.Count} pairs (ping and TCP) between {report.Endpoints.Count(e => e.Kind == "pod")} pods and {report.Endpoints.Count(e => e.Kind == "host")} node hosts");
+            AnsiConsole.MarkupLine($"[green]PASS[/]: {passed}/{report.Results.Count} pairs (ping and TCP) between {report.Endpoints.Count(e => e.Kind == "pod")} pods and {report.Endpoints.Count(e => e.Kind == "host")} node hosts{services}");
         }
         else
         {
             AnsiConsole.MarkupLine(report.Results.Count == 0
                 ? "[red]FAIL[/]: nothing to probe (no running pods?)"
-                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed");
+                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed{services}");
         }
 
         return report.Passed ? 0 : 1;
+    }
+
+    /// <summary>Rows: pods and node hosts; columns: ClusterIP:port and each NodePort on each node IP.</summary>
+    private static void WriteServiceMatrix(CheckReport report)
+    {
+        if (report.ServiceTargets.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title("Services (row → column): TCP handshake through the ClusterIP and every NodePort");
+            table.AddColumn("from \\ to");
+            foreach (var t in report.ServiceTargets)
+            {
+                table.AddColumn(new TableColumn($"{Markup.Escape(LabConsole.Short(t.Label))}\n[grey]{t.Ip}:{t.Port}[/]").Centered());
+            }
+
+            foreach (var from in report.Endpoints)
+            {
+                var cells = new List<string> { $"{Markup.Escape(LabConsole.Short(from.Label))} [grey]({from.Node})[/]" };
+                foreach (var to in report.ServiceTargets)
+                {
+                    var r = report.ServiceResults.FirstOrDefault(x => x.From == from.Label && x.To == to.Label);
+                    cells.Add(r is null ? "[grey]-[/]" : r.Tcp ? "[green]ok[/]" : "[red]tcp FAIL[/]");
+                }
+
+                table.AddRow(cells.ToArray());
+            }
+
+            AnsiConsole.Write(table);
+        }
+
+        foreach (var s in report.ServicesSkipped)
+        {
+            AnsiConsole.MarkupLine($"[grey]service not probed:[/] {Markup.Escape(s)}");
+        }
     }
 }
