@@ -76,7 +76,7 @@ public static class AgentHost
         var ipam = new IpamHandler(ctx, loggers.CreateLogger("ipam")) { KubeState = () => loop.KubeState };
         loop.AddHandler(new ContivConfHandler(settings));
         loop.AddHandler(nodeSync);
-        loop.AddHandler(new PodManagerHandler(ctx, podStore, loggers.CreateLogger("podmanager")));
+        loop.AddHandler(new PodManagerHandler(ctx, podStore, loggers.CreateLogger("podmanager"), dataplane.DumpAll));
         loop.AddHandler(ipam);
         var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
         loop.AddHandler(ipnet);

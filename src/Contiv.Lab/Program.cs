@@ -16,6 +16,12 @@ public static class Program
     /// <returns>0 on success, 1 on failure, 2 on bad input.</returns>
     public static async Task<int> Main(string[] args)
     {
+        // Internal: the supervisor of a lab daemon; parsed by hand so the daemon's own options after "--" pass untouched.
+        if (args is ["supervise", ..])
+        {
+            return await Processes.Supervisor.RunCommandAsync(args[1..]).ConfigureAwait(false);
+        }
+
         var instance = new Option<string?>("--instance")
         {
             Description = "Which lab on this machine (default \"default\": namespaces cl-*, state in /run/contiv-lab/default); others use cl<NAME>-*",

@@ -37,6 +37,7 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
             BuildDate = File.GetLastWriteTimeUtc(typeof(Engine).Assembly.Location).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             UptimeSeconds = (ulong)(DateTimeOffset.UtcNow - _dp.StartTime).TotalSeconds,
             Pid = (uint)Environment.ProcessId,
+            InstanceId = ProcessInstance.Id,
         });
 
     /// <inheritdoc />

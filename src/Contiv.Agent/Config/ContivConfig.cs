@@ -203,12 +203,19 @@ public sealed class ControllerConfig
     [JsonConverter(typeof(DurationConverter))]
     public TimeSpan StartupResyncDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Periodic healing resync.</summary>
-    public bool EnablePeriodicHealing { get; set; }
+    /// <summary>
+    /// Periodic healing resync (on by default: it brings back configuration lost in the data plane or in pod
+    /// namespaces behind the agent's back; a no-op transaction when nothing drifted).
+    /// </summary>
+    public bool EnablePeriodicHealing { get; set; } = true;
 
-    /// <summary>Period of healing resyncs.</summary>
+    /// <summary>Period of healing resyncs (modest: a resync of an unchanged node only reads the data plane back).</summary>
     [JsonConverter(typeof(DurationConverter))]
-    public TimeSpan PeriodicHealingInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PeriodicHealingInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An event processing longer than this makes liveness fail (the loop is stuck).</summary>
+    [JsonConverter(typeof(DurationConverter))]
+    public TimeSpan StuckEventLimit { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Delay of the healing resync after a failed event.</summary>
     [JsonConverter(typeof(DurationConverter))]

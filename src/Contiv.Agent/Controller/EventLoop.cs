@@ -28,7 +28,7 @@ public enum LoopState
 /// and commits it to the scheduler. Follow-up events pushed by handlers run before any other queued event.
 /// Nothing but the startup resync runs until the first DB resync; events that arrive earlier wait.
 /// </summary>
-public sealed class EventLoop : IDisposable
+public sealed partial class EventLoop : IDisposable
 {
     /// <summary>Capacity of the event queue.</summary>
     public const int QueueCapacity = 1000;
@@ -47,6 +47,7 @@ public sealed class EventLoop : IDisposable
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _startTime;
     private Thread? _thread;
+    private string? _stateDetail;
     private KubeStateData _kubeState = new();
     private int _resyncCount;
     private long _seq;
@@ -72,18 +73,26 @@ public sealed class EventLoop : IDisposable
     /// <summary>Current state.</summary>
     public LoopState State { get; private set; } = LoopState.Starting;
 
-    /// <summary>Reason of the current non-ready state.</summary>
-    public string? StateDetail { get; private set; }
+    /// <summary>Reason of the current non-ready state (the loop's own, else why the data plane is unusable).</summary>
+    public string? StateDetail
+    {
+        get => _stateDetail ?? DownstreamProblem;
+        private set => _stateDetail = value;
+    }
 
     /// <summary>True once the startup resync was processed.</summary>
     public bool StartupResyncDone { get; private set; }
 
-    /// <summary>Ready for traffic: startup resync done and not fatal.</summary>
-    public bool IsReady => StartupResyncDone && State == LoopState.Ready;
+    /// <summary>Ready for traffic: startup resync done, not fatal, and the data plane reachable.</summary>
+    public bool IsReady => StartupResyncDone && State == LoopState.Ready && DownstreamProblem is null;
 
-    /// <summary>Alive: not fatal, and the startup resync did not miss its deadline.</summary>
+    /// <summary>
+    /// Alive: not fatal, the startup resync did not miss its deadline, and the loop is not stuck (its thread runs
+    /// and no event has been processing longer than the configured limit).
+    /// </summary>
     public bool IsAlive => State != LoopState.Fatal
-        && (StartupResyncDone || _time.GetUtcNow() - _startTime < _config.StartupResyncDeadline);
+        && (StartupResyncDone || _time.GetUtcNow() - _startTime < _config.StartupResyncDeadline)
+        && StuckDetail() is null;
 
     /// <summary>Number of resyncs processed.</summary>
     public int ResyncCount => _resyncCount;
@@ -308,6 +317,7 @@ public sealed class EventLoop : IDisposable
 
         _log.LogInformation("*** event #{Seq}: {Description} ({Method}{FollowUp})", record.SeqNum, record.Description, ev.Method, followUp ? ", follow-up" : string.Empty);
         Exception? error = null;
+        BeginProcessing(record);
         try
         {
             error = ev.Method == EventMethod.Update ? ProcessUpdate(ev, record) : ProcessResync(ev, record);
@@ -315,6 +325,10 @@ public sealed class EventLoop : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             error = e;
+        }
+        finally
+        {
+            EndProcessing();
         }
 
         record.ProcessingEnd = _time.GetUtcNow();

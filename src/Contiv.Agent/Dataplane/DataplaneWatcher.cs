@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Contiv.Agent.Dataplane;
 
-/// <summary>The data plane restarted (new PID): everything must be read back and re-created.</summary>
-internal sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
+/// <summary>The data plane restarted (new instance): everything must be read back and re-created.</summary>
+internal sealed class DataplaneRestarted(string oldInstance, string newInstance) : AgentEvent
 {
     /// <inheritdoc/>
     public override string Name => "Data Plane Restarted";
@@ -15,16 +15,16 @@ internal sealed class DataplaneRestarted(uint oldPid, uint newPid) : AgentEvent
     public override EventMethod Method => EventMethod.DownstreamResync;
 
     /// <inheritdoc/>
-    public override string ToString() => $"Data Plane Restarted (pid {oldPid} -> {newPid})";
+    public override string ToString() => $"Data Plane Restarted ({oldInstance} -> {newInstance})";
 }
 
 /// <summary>
-/// Probes <c>contiv-vpp</c> every interval (like govpp's health check) and pushes a
-/// <see cref="DataplaneRestarted"/> resync when its process changed, so a restarted data plane gets
-/// its whole configuration back without an agent restart.
+/// Probes <c>contiv-vpp</c> every interval (like govpp's health check). While it does not answer, the loop's
+/// readiness is false; when it answers with another instance identity (a restart, even with the same pid, as in a
+/// container) a <see cref="DataplaneRestarted"/> resync gives it its whole configuration back without an agent restart.
 /// </summary>
 /// <param name="dataplane">The data plane client.</param>
-/// <param name="loop">Where a restart is reported.</param>
+/// <param name="loop">Where a restart and the reachability are reported.</param>
 /// <param name="log">Logger.</param>
 /// <param name="interval">Time between probes.</param>
 /// <param name="time">Clock of the probe interval and of <see cref="WaitUpAsync"/>'s deadline (null: the system clock).</param>
@@ -33,11 +33,22 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CancellationTokenSource _stop = new();
     private Task? _task;
-    private uint _pid;
+    private string? _instance;
     private bool _down;
+    private Task? _replay;
 
     /// <summary>True while the data plane answers.</summary>
-    public bool Up => !_down && _pid != 0;
+    public bool Up => !_down && _instance is not null;
+
+    /// <summary>
+    /// Identity of one start of the data plane: its instance ID, or for a daemon that reports none its pid (which a
+    /// restart in a container keeps, so such a restart goes unnoticed).
+    /// </summary>
+    public static string InstanceOf(VersionReply v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return v.InstanceId.Length > 0 ? v.InstanceId : $"pid {v.Pid}";
+    }
 
     /// <summary>Waits until the data plane answers (or the timeout passes); returns whether it does.</summary>
     public async Task<bool> WaitUpAsync(TimeSpan timeout, CancellationToken ct)
@@ -48,14 +59,16 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
         {
             if (await ProbeAsync(ct).ConfigureAwait(false) is { } v)
             {
-                _pid = v.Pid;
-                log.LogInformation("data plane {Version} (pid {Pid}) at {Socket}", v.Version, v.Pid, dataplane.SocketPath);
+                _instance = InstanceOf(v);
+                loop.SetDownstreamProblem(null);
+                log.LogInformation("data plane {Version} (pid {Pid}, instance {Instance}) at {Socket}", v.Version, v.Pid, _instance, dataplane.SocketPath);
                 return true;
             }
 
             if (!logged)
             {
                 log.LogInformation("waiting for the data plane at {Socket}", dataplane.SocketPath);
+                loop.SetDownstreamProblem($"data plane at {dataplane.SocketPath} not answering yet");
                 logged = true;
             }
 
@@ -104,26 +117,34 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
             {
                 if (!_down)
                 {
-                    log.LogWarning("data plane at {Socket} stopped answering", dataplane.SocketPath);
+                    log.LogWarning("data plane at {Socket} stopped answering; not ready until it is back", dataplane.SocketPath);
+                    loop.SetDownstreamProblem($"data plane at {dataplane.SocketPath} not answering since {_time.GetUtcNow():O}");
                     _down = true;
                 }
 
                 continue;
             }
 
+            var instance = InstanceOf(v);
             if (_down)
             {
-                log.LogInformation("data plane at {Socket} answers again (pid {Pid})", dataplane.SocketPath, v.Pid);
+                log.LogInformation("data plane at {Socket} answers again (pid {Pid}, instance {Instance})", dataplane.SocketPath, v.Pid, instance);
                 _down = false;
             }
 
-            if (_pid != 0 && v.Pid != _pid)
+            if (_instance is not null && instance != _instance)
             {
-                log.LogWarning("data plane restarted (pid {Old} -> {New}); re-applying the configuration", _pid, v.Pid);
-                loop.TryPush(new DataplaneRestarted(_pid, v.Pid));
+                log.LogWarning("data plane restarted ({Old} -> {New}, pid {Pid}); re-applying the configuration", _instance, instance, v.Pid);
+                var restarted = new DataplaneRestarted(_instance, instance);
+                if (loop.TryPush(restarted))
+                {
+                    // Not ready before the configuration is back: pods of a half-configured data plane have no network.
+                    _replay = restarted.Completion;
+                }
             }
 
-            _pid = v.Pid;
+            _instance = instance;
+            loop.SetDownstreamProblem(_replay is { IsCompleted: false } ? "re-applying the configuration to the restarted data plane" : null);
         }
     }
 

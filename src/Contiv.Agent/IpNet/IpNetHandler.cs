@@ -92,6 +92,13 @@ internal sealed class IpNetHandler(AgentContext ctx, LinuxNamespaces linux, PodS
                 {
                     if (!ctx.LocalPods.TryGetValue(del.Pod, out var pod) || pod.IpAddress.Length == 0)
                     {
+                        // A retried Delete: the pod is forgotten, but an earlier failed Delete may have left its TAP
+                        // (deleting an item that is not applied does nothing).
+                        if (del.ContainerId.Length > 0)
+                        {
+                            txn.Delete(Dataplane.VppKeys.Interface(IpNetConfig.PodTapName(del.ContainerId)));
+                        }
+
                         return string.Empty;
                     }
 

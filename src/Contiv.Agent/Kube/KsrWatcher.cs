@@ -278,11 +278,9 @@ internal sealed class KsrWatcher : IAsyncDisposable
         try
         {
             var data = _current.ToDictionary(kv => kv.Key, kv => kv.Value.Json, StringComparer.Ordinal);
-            var tmp = _mirrorFile + ".tmp";
-            File.WriteAllText(tmp, JsonSerializer.Serialize(data));
-            File.Move(tmp, _mirrorFile, overwrite: true);
+            PodManager.DurableFile.WriteAllText(_mirrorFile, JsonSerializer.Serialize(data));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogWarning("cannot save the local mirror {File}: {Error}", _mirrorFile, e.Message);
         }

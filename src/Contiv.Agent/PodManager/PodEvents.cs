@@ -41,10 +41,16 @@ public sealed class AddPod(PodId pod, string containerId, string networkNamespac
 }
 
 /// <summary>CNI Delete: unwire a pod (blocking, best effort ignoring errors, reverse handler order).</summary>
-public sealed class DeletePod(PodId pod) : AgentEvent
+/// <param name="pod">Pod identity.</param>
+/// <param name="containerId">Sandbox container ID of the request ("" when unknown): lets a retried Delete remove a TAP
+/// that an earlier, failed Delete left behind after the pod was already forgotten.</param>
+public sealed class DeletePod(PodId pod, string containerId = "") : AgentEvent
 {
     /// <summary>Pod identity.</summary>
     public PodId Pod { get; } = pod;
+
+    /// <summary>Sandbox container ID given by the CNI request ("" when unknown).</summary>
+    public string ContainerId { get; } = containerId;
 
     /// <inheritdoc/>
     public override string Name => "Delete Pod";

@@ -1,5 +1,7 @@
 using Contiv.Agent.Controller;
 using Contiv.Agent.Ipam;
+using Contiv.Model.Vpp;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Contiv.Agent.PodManager;
@@ -11,8 +13,15 @@ public sealed class ObsoletePodException(PodId pod, LocalPod known) : Exception(
     public PodId Pod { get; } = pod;
 }
 
-/// <summary>podmanager (SPEC §1.6.5): keeps the list of local pods (persisted) and detects obsolete pods.</summary>
-public sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILogger log) : IEventHandler
+/// <summary>
+/// podmanager (SPEC §1.6.5): keeps the list of local pods (persisted) and detects obsolete pods. When the saved list
+/// is unreadable, the pods are rebuilt from <paramref name="dataplaneDump"/> (see <see cref="PodRecovery"/>).
+/// </summary>
+/// <param name="ctx">Shared agent state.</param>
+/// <param name="store">The persisted pod list.</param>
+/// <param name="log">Logger.</param>
+/// <param name="dataplaneDump">Reads the data plane's configuration (null: no recovery source, pods start empty).</param>
+public sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILogger log, Func<DumpReply>? dataplaneDump = null) : IEventHandler
 {
     private bool _loaded;
 
@@ -30,7 +39,7 @@ public sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILo
             return;
         }
 
-        foreach (var p in store.Load())
+        foreach (var p in LoadOrRecover(kubeState))
         {
             if (!File.Exists(p.NetworkNamespace))
             {
@@ -43,6 +52,29 @@ public sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILo
 
         _loaded = true;
         store.Save(ctx.LocalPods.Values);
+    }
+
+    private IReadOnlyList<LocalPod> LoadOrRecover(KubeStateData kubeState)
+    {
+        if (store.TryLoad(out var saved))
+        {
+            return saved;
+        }
+
+        if (dataplaneDump is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return PodRecovery.FromDump(dataplaneDump(), kubeState, log);
+        }
+        catch (RpcException e)
+        {
+            // Without the pod list the resync would unwire every pod: stop here and let healing retry.
+            throw new InvalidOperationException($"pod state file unreadable and the data plane cannot be dumped to rebuild the pods: {e.Status.Detail}", e);
+        }
     }
 
     /// <inheritdoc/>

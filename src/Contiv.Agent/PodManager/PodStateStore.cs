@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -6,32 +7,65 @@ namespace Contiv.Agent.PodManager;
 /// <summary>
 /// Persists the local pod list to a small JSON file so a restarted agent knows which pods it wired
 /// (SPEC decision 4: rebuilt from what the agent persisted, not from Docker). Null path = in memory only.
+/// Writes are durable (<see cref="DurableFile"/>); an unreadable file is moved aside, never deleted.
 /// </summary>
-public sealed class PodStateStore(string? path, ILogger log)
+public sealed class PodStateStore(string? path, ILogger log, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>File path, if persisted.</summary>
     public string? Path { get; } = path;
 
     /// <summary>Loads the saved pods (empty when none or unreadable).</summary>
-    public IReadOnlyList<LocalPod> Load()
+    public IReadOnlyList<LocalPod> Load() => TryLoad(out var pods) ? pods : [];
+
+    /// <summary>
+    /// Loads the saved pods. False when the file exists but cannot be read or parsed: it is then renamed to
+    /// <c>&lt;path&gt;.unreadable-&lt;UTC time&gt;</c> (kept for inspection) and the caller must rebuild the pods
+    /// from elsewhere (the data plane's dump) instead of assuming there are none.
+    /// </summary>
+    public bool TryLoad(out IReadOnlyList<LocalPod> pods)
     {
+        pods = [];
         if (Path is null || !File.Exists(Path))
         {
-            return [];
+            return true;
         }
 
+        string? problem;
         try
         {
-            return JsonSerializer.Deserialize<List<LocalPod>>(File.ReadAllText(Path)) ?? [];
+            var list = JsonSerializer.Deserialize<List<LocalPod>>(File.ReadAllText(Path));
+            problem = list is null ? "it holds null instead of a pod list"
+                : list.Any(p => p is null || string.IsNullOrEmpty(p.Name) || string.IsNullOrEmpty(p.ContainerId)) ? "a pod entry lacks its name or container ID"
+                : null;
+            if (problem is null)
+            {
+                pods = list!;
+                return true;
+            }
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
-            log.LogWarning("pod state file {Path} unreadable ({Error}); starting without saved pods", Path, e.Message);
-            return [];
+            problem = e.Message;
         }
+
+        var aside = $"{Path}.unreadable-{_time.GetUtcNow().ToString("yyyyMMddTHHmmssfffZ", CultureInfo.InvariantCulture)}";
+        try
+        {
+            File.Move(Path, aside);
+            DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            log.LogError("pod state file {Path} unreadable ({Error}); moved aside to {Aside}, rebuilding the pods from the data plane", Path, problem, aside);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogError("pod state file {Path} unreadable ({Error}) and cannot be moved aside ({MoveError}); rebuilding the pods from the data plane", Path, problem, e.Message);
+        }
+
+        return false;
     }
 
-    /// <summary>Saves the pods atomically.</summary>
+    /// <summary>Saves the pods durably.</summary>
     public void Save(IEnumerable<LocalPod> pods)
     {
         if (Path is null)
@@ -41,12 +75,9 @@ public sealed class PodStateStore(string? path, ILogger log)
 
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var tmp = Path + ".tmp";
-            File.WriteAllText(tmp, JsonSerializer.Serialize(pods.ToList()));
-            File.Move(tmp, Path, overwrite: true);
+            DurableFile.WriteAllText(Path, JsonSerializer.Serialize(pods.ToList()));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogError("cannot save pod state to {Path}: {Error}", Path, e.Message);
         }

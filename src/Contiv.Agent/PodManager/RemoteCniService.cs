@@ -67,12 +67,14 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
         var pod = ParsePod(request, "Delete");
         try
         {
-            await RunAsync(new DeletePod(pod), context.CancellationToken).ConfigureAwait(false);
+            await RunAsync(new DeletePod(pod, request.ContainerId ?? string.Empty), context.CancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not RpcException and not OperationCanceledException)
         {
-            // Best effort: what could be removed is removed; healing is not triggered for deletes.
-            log.LogWarning("CNI Delete {Pod}: {Error}", pod, e.Message);
+            // What could be removed is removed (the transaction was retried), but reporting success would leave the
+            // rest (e.g. the TAP) behind for good: the runtime retries a failed Delete, which removes what is left.
+            log.LogWarning("CNI Delete {Pod} (container {Container}) failed: {Error}", pod, request.ContainerId, e.Message);
+            throw Fail(StatusCode.Internal, $"CNI Delete for pod {pod} (container {request.ContainerId}) failed, retry it: {e.Message}");
         }
 
         log.LogInformation("CNI Delete {Pod} (container {Container})", pod, request.ContainerId);

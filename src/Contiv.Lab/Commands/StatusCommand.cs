@@ -18,7 +18,7 @@ internal static class StatusCommand
         AnsiConsole.MarkupLine($"lab [bold]{lab.Name}[/]: {state.Network} network, up since {state.CreatedAt:u}, state in {lab.StateDir}");
 
         var control = new Table().Border(TableBorder.Rounded).Title("control plane");
-        control.AddColumns("component", "pid", "state", "address");
+        control.AddColumns("component", "pid", "state", "restarts", "last exit", "address");
         AddProcessRow(control, state, "etcd", state.EtcdUrl);
         AddProcessRow(control, state, "apiserver", state.ApiServerUrl.ToString());
         AddProcessRow(control, state, "ksr", $"http://127.0.0.1:{state.KsrPort}/readiness");
@@ -81,22 +81,45 @@ internal static class StatusCommand
         {
             if (name != "etcd" || !state.ExternalEtcd)
             {
-                table.AddRow(name, "-", "[grey]not started[/]", Markup.Escape(address));
+                table.AddRow(name, "-", "[grey]not started[/]", "-", "-", Markup.Escape(address));
             }
             else
             {
-                table.AddRow(name, "-", "external", Markup.Escape(address));
+                table.AddRow(name, "-", "external", "-", "-", Markup.Escape(address));
             }
 
             return;
         }
 
-        table.AddRow(name, p.Pid.ToString(CultureInfo.InvariantCulture), Alive(state, name), Markup.Escape(address));
+        var status = DetachedProcess.Status(p);
+        table.AddRow(name, (DetachedProcess.DaemonPid(p)?.ToString(CultureInfo.InvariantCulture)) ?? "-", Alive(state, name),
+            (status?.Restarts ?? 0).ToString(CultureInfo.InvariantCulture), Markup.Escape(LastExit(status)), Markup.Escape(address));
     }
 
+    /// <summary>A daemon's state as kubelet would show a container's: running, CrashLoopBackOff (with restarts), exited.</summary>
     private static string Alive(LabState state, string name)
     {
         var p = state.Processes.Find(x => x.Name == name);
-        return p is null ? "[grey]-[/]" : ProcessTable.IsAlive(p.Pid, p.StartTicks) ? "[green]running[/]" : "[red]exited[/]";
+        if (p is null)
+        {
+            return "[grey]-[/]";
+        }
+
+        if (!ProcessTable.IsAlive(p.Pid, p.StartTicks))
+        {
+            return p.StatusFile is null ? "[red]exited[/]" : "[red]exited (not supervised any more)[/]";
+        }
+
+        var s = DetachedProcess.Status(p);
+        var restarts = s is { Restarts: > 0 } ? $" ({s.Restarts} restarts)" : string.Empty;
+        return s?.State switch
+        {
+            null or SupervisedStatus.Running => $"[green]running[/]{restarts}",
+            SupervisedStatus.CrashLoopBackOff => $"[red]CrashLoopBackOff[/]{restarts}",
+            _ => $"[yellow]{Markup.Escape(s.State)}[/]{restarts}",
+        };
     }
+
+    private static string LastExit(SupervisedStatus? s)
+        => s?.LastExit is { } e ? $"{e} at {s.LastExitAt:HH:mm:ss}" : "-";
 }

@@ -88,9 +88,9 @@ public static class LabControlPlane
         while (sw.Elapsed < timeout)
         {
             ct.ThrowIfCancellationRequested();
-            if (!ProcessTable.IsAlive(record.Pid, record.StartTicks))
+            if (DetachedProcess.ExitedWhileStarting(record) is { } exited)
             {
-                throw new InvalidOperationException($"{what} (pid {record.Pid}) exited while starting; last lines of {record.LogFile}:\n{Tail(record.LogFile, 15)}");
+                throw new InvalidOperationException($"{what} exited while starting ({exited}); last lines of {record.LogFile}:\n{Tail(record.LogFile, 15)}");
             }
 
             try

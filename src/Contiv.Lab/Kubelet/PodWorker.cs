@@ -282,15 +282,29 @@ internal sealed class PodWorker
     {
         if (!sandbox.HostNetwork)
         {
-            try
+            // As kubelet does, a failed DEL is retried (the plugin reports what it could not remove, e.g. while the
+            // agent or its data plane restarts); after the last attempt the namespace goes anyway.
+            const int attempts = 3;
+            for (var attempt = 1; attempt <= attempts; attempt++)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                await cni.DeleteAsync(sandbox.ToCni(), sandbox.ResultJson, sandbox.RuntimeConfigJson, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is CniException or IOException or TimeoutException or OperationCanceledException)
-            {
-                LabLog.Warn(component, $"CNI DEL of sandbox {sandbox.ContainerId[..12]} failed (namespace removed anyway): {e.Message}");
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                    await cni.DeleteAsync(sandbox.ToCni(), sandbox.ResultJson, sandbox.RuntimeConfigJson, timeout.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (e is CniException or IOException or TimeoutException or OperationCanceledException)
+                {
+                    var last = attempt == attempts || ct.IsCancellationRequested;
+                    LabLog.Warn(component, $"CNI DEL of sandbox {sandbox.ContainerId[..12]} failed (attempt {attempt}/{attempts}{(last ? ", namespace removed anyway" : ", retrying in 2 s")}): {e.Message}");
+                    if (last)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+                }
             }
 
             Network.LabTopology.KillProcessesIn(sandbox.Netns);

@@ -189,4 +189,7 @@ public sealed class LabProcessRecord
 
     /// <summary>Log file of the process (stdout and stderr).</summary>
     public string LogFile { get; set; } = string.Empty;
+
+    /// <summary>Status file of the supervisor (<see cref="Processes.SupervisedStatus"/>); null when the process is not supervised.</summary>
+    public string? StatusFile { get; set; }
 }

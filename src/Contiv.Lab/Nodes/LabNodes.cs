@@ -280,9 +280,9 @@ public static class LabNodes
                 return;
             }
 
-            if (!ProcessTable.IsAlive(record.Pid, record.StartTicks))
+            if (DetachedProcess.ExitedWhileStarting(record) is { } exited)
             {
-                throw new InvalidOperationException($"{what} for {record.Node} (pid {record.Pid}) exited while starting; last lines of {record.LogFile}:\n{LabControlPlane.Tail(record.LogFile, 15)}");
+                throw new InvalidOperationException($"{what} for {record.Node} exited while starting ({exited}); last lines of {record.LogFile}:\n{LabControlPlane.Tail(record.LogFile, 15)}");
             }
 
             await Task.Delay(100, ct).ConfigureAwait(false);

@@ -11,7 +11,7 @@ public class EventLoopTests : IDisposable
     private readonly List<string> _ops = [];
     private readonly KvScheduler _scheduler = new(sleep: _ => { });
     private readonly List<string> _calls = [];
-    private readonly ControllerConfig _config = new() { DelayAfterErrorHealing = TimeSpan.FromSeconds(5), EnableRetry = false };
+    private readonly ControllerConfig _config = new() { DelayAfterErrorHealing = TimeSpan.FromSeconds(5), EnableRetry = false, EnablePeriodicHealing = false };
     private readonly FakeTimeProvider _time = new();
     private EventLoop? _loop;
 

@@ -71,9 +71,13 @@ internal sealed class VswitchNode : IAsyncDisposable
         }
     }
 
-    public void StartVpp()
+    /// <summary>Starts the data plane; <paramref name="ownPidNamespace"/> runs it as pid 1 of a new pid namespace (as in a container: every restart gets the same pid).</summary>
+    public void StartVpp(bool ownPidNamespace = false)
     {
-        _vpp = Launch(RepoPaths.Executable("contiv-vpp"), ["--api-socket", ApiSocket, "--cli-socket", CliSocket, "--netns", Netns, "--workers", "1"], VppLog);
+        string[] args = ["--api-socket", ApiSocket, "--cli-socket", CliSocket, "--netns", Netns, "--workers", "1"];
+        _vpp = ownPidNamespace
+            ? Launch("unshare", ["--pid", "--kill-child", RepoPaths.Executable("contiv-vpp"), .. args], VppLog)
+            : Launch(RepoPaths.Executable("contiv-vpp"), args, VppLog);
         WaitUntil(() => File.Exists(ApiSocket) && TryVersion() is not null, TimeSpan.FromSeconds(20), $"contiv-vpp of {Name} did not start; log:\n{Tail(VppLog)}");
     }
 
@@ -221,6 +225,9 @@ internal sealed class VswitchNode : IAsyncDisposable
             await Task.Delay(200);
         }
     }
+
+    /// <summary>The data plane's version reply (pid, instance ID), or null when it does not answer.</summary>
+    public VersionReply? Version() => TryVersion();
 
     private VersionReply? TryVersion()
     {
