@@ -104,7 +104,7 @@ public static class AgentHost
         await using (dpWatcher.ConfigureAwait(false))
         {
             _ = new InterfaceMetrics(ctx, dataplane, registry);
-            app.UseRestAuthentication(options.RestSecurity);
+            app.UseRestAuthentication(options.RestSecurity, options.RestPort);
             app.MapGrpcService<RemoteCniService>();
             app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher, options.AllowCliChanges);

@@ -61,7 +61,9 @@ public static class RestSecurity
     /// </summary>
     /// <param name="app">The daemon's application (call before mapping endpoints).</param>
     /// <param name="security">Auth settings.</param>
-    public static void UseRestAuthentication(this WebApplication app, RestSecurityOptions security)
+    /// <param name="restPort">When the daemon has other listeners (the agent's CNI unix socket, protected by
+    /// its file mode), only requests arriving on this TCP port are checked; null checks every request.</param>
+    public static void UseRestAuthentication(this WebApplication app, RestSecurityOptions security, int? restPort = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(security);
@@ -73,7 +75,8 @@ public static class RestSecurity
         var expected = SHA256.HashData(Encoding.UTF8.GetBytes($"{security.Username}:{security.Password}"));
         app.Use(async (context, next) =>
         {
-            if (OpenPaths.Contains(context.Request.Path.Value ?? string.Empty) || IsAuthorized(context.Request, expected))
+            var other = restPort is { } port && (context.Connection.LocalIpAddress is null || context.Connection.LocalPort != port);
+            if (other || OpenPaths.Contains(context.Request.Path.Value ?? string.Empty) || IsAuthorized(context.Request, expected))
             {
                 await next(context).ConfigureAwait(false);
                 return;

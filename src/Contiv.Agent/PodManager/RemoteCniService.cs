@@ -36,11 +36,6 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
         // Internal type, so resolved here rather than through the (public) constructor.
         var rules = services.GetService(typeof(CniInputRules)) as CniInputRules
             ?? throw new InvalidOperationException("CniInputRules is not registered: the CNI server would accept any namespace");
-        if (string.IsNullOrEmpty(request.NetworkNamespace) || !File.Exists(request.NetworkNamespace))
-        {
-            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: network namespace '{request.NetworkNamespace}' does not exist");
-        }
-
         if (rules.NetnsRefusal(request.NetworkNamespace) is { } badNetns)
         {
             throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: {badNetns}");

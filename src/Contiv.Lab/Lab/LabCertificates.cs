@@ -84,7 +84,7 @@ public sealed class LabCertificates
     {
         var handler = new SocketsHttpHandler();
         var ca = X509Certificate2.CreateFromPem(File.ReadAllText(CaFile));
-        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca } };
+        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck };
         using var pem = X509Certificate2.CreateFromPemFile(ClientCertFile, ClientKeyFile);
         handler.SslOptions.ClientCertificates = [X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)];
         return handler;

@@ -8,6 +8,9 @@ public static class LabSecurity
 {
     private static readonly HttpClient Plain = new() { Timeout = TimeSpan.FromSeconds(2) };
 
+    // One client per certificate directory: the lab polls readiness and etcd every 100 ms while starting.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HttpClient> Secure = new(StringComparer.Ordinal);
+
     /// <summary><c>https</c> for a secure lab's REST endpoints, else <c>http</c>.</summary>
     public static string Scheme(LabState state)
     {
@@ -87,9 +90,12 @@ public static class LabSecurity
             return Plain;
         }
 
-        var certs = LabCertificates.InDirectory(tlsDir);
-        var client = new HttpClient(certs.CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
-        client.DefaultRequestHeaders.Authorization = certs.RestAuthorization();
-        return client;
+        return Secure.GetOrAdd(tlsDir, dir =>
+        {
+            var certs = LabCertificates.InDirectory(dir);
+            var client = new HttpClient(certs.CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
+            client.DefaultRequestHeaders.Authorization = certs.RestAuthorization();
+            return client;
+        });
     }
 }
