@@ -32,7 +32,7 @@ public static class LabControlPlane
         ];
         var record = DetachedProcess.Start(lab, "etcd", LabBinaries.Etcd, args, Path.Combine(lab.LogDir, "etcd.log"));
         Record(lab, state, record);
-        await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(lab, state)).ConfigureAwait(false);
+        await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(state.Secure ? LabCertificates.Of(lab).Directory : null, restCredentials: false)).ConfigureAwait(false);
     }
 
     /// <summary>Starts the lab API server (persisting its objects into the lab's etcd) and waits for /readyz.</summary>

@@ -82,19 +82,26 @@ public static class LabSecurity
         return HttpClient(state.Secure ? LabCertificates.Of(lab).Directory : null);
     }
 
-    /// <summary>A client for a lab whose certificates are in <paramref name="tlsDir"/> (null: plain HTTP).</summary>
-    public static HttpClient HttpClient(string? tlsDir)
+    /// <summary>
+    /// A client for a lab whose certificates are in <paramref name="tlsDir"/> (null: plain HTTP). Only REST
+    /// clients send the basic auth header: etcd's gateway would take it for an (invalid) etcd token.
+    /// </summary>
+    public static HttpClient HttpClient(string? tlsDir, bool restCredentials = true)
     {
         if (tlsDir is null)
         {
             return Plain;
         }
 
-        return Secure.GetOrAdd(tlsDir, dir =>
+        return Secure.GetOrAdd(tlsDir + (restCredentials ? "#rest" : "#etcd"), _ =>
         {
-            var certs = LabCertificates.InDirectory(dir);
+            var certs = LabCertificates.InDirectory(tlsDir);
             var client = new HttpClient(certs.CreateHandler()) { Timeout = TimeSpan.FromSeconds(2) };
-            client.DefaultRequestHeaders.Authorization = certs.RestAuthorization();
+            if (restCredentials)
+            {
+                client.DefaultRequestHeaders.Authorization = certs.RestAuthorization();
+            }
+
             return client;
         });
     }

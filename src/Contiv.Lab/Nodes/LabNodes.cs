@@ -239,7 +239,7 @@ public static class LabNodes
                 ["key"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix)),
                 ["range_end"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix[..^1] + "0")),
             };
-            var http = state.Secure ? LabSecurity.HttpClient(LabCertificates.Of(LabInstance.Resolve(state.Instance)).Directory) : Http;
+            var http = state.Secure ? LabSecurity.HttpClient(LabCertificates.Of(LabInstance.Resolve(state.Instance)).Directory, restCredentials: false) : Http;
             using var resp = await http.PostAsJsonAsync(new Uri(state.EtcdUrl + "/v3/kv/range"), body).ConfigureAwait(false);
             using var doc = JsonDocument.Parse(await resp.Content.ReadAsStringAsync().ConfigureAwait(false));
             if (!doc.RootElement.TryGetProperty("kvs", out var kvs))
