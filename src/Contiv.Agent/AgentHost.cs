@@ -37,33 +37,51 @@ public static class AgentHost
             return 2;
         }
 
+        var endpoints = options.EtcdEndpoints.Select(e => e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).ToList();
+        var etcdOptions = options.EtcdSecurity with { Endpoints = endpoints };
+        IPAddress restAddress;
+        try
+        {
+            etcdOptions.Validate();
+            restAddress = IPAddress.TryParse(options.RestAddress, out var a) ? a : throw new ArgumentException($"--rest-address '{options.RestAddress}' is not an IP address");
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"contiv-agent: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
         var builder = SlimHost.CreateBuilder();
         builder.Logging.AddDaemonConsole(options.LogLevel);
-        PrepareSocket(options.CniSocket);
+        // The CNI socket is bound in a private directory and published with mode 0600 once listening:
+        // no process but root can ask the agent to wire a pod (docs/security.md).
+        var cniSocket = PrivateUnixSocket.Prepare(options.CniSocket);
         // Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
         // they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(options.CniSocket, l => l.Protocols = HttpProtocols.Http2);
-            k.Listen(IPAddress.Parse(options.RestAddress), options.RestPort, l => l.Protocols = HttpProtocols.Http1);
+            k.ListenUnixSocket(cniSocket.StagingPath, l => l.Protocols = HttpProtocols.Http2);
+            k.ListenRest(restAddress, options.RestPort, options.RestSecurity);
         });
-        builder.Services.AddGrpc();
+        // A CNI request carries the runtime's stdin (contiv-cni caps it at 1 MiB) and an IPAM result:
+        // 2 MiB is ample; the default 4 MiB per message would let a client make the agent buffer more.
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = CniLimits.MaxRequestBytes);
 
         using var linux = new LinuxNamespaces(options.Netns);
         using var dataplane = new DataplaneConnection(options.VppApiSocket);
-        var endpoints = options.EtcdEndpoints.Select(e => e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e).ToList();
         var ctx = new AgentContext(settings);
         var registry = Metrics.NewCustomRegistry();
         var holder = new LoopHolder();
         builder.Services.AddSingleton(_ => holder.Loop ?? throw new InvalidOperationException("event loop not started"));
         builder.Services.AddSingleton(ctx);
         builder.Services.AddSingleton(dataplane);
+        builder.Services.AddSingleton(new CniInputRules(options.Netns));
 
         // Build the app first so that loggers are available to every component.
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        await using var broker = new EtcdBroker(new EtcdBrokerOptions { Endpoints = endpoints }, loggers.CreateLogger("etcd"));
+        await using var broker = new EtcdBroker(etcdOptions, loggers.CreateLogger("etcd"));
 
         var scheduler = new KvScheduler(loggers.CreateLogger("scheduler"));
         AgentDescriptors.RegisterAll(scheduler, dataplane, linux);
@@ -90,15 +108,22 @@ public static class AgentHost
         await using (dpWatcher.ConfigureAwait(false))
         {
             _ = new InterfaceMetrics(ctx, dataplane, registry);
+            app.UseRestAuthentication(options.RestSecurity, options.RestPort);
             app.MapGrpcService<RemoteCniService>();
             app.MapGrpcService<PodCheckService>();
-            RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher);
+            RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher, options.AllowCliChanges);
             app.MapDaemonMetrics(metrics: registry, stats: registry);
             holder.Loop = loop;
 
             var log = loggers.CreateLogger("agent");
             loop.Start();
             await app.StartAsync(ct).ConfigureAwait(false);
+            cniSocket.Publish();
+            if (options.RestSecurity.RequiresAuthentication is false && !IPAddress.IsLoopback(restAddress))
+            {
+                log.LogWarning("REST on {Address}:{Port} is reachable from other hosts (and pods) without authentication: set --rest-user (docs/security.md)", options.RestAddress, options.RestPort);
+            }
+
             if (!await dpWatcher.WaitUpAsync(settings.Config.Controller.StartupResyncDeadline, ct).ConfigureAwait(false))
             {
                 log.LogError("data plane at {Socket} did not answer within {Deadline}; starting anyway (liveness will fail)", options.VppApiSocket, settings.Config.Controller.StartupResyncDeadline);
@@ -109,10 +134,6 @@ public static class AgentHost
             natCleanup.Start();
             log.LogInformation("contiv-agent for node {Node}: etcd {Etcd}, data plane {Vpp}, CNI {Cni}, REST {Address}:{Port}, host netns {Netns}",
                 options.NodeName, string.Join(",", endpoints), options.VppApiSocket, options.CniSocket, options.RestAddress, options.RestPort, options.Netns ?? "(own)");
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(options.CniSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             log.LogInformation("shutting down");
             loop.Stop(TimeSpan.FromSeconds(5));
@@ -126,17 +147,6 @@ public static class AgentHost
     private sealed class LoopHolder
     {
         public EventLoop? Loop { get; set; }
-    }
-
-    private static void PrepareSocket(string path)
-    {
-        var dir = Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        TryDelete(path);
     }
 
     private static void TryDelete(string path)

@@ -24,8 +24,17 @@ public sealed record AgentOptions
     /// <summary>REST port.</summary>
     public int RestPort { get; init; } = 9999;
 
-    /// <summary>REST listen address.</summary>
-    public string RestAddress { get; init; } = "0.0.0.0";
+    /// <summary>REST listen address: node-local by default (docs/security.md).</summary>
+    public string RestAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>HTTPS and basic authentication of the REST endpoint.</summary>
+    public Contiv.Hosting.RestSecurityOptions RestSecurity { get; init; } = new();
+
+    /// <summary>Lets <c>POST /vpp/command</c> run any CLI command, not only <c>show …</c>.</summary>
+    public bool AllowCliChanges { get; init; }
+
+    /// <summary>etcd TLS and authentication (the endpoints come from <see cref="EtcdEndpoints"/>).</summary>
+    public Contiv.Store.EtcdBrokerOptions EtcdSecurity { get; init; } = new();
 
     /// <summary>Directory for the agent's small state files (local pods, etcd mirror).</summary>
     public string StateDir { get; init; } = "/var/run/contiv";

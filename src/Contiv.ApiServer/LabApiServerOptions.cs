@@ -47,6 +47,9 @@ public sealed class LabApiServerOptions
     /// <summary>Key prefix of the persisted objects in etcd.</summary>
     public string EtcdPrefix { get; set; } = "/contiv-lab-apiserver";
 
+    /// <summary>etcd TLS and authentication (CA, client certificate, user); its endpoints are replaced by <see cref="EtcdEndpoints"/>.</summary>
+    public Contiv.Store.EtcdBrokerOptions EtcdSecurity { get; set; } = new();
+
     /// <summary>When set, a kubeconfig pointing at the server is written there once it listens.</summary>
     public string? KubeconfigPath { get; set; }
 

@@ -12,11 +12,17 @@ var serviceCidr = new Option<string>("--service-cidr") { Description = "IPv4 CID
 var nodePorts = new Option<string>("--node-port-range") { Description = "Node port range LOW-HIGH", DefaultValueFactory = _ => "30000-32767" };
 var history = new Option<int>("--event-history") { Description = "Watch events kept for resuming watches (older resourceVersions get 410 Expired)", DefaultValueFactory = _ => 100_000 };
 var noGraceful = new Option<bool>("--no-graceful-pod-deletion") { Description = "Remove scheduled pods at once instead of marking them with a deletionTimestamp first" };
+var etcdCa = new Option<string?>("--etcd-ca-file") { Description = "PEM CA of etcd's server certificate (https endpoints)" };
+var etcdCert = new Option<string?>("--etcd-cert-file") { Description = "PEM client certificate for etcd mutual TLS (with --etcd-key-file)" };
+var etcdKey = new Option<string?>("--etcd-key-file") { Description = "PEM private key of --etcd-cert-file" };
+var etcdUser = new Option<string?>("--etcd-user") { Description = "etcd user (with --etcd-password-file)" };
+var etcdPassword = new Option<string?>("--etcd-password-file") { Description = "file whose first line is the etcd password" };
 var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level", DefaultValueFactory = _ => LogLevel.Information };
 
 var root = new RootCommand("contiv-apiserver: the lab's Kubernetes-compatible API server (discovery, core/v1, networking, coordination, CRDs; list/watch; kubectl-compatible)")
 {
     listen, etcd, etcdPrefix, kubeconfigOut, serviceCidr, nodePorts, history, noGraceful, logLevel,
+    etcdCa, etcdCert, etcdKey, etcdUser, etcdPassword,
 };
 
 root.SetAction(async (parse, cancellationToken) =>
@@ -29,6 +35,25 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
+    Contiv.Store.EtcdBrokerOptions etcdSecurity;
+    try
+    {
+        var auth = RestSecurityOptions.From(null, null, parse.GetValue(etcdUser), parse.GetValue(etcdPassword), "--etcd");
+        etcdSecurity = new Contiv.Store.EtcdBrokerOptions
+        {
+            CaFile = parse.GetValue(etcdCa),
+            CertFile = parse.GetValue(etcdCert),
+            KeyFile = parse.GetValue(etcdKey),
+            Username = auth.Username,
+            Password = auth.Password,
+        };
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"contiv-apiserver: {e.Message}");
+        return 2;
+    }
+
     using var loggerFactory = DaemonLogging.CreateFactory(parse.GetValue(logLevel));
     var options = new LabApiServerOptions
     {
@@ -36,6 +61,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Port = port,
         EtcdEndpoints = parse.GetValue(etcd)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         EtcdPrefix = parse.GetValue(etcdPrefix)!,
+        EtcdSecurity = etcdSecurity,
         KubeconfigPath = parse.GetValue(kubeconfigOut),
         ServiceCidr = parse.GetValue(serviceCidr)!,
         NodePortRange = parse.GetValue(nodePorts)!,

@@ -19,6 +19,10 @@ public sealed class CliSocketServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accept;
 
+    /// <summary>Longest command line accepted (4 KiB: the longest real command, a trace filter or a route
+    /// with a long interface name, is under 200 characters).</summary>
+    public const int MaxLineLength = 4096;
+
     /// <summary>Binds the socket (replacing a stale file) and starts accepting.</summary>
     public CliSocketServer(CliEngine cli, string path, ILogger log)
     {
@@ -33,6 +37,13 @@ public sealed class CliSocketServer : IAsyncDisposable
 
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(path));
+        // Owner only, before listen(): until then a connect is refused, so there is no moment in which
+        // another user could reach the CLI (docs/security.md).
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, Contiv.Hosting.PrivateUnixSocket.Mode);
+        }
+
         _listener.Listen(16);
         _accept = AcceptLoop();
     }
@@ -60,14 +71,36 @@ public sealed class CliSocketServer : IAsyncDisposable
         using (s)
         {
             await using var stream = new NetworkStream(s, ownsSocket: false);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
+            // Lines are read into a fixed buffer: a client sending endless bytes without a newline is cut
+            // off at the limit instead of growing the daemon's memory.
+            var buffer = new byte[MaxLineLength + 1];
+            var filled = 0;
             try
             {
-                while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                while (true)
                 {
-                    var r = _cli.Execute(line);
-                    var bytes = Encoding.UTF8.GetBytes((r.Error ? "-" : "+") + r.Output + "\0");
-                    await stream.WriteAsync(bytes, _stop.Token);
+                    var n = await stream.ReadAsync(buffer.AsMemory(filled), _stop.Token);
+                    if (n == 0)
+                    {
+                        return;
+                    }
+
+                    filled += n;
+                    int newline;
+                    while ((newline = Array.IndexOf(buffer, (byte)'\n', 0, filled)) >= 0)
+                    {
+                        var line = Encoding.UTF8.GetString(buffer, 0, newline).TrimEnd('\r');
+                        filled -= newline + 1;
+                        Buffer.BlockCopy(buffer, newline + 1, buffer, 0, filled);
+                        var r = _cli.Execute(line);
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes((r.Error ? "-" : "+") + r.Output + "\0"), _stop.Token);
+                    }
+
+                    if (filled == buffer.Length)
+                    {
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes($"-command line exceeds the limit of {MaxLineLength} bytes\0"), _stop.Token);
+                        return;
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)

@@ -59,11 +59,8 @@ foreach (var cmd in options.StartupCommands)
     }
 }
 
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ApiSocket))!);
-if (File.Exists(options.ApiSocket))
-{
-    File.Delete(options.ApiSocket);
-}
+// Bound in a private directory and published with mode 0600 once listening (docs/security.md).
+var apiSocket = PrivateUnixSocket.Prepare(options.ApiSocket);
 
 builder.Services.AddSingleton(dp);
 builder.Services.AddSingleton(cli);
@@ -77,7 +74,7 @@ builder.Services.AddGrpc(o =>
 builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
 builder.WebHost.ConfigureKestrel(k =>
 {
-    k.ListenUnixSocket(options.ApiSocket, l => l.Protocols = HttpProtocols.Http2);
+    k.ListenUnixSocket(apiSocket.StagingPath, l => l.Protocols = HttpProtocols.Http2);
     if (options.HttpAddress.Length > 0)
     {
         if (!IPEndPoint.TryParse(options.HttpAddress, out var ep))
@@ -102,6 +99,7 @@ await using var cliServer = new CliSocketServer(cli, options.CliSocket, log);
 try
 {
     await app.StartAsync();
+    apiSocket.Publish();
 }
 catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
 {

@@ -12,7 +12,8 @@ namespace Contiv.Agent.PodManager;
 /// IP /32 with the pod gateway, and a default route.
 /// Failures are gRPC errors whose text names the pod and the problem; nothing half-configured stays.
 /// </summary>
-public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log) : RemoteCNI.RemoteCNIBase
+/// <remarks>Inputs are checked by <see cref="CniInputRules"/> before anything is done.</remarks>
+public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log, IServiceProvider services) : RemoteCNI.RemoteCNIBase
 {
     /// <summary>Timeout of one CNI request inside the agent.</summary>
     public static TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
@@ -27,15 +28,23 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
             throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: container_id is empty");
         }
 
-        if (string.IsNullOrEmpty(request.NetworkNamespace) || !File.Exists(request.NetworkNamespace))
+        if (CniInputRules.ContainerIdRefusal(request.ContainerId) is { } badId)
         {
-            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: network namespace '{request.NetworkNamespace}' does not exist");
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: {badId}");
+        }
+
+        // Internal type, so resolved here rather than through the (public) constructor.
+        var rules = services.GetService(typeof(CniInputRules)) as CniInputRules
+            ?? throw new InvalidOperationException("CniInputRules is not registered: the CNI server would accept any namespace");
+        if (rules.NetnsRefusal(request.NetworkNamespace) is { } badNetns)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: {badNetns}");
         }
 
         var ifName = string.IsNullOrEmpty(request.InterfaceName) ? "eth0" : request.InterfaceName;
-        if (ifName.Length > 15 || ifName.Contains('/', StringComparison.Ordinal))
+        if (CniInputRules.InterfaceNameRefusal(ifName) is { } badIf)
         {
-            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: interface name '{ifName}' is not a valid Linux interface name");
+            throw Fail(StatusCode.InvalidArgument, $"CNI Add for pod {pod}: {badIf}");
         }
 
         AddPod ev;
@@ -109,8 +118,13 @@ public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> l
     }
 
     private static PodId ParsePod(CNIRequest request, string op)
-        => TryParsePodId(request.ExtraArguments)
-           ?? throw Fail(StatusCode.InvalidArgument, $"CNI {op} (container {request.ContainerId}): K8S_POD_NAME missing in CNI args '{request.ExtraArguments}'");
+    {
+        var pod = TryParsePodId(request.ExtraArguments)
+            ?? throw Fail(StatusCode.InvalidArgument, $"CNI {op} (container {request.ContainerId}): K8S_POD_NAME missing in CNI args '{request.ExtraArguments}'");
+        return CniInputRules.PodRefusal(pod.Name, pod.Namespace) is { } refusal
+            ? throw Fail(StatusCode.InvalidArgument, $"CNI {op} (container {request.ContainerId}): {refusal}")
+            : pod;
+    }
 
     private async Task<AddPod> RunAddAsync(PodId pod, CNIRequest request, string ifName, CancellationToken ct)
     {

@@ -20,7 +20,8 @@ internal static class RestApi
     private static readonly JsonSerializerOptions Verbatim = new() { PropertyNamingPolicy = null };
 
     /// <summary>Maps every endpoint.</summary>
-    public static void Map(WebApplication app, AgentContext ctx, EventLoop loop, KvScheduler scheduler, DataplaneConnection dataplane, Func<KsrWatcher?> watcher)
+    /// <param name="allowCliChanges">True: <c>POST /vpp/command</c> runs any command, not only <c>show …</c> (<see cref="CliCommandPolicy"/>).</param>
+    public static void Map(WebApplication app, AgentContext ctx, EventLoop loop, KvScheduler scheduler, DataplaneConnection dataplane, Func<KsrWatcher?> watcher, bool allowCliChanges = false)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/contiv/v1/ipam", () => Ipam(ctx));
@@ -94,6 +95,11 @@ internal static class RestApi
             if (command.Length == 0)
             {
                 return Results.BadRequest(new { error = "vppclicommand is empty" });
+            }
+
+            if (CliCommandPolicy.Refusal(command, allowCliChanges) is { } refusal)
+            {
+                return Results.Json(new { error = refusal }, statusCode: 403);
             }
 
             try

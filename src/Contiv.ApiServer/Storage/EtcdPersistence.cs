@@ -42,7 +42,7 @@ internal sealed class EtcdPersistence : IAsyncDisposable
 
     public static async Task<IAsyncDisposable> AttachAsync(ResourceRegistry registry, LabApiServerOptions options, ILogger log, CancellationToken cancellationToken)
     {
-        var broker = new EtcdBroker(new EtcdBrokerOptions { Endpoints = options.EtcdEndpoints! }, log);
+        var broker = new EtcdBroker(options.EtcdSecurity with { Endpoints = options.EtcdEndpoints! }, log);
         var persistence = new EtcdPersistence(registry, broker, options.EtcdPrefix, log);
         try
         {

@@ -57,6 +57,9 @@ public static class CniErrorCode
     /// <summary>The attachment record directory (<c>dataDir</c>) could not be read or written.</summary>
     public const int StateStoreFailed = 106;
 
+    /// <summary>The network configuration on stdin is larger than <see cref="NetworkConfig.MaxStdinBytes"/> (1 MiB).</summary>
+    public const int StdinTooLarge = 107;
+
     /// <summary>
     /// An unexpected failure inside the plugin (a bug, or the runtime environment broke): libcni's
     /// <c>ErrInternal</c>. The message names the exception; the details carry its stack.

@@ -292,14 +292,32 @@ public sealed class NetworkConfig
         return raw.Length <= 60 ? raw : string.Concat(raw.AsSpan(0, 57), "...");
     }
 
-    /// <summary>Reads all of stdin as UTF-8.</summary>
-    /// <exception cref="CniException">Code 5 on an I/O error.</exception>
+    /// <summary>Largest network configuration read from stdin (1 MiB; real conflists with a prevResult are a few KiB).</summary>
+    public const int MaxStdinBytes = 1 << 20;
+
+    /// <summary>Reads all of stdin as UTF-8, at most <see cref="MaxStdinBytes"/>.</summary>
+    /// <exception cref="CniException">Code 5 on an I/O error; code 107 when stdin is larger than the limit.</exception>
     public static string ReadStdin(Stream stdin)
     {
+        ArgumentNullException.ThrowIfNull(stdin);
         try
         {
-            using var reader = new StreamReader(stdin, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false);
-            return reader.ReadToEnd();
+            // Read in chunks (a usual configuration is a few KiB) and stop one byte past the limit: that
+            // tells "exactly at the limit" from "too large" without reading the rest.
+            using var content = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int n;
+            while (content.Length <= MaxStdinBytes && (n = stdin.Read(chunk, 0, (int)Math.Min(chunk.Length, MaxStdinBytes + 1 - content.Length))) > 0)
+            {
+                content.Write(chunk, 0, n);
+            }
+
+            if (content.Length > MaxStdinBytes)
+            {
+                throw new CniException(CniErrorCode.StdinTooLarge, $"the network configuration on stdin exceeds the limit of {MaxStdinBytes} bytes (1 MiB)");
+            }
+
+            return new UTF8Encoding(false).GetString(content.GetBuffer(), 0, (int)content.Length);
         }
         catch (IOException e)
         {

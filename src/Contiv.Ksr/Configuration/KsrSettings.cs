@@ -57,9 +57,29 @@ public sealed class KsrSettings
     [SettingKey("master")]
     public string? Master { get; set; }
 
-    /// <summary>Address of the HTTP server for probes and metrics (<c>http-address</c>).</summary>
+    /// <summary>Address of the HTTP server for probes and metrics (<c>http-address</c>); node-local by default (docs/security.md).</summary>
     [SettingKey("http-address")]
-    public string HttpAddress { get; set; } = "0.0.0.0:9191";
+    public string HttpAddress { get; set; } = "127.0.0.1:9191";
+
+    /// <summary>PEM server certificate: HTTPS on <c>http-address</c> (<c>http-cert-file</c>, with <c>http-key-file</c>).</summary>
+    [SettingKey("http-cert-file")]
+    public string? HttpCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="HttpCertFile"/> (<c>http-key-file</c>).</summary>
+    [SettingKey("http-key-file")]
+    public string? HttpKeyFile { get; set; }
+
+    /// <summary>User required by HTTP basic authentication on everything but the probes (<c>http-user</c>).</summary>
+    [SettingKey("http-user")]
+    public string? HttpUser { get; set; }
+
+    /// <summary>File whose first line is the HTTP password (<c>http-password-file</c>).</summary>
+    [SettingKey("http-password-file")]
+    public string? HttpPasswordFile { get; set; }
+
+    /// <summary>File whose first line is the etcd password (<c>etcd-password-file</c>; instead of <c>etcd-password</c>, which shows in the process list when given as an option).</summary>
+    [SettingKey("etcd-password-file")]
+    public string? EtcdPasswordFile { get; set; }
 
     /// <summary>Campaign for leadership before writing (<c>election</c>); false = always write.</summary>
     [SettingKey("election")]
@@ -225,11 +245,30 @@ public sealed class KsrSettings
             throw new ArgumentException($"http-address: '{HttpAddress}' is not host:port");
         }
 
+        var colon = HttpAddress.LastIndexOf(':');
+        var host = HttpAddress[..colon].Trim('[', ']');
+        if (!int.TryParse(HttpAddress[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535
+            || (host is not ("" or "*" or "localhost") && !System.Net.IPAddress.TryParse(host, out _)))
+        {
+            throw new ArgumentException($"http-address: '{HttpAddress}' is not IP:port (e.g. 127.0.0.1:9191, 0.0.0.0:9191)");
+        }
+
+        _ = HttpSecurity();
+        if (EtcdPasswordFile is not null)
+        {
+            EtcdPassword = Contiv.Hosting.RestSecurityOptions.From(null, null, EtcdUsername ?? "etcd", EtcdPasswordFile, "etcd").Password;
+        }
+
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(LogLevel, true, out _))
         {
             throw new ArgumentException($"log-level: '{LogLevel}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
         }
     }
+
+    /// <summary>HTTPS and basic auth of the HTTP server, from the <c>http-*</c> settings.</summary>
+    /// <exception cref="ArgumentException">A file is missing or a pair is incomplete.</exception>
+    public Contiv.Hosting.RestSecurityOptions HttpSecurity()
+        => Contiv.Hosting.RestSecurityOptions.From(HttpCertFile, HttpKeyFile, HttpUser, HttpPasswordFile, "http");
 
     private static bool IsNullable(PropertyInfo property)
         => new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable;

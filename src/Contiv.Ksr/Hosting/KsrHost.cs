@@ -26,7 +26,25 @@ public static partial class KsrHost
         // Everything reaches the filter, which applies the levels that /log/{logger}/{level} can change at run time.
         builder.Logging.AddDaemonConsole(LogLevel.Trace);
         builder.Logging.AddFilter((_, category, level) => levels.IsEnabled(category, level));
-        builder.WebHost.UseUrls("http://" + settings.HttpAddress);
+        var security = settings.HttpSecurity();
+        var colon = settings.HttpAddress.LastIndexOf(':');
+        var host = settings.HttpAddress[..colon].Trim('[', ']');
+        var port = int.Parse(settings.HttpAddress[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (host is "" or "*" or "0.0.0.0")
+            {
+                k.ListenRest(System.Net.IPAddress.Any, port, security);
+            }
+            else if (host == "localhost")
+            {
+                k.ListenRest(System.Net.IPAddress.Loopback, port, security);
+            }
+            else
+            {
+                k.ListenRest(System.Net.IPAddress.Parse(host), port, security);
+            }
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         await using var app = builder.Build();
@@ -48,6 +66,8 @@ public static partial class KsrHost
         await using (runner.ConfigureAwait(false))
         {
             var metrics = new KsrMetrics(runner);
+            // Before any endpoint: PUT /log/{logger}/{level} and the stats need credentials when configured.
+            app.UseRestAuthentication(security);
             app.MapProbes(() => new ProbeReport(runner.Running, Status(runner)), () => new ProbeReport(runner.IsReady, Status(runner)));
             app.MapGet("/log/list", () => Results.Json(levels.List()));
             app.MapPut("/log/{logger}/{level}", (string logger, string level) =>

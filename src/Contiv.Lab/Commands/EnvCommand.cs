@@ -12,6 +12,12 @@ internal static class EnvCommand
         LabConsole.Say($"export KUBECONFIG={lab.KubeconfigPath}");
         LabConsole.Say("export ETCDCTL_API=3");
         LabConsole.Say($"export ETCDCTL_ENDPOINTS={state.EtcdUrl}");
+        if (state.Secure)
+        {
+            var certs = LabCertificates.Of(lab);
+            LabConsole.Say($"export ETCDCTL_CACERT={certs.CaFile} ETCDCTL_CERT={certs.ClientCertFile} ETCDCTL_KEY={certs.ClientKeyFile}");
+        }
+
         return 0;
     }
 }

@@ -21,11 +21,11 @@ internal static class StatusCommand
         control.AddColumns("component", "pid", "state", "restarts", "last exit", "address");
         AddProcessRow(control, state, "etcd", state.EtcdUrl);
         AddProcessRow(control, state, "apiserver", state.ApiServerUrl.ToString());
-        AddProcessRow(control, state, "ksr", $"http://127.0.0.1:{state.KsrPort}/readiness");
+        AddProcessRow(control, state, "ksr", $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness");
         AddProcessRow(control, state, "scheduler", string.Empty);
         AnsiConsole.Write(control);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var http = LabSecurity.HttpClient(lab, state);
         var nodes = new Table().Border(TableBorder.Rounded).Title("nodes");
         nodes.AddColumns("node", "netns", "mgmt IP", "data IP", "vpp", "agent", "kubelet", "agent REST");
         foreach (var n in state.Nodes)
@@ -35,7 +35,7 @@ internal static class StatusCommand
             {
                 try
                 {
-                    using var r = await http.GetAsync(new Uri($"http://127.0.0.1:{n.RestPort}/readiness"), ct).ConfigureAwait(false);
+                    using var r = await http.GetAsync(new Uri($"{n.RestUrl}/readiness"), ct).ConfigureAwait(false);
                     ready = r.IsSuccessStatusCode ? $"[green]ready[/] :{n.RestPort}" : $"[red]{(int)r.StatusCode}[/] :{n.RestPort}";
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

@@ -33,7 +33,9 @@ internal static class UpCommand
         if (first is not null && state.Network == "contiv")
         {
             lines.Add($"  contiv-vppctl -s {first.VppCliSocket} show interface");
-            lines.Add($"  curl -s http://127.0.0.1:{first.RestPort}/contiv/v1/ipam");
+            lines.Add(state.Secure
+                ? $"  curl -s --cacert {LabCertificates.Of(lab).CaFile} -u {LabCertificates.RestUser}:$(cat {LabCertificates.Of(lab).RestPasswordFile}) {first.RestUrl}/contiv/v1/ipam"
+                : $"  curl -s {first.RestUrl}/contiv/v1/ipam");
         }
 
         lines.Add($"  contiv-lab status{inst}; contiv-lab logs{inst} <component>; contiv-lab down{inst}");

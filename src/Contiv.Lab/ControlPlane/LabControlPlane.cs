@@ -17,7 +17,7 @@ public static class LabControlPlane
     public static async Task StartEtcdAsync(LabInstance lab, LabState state, CancellationToken ct)
     {
         var dataDir = Path.Combine(lab.StateDir, "etcd");
-        var client = $"http://127.0.0.1:{state.EtcdClientPort}";
+        var client = state.EtcdUrl;
         var peer = $"http://127.0.0.1:{state.EtcdPeerPort}";
         var name = "contiv-lab-" + lab.Name;
         string[] args =
@@ -28,10 +28,11 @@ public static class LabControlPlane
             "--initial-cluster", $"{name}={peer}", "--initial-cluster-state", "new", "--initial-cluster-token", name,
             "--heartbeat-interval", "50", "--election-timeout", "300",
             "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
+            .. LabSecurity.EtcdServerArguments(lab, state),
         ];
         var record = DetachedProcess.Start(lab, "etcd", LabBinaries.Etcd, args, Path.Combine(lab.LogDir, "etcd.log"));
         Record(lab, state, record);
-        await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(state.Secure ? LabCertificates.Of(lab).Directory : null, restCredentials: false)).ConfigureAwait(false);
     }
 
     /// <summary>Starts the lab API server (persisting its objects into the lab's etcd) and waits for /readyz.</summary>
@@ -43,6 +44,7 @@ public static class LabControlPlane
             "--kubeconfig-out", lab.KubeconfigPath,
             "--etcd", state.EtcdUrl,
             "--log-level", "Warning",
+            .. LabSecurity.EtcdClientArguments(lab, state, "--etcd-ca-file", "--etcd-cert-file", "--etcd-key-file"),
         ];
         var record = DetachedProcess.Start(lab, "apiserver", bins.Path("contiv-apiserver"), args, Path.Combine(lab.LogDir, "apiserver.log"));
         Record(lab, state, record);
@@ -59,10 +61,12 @@ public static class LabControlPlane
             "--http-address", $"127.0.0.1:{state.KsrPort}",
             "--identity", "contiv-lab-ksr",
             "--log-level", "Information",
+            .. LabSecurity.EtcdClientArguments(lab, state, "--etcd-ca-file", "--etcd-cert-file", "--etcd-key-file"),
+            .. LabSecurity.KsrHttpArguments(lab, state),
         ];
         var record = DetachedProcess.Start(lab, "ksr", bins.Path("contiv-ksr"), args, Path.Combine(lab.LogDir, "ksr.log"));
         Record(lab, state, record);
-        await WaitHttpAsync("contiv-ksr", record, $"http://127.0.0.1:{state.KsrPort}/readiness", _ => true, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        await WaitHttpAsync("contiv-ksr", record, $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness", _ => true, TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(lab, state)).ConfigureAwait(false);
     }
 
     /// <summary>Adds a process record to the state file (and the in-memory copy).</summary>
@@ -81,8 +85,9 @@ public static class LabControlPlane
     /// Polls <paramref name="url"/> until it answers 2xx with a body <paramref name="accept"/> likes; fails
     /// early (with the log's tail) when the process exits.
     /// </summary>
-    public static async Task WaitHttpAsync(string what, LabProcessRecord record, string url, Func<string, bool> accept, TimeSpan timeout, CancellationToken ct)
+    public static async Task WaitHttpAsync(string what, LabProcessRecord record, string url, Func<string, bool> accept, TimeSpan timeout, CancellationToken ct, HttpClient? client = null)
     {
+        var http = client ?? Http;
         var sw = Stopwatch.StartNew();
         var last = "no answer";
         while (sw.Elapsed < timeout)
@@ -95,7 +100,7 @@ public static class LabControlPlane
 
             try
             {
-                using var resp = await Http.GetAsync(new Uri(url), ct).ConfigureAwait(false);
+                using var resp = await http.GetAsync(new Uri(url), ct).ConfigureAwait(false);
                 var body = await resp.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (resp.IsSuccessStatusCode && accept(body))
                 {

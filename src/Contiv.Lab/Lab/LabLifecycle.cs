@@ -23,6 +23,9 @@ public sealed class UpOptions
 
     /// <summary>Leave a half-started lab in place for inspection instead of tearing it down.</summary>
     public bool KeepOnFailure { get; init; }
+
+    /// <summary>etcd with mutual TLS and REST over HTTPS with basic auth (docs/security.md).</summary>
+    public bool Secure { get; init; }
 }
 
 /// <summary>
@@ -42,6 +45,11 @@ public static class LabLifecycle
         if (options.Nodes is < 1 or > 250)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Nodes, $"--nodes {options.Nodes}: must be 1-250");
+        }
+
+        if (options.Secure && options.ExternalEtcd is not null)
+        {
+            throw new ArgumentException("--secure starts the lab's own etcd with TLS; it cannot be combined with --etcd");
         }
 
         var existing = LabState.Load(lab);
@@ -77,6 +85,7 @@ public static class LabLifecycle
             Network = options.Network.ToString().ToLowerInvariant(),
             ExternalEtcd = options.ExternalEtcd is not null,
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
+            Secure = options.Secure,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
         };
@@ -88,11 +97,16 @@ public static class LabLifecycle
         {
             state.EtcdClientPort = Ports.Pick(preferred ? 32379 : null, taken);
             state.EtcdPeerPort = Ports.Pick(preferred ? 32380 : null, taken);
-            state.EtcdUrl = $"http://127.0.0.1:{state.EtcdClientPort}";
+            state.EtcdUrl = $"{(options.Secure ? "https" : "http")}://127.0.0.1:{state.EtcdClientPort}";
         }
 
         Directory.CreateDirectory(lab.LogDir);
         state.Save(lab);
+        if (options.Secure)
+        {
+            log($"certificates and REST credentials in {LabCertificates.Create(lab).Directory}");
+        }
+
         try
         {
             log($"underlay: namespace {lab.LabNetns} with bridges {LabTopology.ManagementBridge} ({LabTopology.ManagementSubnet}) and {LabTopology.DataBridge} ({LabTopology.DataSubnet})");

@@ -33,6 +33,9 @@ public sealed class LabState
     /// <summary>True when etcd was given with <c>--etcd</c> (not started, not stopped by the lab).</summary>
     public bool ExternalEtcd { get; set; }
 
+    /// <summary>True for <c>up --secure</c>: etcd with mutual TLS, REST over HTTPS with basic auth (<see cref="LabCertificates"/>).</summary>
+    public bool Secure { get; set; }
+
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;
 
@@ -152,6 +155,12 @@ public sealed class LabNode
 
     /// <summary>The agent's REST port on 127.0.0.1.</summary>
     public int RestPort { get; set; }
+
+    /// <summary>The lab's certificate directory when it is secure (REST over HTTPS); null otherwise.</summary>
+    public string? TlsDir { get; set; }
+
+    /// <summary>The agent's REST base URL (https in a secure lab).</summary>
+    public string RestUrl => $"{(TlsDir is null ? "http" : "https")}://127.0.0.1:{RestPort}";
 
     /// <summary>The node's directory (configs, sockets, CNI files).</summary>
     public string Dir { get; set; } = string.Empty;

@@ -41,6 +41,7 @@ public static class LabNodes
             DataIp = LabTopology.DataIp(index),
             RestPort = Ports.Pick(lab.Name == LabInstance.DefaultName ? 9990 + index : null, takenPorts),
             Dir = lab.NodeDir(name),
+            TlsDir = state.Secure ? LabCertificates.Of(lab).Directory : null,
         };
         LabTopology.AddNode(lab, index);
         state.Namespaces.Add(node.Netns);
@@ -92,6 +93,7 @@ public static class LabNodes
             "--rest-port", node.RestPort.ToString(CultureInfo.InvariantCulture),
             "--rest-address", "127.0.0.1",
             "--state-dir", Path.Combine(node.Dir, "agent"),
+            .. LabSecurity.AgentArguments(lab, state),
         ];
         var record = Start(lab, state, "agent", node, bins.Path("contiv-agent"), args,
             new Dictionary<string, string> { ["MICROSERVICE_LABEL"] = node.Name });
@@ -119,7 +121,7 @@ public static class LabNodes
 
     /// <summary>Waits until the agent answers its readiness probe on REST.</summary>
     public static Task WaitAgentReadyAsync(LabNode node, LabProcessRecord agent, TimeSpan timeout, CancellationToken ct)
-        => LabControlPlane.WaitHttpAsync($"contiv-agent of {node.Name}", agent, $"http://127.0.0.1:{node.RestPort}/readiness", _ => true, timeout, ct);
+        => LabControlPlane.WaitHttpAsync($"contiv-agent of {node.Name}", agent, $"{node.RestUrl}/readiness", _ => true, timeout, ct, LabSecurity.HttpClient(node.TlsDir));
 
     /// <summary>Stops a node's daemons (kubelet first, so pods are removed through CNI while the agent still runs).</summary>
     public static async Task StopAsync(LabInstance lab, LabState state, LabNode node, IEnumerable<string>? components = null)
@@ -237,7 +239,8 @@ public static class LabNodes
                 ["key"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix)),
                 ["range_end"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix[..^1] + "0")),
             };
-            using var resp = await Http.PostAsJsonAsync(new Uri(state.EtcdUrl + "/v3/kv/range"), body).ConfigureAwait(false);
+            var http = state.Secure ? LabSecurity.HttpClient(LabCertificates.Of(LabInstance.Resolve(state.Instance)).Directory, restCredentials: false) : Http;
+            using var resp = await http.PostAsJsonAsync(new Uri(state.EtcdUrl + "/v3/kv/range"), body).ConfigureAwait(false);
             using var doc = JsonDocument.Parse(await resp.Content.ReadAsStringAsync().ConfigureAwait(false));
             if (!doc.RootElement.TryGetProperty("kvs", out var kvs))
             {

@@ -61,6 +61,36 @@ public sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>
+    /// The device and inode of the namespace file: equal for two handles exactly when they refer to the
+    /// same namespace (the comparison <c>ip netns identify</c> makes, with the device included).
+    /// </summary>
+    public unsafe (ulong Device, ulong Inode) Identity
+    {
+        get
+        {
+            var buffer = stackalloc ulong[32];
+            return Libc.FStat(Fd, buffer) == 0
+                ? (buffer[0], buffer[1])
+                : throw new NetlinkException("netns stat", DisplayName, null, Libc.LastErrno);
+        }
+    }
+
+    /// <summary>
+    /// True when the opened file really is a network namespace: the kernel answers
+    /// <c>NS_GET_NSTYPE</c> with <c>CLONE_NEWNET</c> only for nsfs files of network namespaces (any
+    /// other file fails with ENOTTY, another namespace kind answers its own type).
+    /// </summary>
+    public bool IsNetworkNamespace
+    {
+        get
+        {
+            const nuint NsGetNsType = 0xb703; // _IO(0xb7, 0x3)
+            const int CloneNewNet = 0x40000000;
+            return Libc.Ioctl(Fd, NsGetNsType, 0) == CloneNewNet;
+        }
+    }
+
+    /// <summary>
     /// Creates a named namespace like <c>ip netns add &lt;name&gt;</c>: a fresh network namespace
     /// bind-mounted onto <c>/run/netns/&lt;name&gt;</c>, and returns a handle to it.
     /// </summary>
@@ -128,7 +158,8 @@ public sealed class NetworkNamespace : IDisposable
             name = nameOrPath;
         }
 
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        // O_NONBLOCK: a path that turns out to be a FIFO (CNI_NETNS comes from outside) must not hang the opener.
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NONBLOCK, 0);
         if (fd < 0)
         {
             throw new NetlinkException("netns open", path, null, Libc.LastErrno);

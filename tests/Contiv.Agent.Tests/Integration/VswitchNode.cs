@@ -87,13 +87,13 @@ internal sealed class VswitchNode : IAsyncDisposable
         _vpp = null;
     }
 
-    public void StartAgent()
+    public void StartAgent(IEnumerable<string>? extraArgs = null)
     {
         var exe = Path.Combine(AppContext.BaseDirectory, "contiv-agent");
         _agent = Launch(exe,
             ["--config", ConfigPath, "--node-name", Name, "--etcd", _etcdUrl, "--netns", Netns, "--vpp-api-socket", ApiSocket,
              "--cni-socket", CniSocket, "--rest-port", RestPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--rest-address", "127.0.0.1", "--state-dir", StateDir],
+             "--rest-address", "127.0.0.1", "--state-dir", StateDir, .. extraArgs ?? []],
             AgentLog);
     }
 

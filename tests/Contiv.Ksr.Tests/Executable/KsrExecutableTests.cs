@@ -113,6 +113,47 @@ public sealed class KsrExecutableTests
         }
     }
 
+    [Fact]
+    public async Task With_an_http_user_log_levels_and_stats_need_credentials_and_probes_stay_open()
+    {
+        await using var lab = await KsrLab.StartAsync();
+        var port = FreePort();
+        var dir = Directory.CreateTempSubdirectory("contiv-ksr-test-");
+        try
+        {
+            var passwordFile = Path.Combine(dir.FullName, "password");
+            await File.WriteAllTextAsync(passwordFile, "pw-42\n");
+            using var ksr = StartProcess(
+                ["--etcd", lab.Etcd.ClientUrl, "--master", lab.Api.Url.ToString().TrimEnd('/'), "--http-address", $"127.0.0.1:{port}",
+                 "--http-user", "ops", "--http-password-file", passwordFile],
+                new Dictionary<string, string>());
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+            await KsrLab.WaitUntilAsync(
+                async () => (await TryGetAsync(http, "readiness")).Status == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30),
+                async () => $"readiness: {(await TryGetAsync(http, "readiness"))}; output: {ksr.Output}");
+
+            using (var put = await http.PutAsync(new Uri("log/contiv-ksr.reflector/debug", UriKind.Relative), null))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, put.StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await TryGetAsync(http, "stats")).Status);
+
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:pw-42")));
+            using (var put = await http.PutAsync(new Uri("log/contiv-ksr.reflector/debug", UriKind.Relative), null))
+            {
+                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            }
+
+            Assert.Contains("\"contiv-ksr.reflector\":\"Debug\"", await http.GetStringAsync(new Uri("log/list", UriKind.Relative)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static async Task<(HttpStatusCode? Status, string Body)> TryGetAsync(HttpClient http, string path)
     {
         try
