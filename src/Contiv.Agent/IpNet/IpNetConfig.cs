@@ -139,6 +139,14 @@ internal static class IpNetConfig
         {
             var svc = new LinuxRoute(string.Empty, a.Subnets.ServiceCidr.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
             yield return Item(LinuxKeys.Route(svc), svc);
+
+            // NodePorts live on the nodes' data-plane IPs, which only the data plane owns: the host reaches
+            // them (its own and other nodes') through the interconnect like the ClusterIPs.
+            if (a.Subnets.NodeInterconnectCidr is { } nodes)
+            {
+                var nodeRoute = new LinuxRoute(string.Empty, nodes.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
+                yield return Item(LinuxKeys.Route(nodeRoute), nodeRoute);
+            }
         }
 
         // Host IPs reachable through the interconnect from VRF 0.

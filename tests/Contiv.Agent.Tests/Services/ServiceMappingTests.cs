@@ -131,17 +131,23 @@ public class ServiceMappingTests
     }
 
     [Fact]
-    public void External_traffic_policy_local_keeps_only_local_backends_on_node_ports_but_not_on_the_cluster_ip()
+    public void External_traffic_policy_local_keeps_only_local_backends_on_this_nodes_node_ports_but_not_on_the_cluster_ip()
     {
         var svc = NodePort("web", "10.96.0.10", ("http", 80, 30080));
         svc.ExternalTrafficPolicy = "Local";
         _w.Put(svc);
         _w.Put(Endpoints("web", ["10.1.1.2", "10.1.2.7", "10.1.2.8"], ("http", 8080)));
 
-        foreach (var nodeIp in new[] { "192.168.16.1", "192.168.16.2", "10.20.0.1", "10.20.0.2" })
+        foreach (var nodeIp in new[] { "192.168.16.1", "10.20.0.1" })
         {
             var m = _w.Mapping($"vpp/nat44/static-mapping/tcp/{nodeIp}:30080");
             Assert.Equal([new NatLocal("10.1.1.2", 8080, 1, 0)], m.Locals);
+        }
+
+        // Other nodes' addresses are theirs to serve with their own backends: traffic to them passes through.
+        foreach (var nodeIp in new[] { "192.168.16.2", "10.20.0.2" })
+        {
+            Assert.DoesNotContain($"vpp/nat44/static-mapping/tcp/{nodeIp}:30080", _w.Renderer.Desired.Keys);
         }
 
         Assert.Equal(["10.1.1.2", "10.1.2.7", "10.1.2.8"], _w.Mapping("vpp/nat44/static-mapping/tcp/10.96.0.10:80").Locals.Select(l => l.Ip));

@@ -34,6 +34,14 @@ public static class ServiceMappings
 
         foreach (var ip in nodePortIps)
         {
+            // externalTrafficPolicy Local: only this node's own addresses. A mapping of another node's
+            // address would serve traffic that merely passes through this node (e.g. from its host) with
+            // this node's backends, where Kubernetes has that node serve it with its own.
+            if (service.TrafficPolicy == TrafficPolicy.NodeLocal && !node.IsNodeOrHostIp(ip))
+            {
+                continue;
+            }
+
             foreach (var port in service.Ports)
             {
                 Add(ip, port, port.NodePort, externallyFacing: true);
