@@ -5,7 +5,7 @@ namespace Contiv.Hosting;
 /// reachable with looser permissions: the listener binds inside a fresh 0700 staging directory next
 /// to the final path, the socket file gets mode 0600 there, and a rename moves it into place (atomic,
 /// also replacing a stale socket file). Used where the listener is created by a framework (Kestrel)
-/// that binds and listens in one step; a daemon with its own <c>Socket</c> binds, chmods, then listens.
+/// that binds and listens in one step, and by the data plane's CLI socket.
 /// </summary>
 public sealed class PrivateUnixSocket
 {

@@ -29,22 +29,13 @@ public sealed class CliSocketServer : IAsyncDisposable
         _cli = cli;
         _path = path;
         _log = log;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        if (File.Exists(path))
-        {
-            File.Delete(path);
-        }
-
+        // Bound inside a 0700 staging directory and renamed into place once it is 0600 and listening:
+        // the socket never appears at its path with looser permissions (docs/security.md).
+        var socket = Contiv.Hosting.PrivateUnixSocket.Prepare(path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(path));
-        // Owner only, before listen(): until then a connect is refused, so there is no moment in which
-        // another user could reach the CLI (docs/security.md).
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, Contiv.Hosting.PrivateUnixSocket.Mode);
-        }
-
+        _listener.Bind(new UnixDomainSocketEndPoint(socket.StagingPath));
         _listener.Listen(16);
+        socket.Publish();
         _accept = AcceptLoop();
     }
 
