@@ -60,32 +60,13 @@ internal sealed partial class ConfigApplier
 
     private OpResult PutNat44Address(Nat44Address a)
     {
-        var ip = Ip4Address.Parse(a.IpAddress);
-        _dp.WithNat(nat =>
-        {
-            foreach (var (address, vrf, twice) in nat.Pool.Addresses)
-            {
-                if (address == ip && twice == a.TwiceNat)
-                {
-                    if (vrf == a.VrfId)
-                    {
-                        return;
-                    }
-
-                    nat.Pool.Remove(ip, a.TwiceNat);
-                    break;
-                }
-            }
-
-            nat.Pool.Add(ip, a.VrfId, a.TwiceNat);
-        });
+        _dp.PutNatAddress(Ip4Address.Parse(a.IpAddress), a.VrfId, a.TwiceNat);
         return Ok();
     }
 
     private OpResult DeleteNat44Address(Nat44Address a)
     {
-        var ip = Ip4Address.Parse(a.IpAddress);
-        return _dp.WithNat(nat => nat.Pool.Remove(ip, a.TwiceNat))
+        return _dp.RemoveNatAddress(Ip4Address.Parse(a.IpAddress), a.TwiceNat)
             ? Ok() : NotFound($"NAT44 address {a.IpAddress}{(a.TwiceNat ? " (twice-nat)" : "")} does not exist");
     }
 
@@ -102,7 +83,7 @@ internal sealed partial class ConfigApplier
     private OpResult PutNat44StaticMapping(Nat44StaticMapping m)
     {
         var key = ExternalKeyOf(m);
-        var locals = new List<NatLocal>(m.Locals.Count);
+        var locals = new List<NatMappingLocal>(m.Locals.Count);
         foreach (var l in m.Locals)
         {
             if (l.Port > ushort.MaxValue || l.Probability > int.MaxValue)
@@ -110,26 +91,24 @@ internal sealed partial class ConfigApplier
                 throw new FormatException($"NAT44 static mapping {key}: local {l.IpAddress}:{l.Port} has a port or probability out of range");
             }
 
-            locals.Add(new NatLocal(Ip4Address.Parse(l.IpAddress), (ushort)l.Port, l.VrfId, (int)l.Probability));
+            locals.Add(new NatMappingLocal(Ip4Address.Parse(l.IpAddress), (ushort)l.Port, l.VrfId, (int)l.Probability));
         }
 
-        var flags = (m.Out2InOnly ? NatMappingFlags.Out2InOnly : 0) | m.TwiceNat switch
+        // Same key = update in place (the engine keeps sessions of locals that stay).
+        _dp.PutNatStaticMapping(new NatStaticMappingEntry
         {
-            Nat44TwiceNat.Enabled => NatMappingFlags.TwiceNat,
-            Nat44TwiceNat.Self => NatMappingFlags.SelfTwiceNat,
-            _ => NatMappingFlags.None,
-        };
-        var exact = string.IsNullOrEmpty(m.TwiceNatPoolIp) ? 0 : Ip4Address.Parse(m.TwiceNatPoolIp);
-        // Same key = update in place: sessions hold their translation by value, so connections to
-        // locals that stay keep working (and those to removed locals idle out).
-        _dp.WithNat(nat =>
-        {
-            if (nat.Mappings.Find(key) is { } old && (old.Flags & NatMappingFlags.Identity) != 0)
+            External = key,
+            Locals = locals,
+            Out2InOnly = m.Out2InOnly,
+            TwiceNat = m.TwiceNat switch
             {
-                throw new DataplaneException($"NAT44 static mapping {key}: an identity mapping has that external address", DataplaneError.AlreadyExists);
-            }
-
-            nat.Mappings.Put(key, flags, locals, m.SessionAffinity, exact, string.IsNullOrEmpty(m.Tag) ? null : m.Tag, loadBalancing: locals.Count > 1);
+                Nat44TwiceNat.Enabled => NatTwiceNatMode.Enabled,
+                Nat44TwiceNat.Self => NatTwiceNatMode.Self,
+                _ => NatTwiceNatMode.Disabled,
+            },
+            AffinityTimeout = m.SessionAffinity,
+            TwiceNatAddress = string.IsNullOrEmpty(m.TwiceNatPoolIp) ? 0 : Ip4Address.Parse(m.TwiceNatPoolIp),
+            Tag = string.IsNullOrEmpty(m.Tag) ? null : m.Tag,
         });
         return Ok();
     }
@@ -137,8 +116,7 @@ internal sealed partial class ConfigApplier
     private OpResult DeleteNat44StaticMapping(Nat44StaticMapping m)
     {
         var key = ExternalKeyOf(m);
-        return _dp.WithNat(nat => nat.Mappings.Find(key) is { } old && (old.Flags & NatMappingFlags.Identity) == 0 && nat.Mappings.Remove(key))
-            ? Ok() : NotFound($"NAT44 static mapping {key} does not exist");
+        return _dp.RemoveNatStaticMapping(key) ? Ok() : NotFound($"NAT44 static mapping {key} does not exist");
     }
 
     private static (NatProtocol Protocol, ushort Port) IdentityKeyOf(Nat44IdentityMapping m)
@@ -175,43 +153,24 @@ internal sealed partial class ConfigApplier
     {
         ArgumentNullException.ThrowIfNull(request);
         var reply = new Nat44SessionDeleteReply();
-        _dp.WithNat(nat =>
+        var keys = new List<NatSessionOutsideKey>(request.Sessions.Count);
+        foreach (var d in request.Sessions)
         {
-            var index = new Dictionary<(NatProtocol, uint, ushort, uint, ushort), int>();
-            foreach (var i in nat.SessionIndexes())
+            try
             {
-                ref var s = ref nat.Sessions[i];
-                var o = s.Out2InKey;
-                index[(o.Protocol, o.Dst, o.DstPort, o.Src, o.SrcPort)] = i;
-                if ((s.Flags & NatSessionFlags.TwiceNat) != 0)
-                {
-                    index.TryAdd((o.Protocol, o.Dst, o.DstPort, s.In2OutKey.Dst, s.In2OutKey.DstPort), i);
-                }
+                var host = string.IsNullOrEmpty(d.ExtHostNatIp) ? d.ExtHostIp : d.ExtHostNatIp;
+                var hostPort = string.IsNullOrEmpty(d.ExtHostNatIp) ? d.ExtHostPort : d.ExtHostNatPort;
+                keys.Add(new NatSessionOutsideKey(ProtocolOf(d.Protocol), Ip4Address.Parse(d.OutsideIp), (ushort)d.OutsidePort, Ip4Address.Parse(host), (ushort)hostPort));
             }
+            catch (FormatException e)
+            {
+                reply.Errors.Add($"session {d.Protocol} {d.OutsideIp}:{d.OutsidePort} <- {d.ExtHostIp}:{d.ExtHostPort}: {e.Message}");
+            }
+        }
 
-            foreach (var d in request.Sessions)
-            {
-                try
-                {
-                    var host = string.IsNullOrEmpty(d.ExtHostNatIp) ? d.ExtHostIp : d.ExtHostNatIp;
-                    var hostPort = string.IsNullOrEmpty(d.ExtHostNatIp) ? d.ExtHostPort : d.ExtHostNatPort;
-                    var key = (ProtocolOf(d.Protocol), Ip4Address.Parse(d.OutsideIp), (ushort)d.OutsidePort, Ip4Address.Parse(host), (ushort)hostPort);
-                    if (index.Remove(key, out var i) && nat.Sessions[i].InUse)
-                    {
-                        nat.DeleteSession(i);
-                        reply.Deleted++;
-                    }
-                    else
-                    {
-                        reply.NotFound++;
-                    }
-                }
-                catch (FormatException e)
-                {
-                    reply.Errors.Add($"session {d.Protocol} {d.OutsideIp}:{d.OutsidePort} <- {d.ExtHostIp}:{d.ExtHostPort}: {e.Message}");
-                }
-            }
-        });
+        var deleted = _dp.DeleteNatSessions(keys);
+        reply.Deleted = (uint)deleted;
+        reply.NotFound = (uint)(keys.Count - deleted);
         return reply;
     }
 }

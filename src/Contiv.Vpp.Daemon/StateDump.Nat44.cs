@@ -37,104 +37,84 @@ internal sealed partial class StateDump
             });
         }
 
-        _dp.WithNat(nat =>
+        foreach (var (address, vrf, twice) in _dp.NatAddresses)
         {
-            foreach (var (address, vrf, twice) in nat.Pool.Addresses)
+            reply.Nat44Addresses.Add(new Nat44Address { IpAddress = Ip4Address.Format(address), VrfId = vrf, TwiceNat = twice });
+        }
+
+        foreach (var m in _dp.NatStaticMappings)
+        {
+            var e = m.External;
+            if (m.Identity)
             {
-                reply.Nat44Addresses.Add(new Nat44Address { IpAddress = Ip4Address.Format(address), VrfId = vrf, TwiceNat = twice });
-            }
-
-            foreach (var m in nat.Mappings.All)
-            {
-                var e = m.External;
-                if ((m.Flags & NatMappingFlags.Identity) != 0)
-                {
-                    foreach (var l in m.Locals)
-                    {
-                        reply.Nat44IdentityMappings.Add(new Nat44IdentityMapping
-                        {
-                            IpAddress = Ip4Address.Format(e.Address),
-                            AddrOnly = e.Protocol == NatProtocol.None,
-                            Protocol = e.Protocol == NatProtocol.None ? Nat44Protocol.Tcp : ApiProtocol(e.Protocol),
-                            Port = e.Port,
-                            VrfId = l.Vrf,
-                            Tag = m.Tag ?? string.Empty,
-                        });
-                    }
-
-                    continue;
-                }
-
-                var sm = new Nat44StaticMapping
-                {
-                    ExternalIp = Ip4Address.Format(e.Address),
-                    ExternalPort = e.Port,
-                    Protocol = ApiProtocol(e.Protocol),
-                    TwiceNat = (m.Flags & NatMappingFlags.TwiceNat) != 0 ? Nat44TwiceNat.Enabled
-                        : (m.Flags & NatMappingFlags.SelfTwiceNat) != 0 ? Nat44TwiceNat.Self : Nat44TwiceNat.Disabled,
-                    TwiceNatPoolIp = m.TwiceNatAddress == 0 ? string.Empty : Ip4Address.Format(m.TwiceNatAddress),
-                    SessionAffinity = m.AffinityTimeout,
-                    Out2InOnly = (m.Flags & NatMappingFlags.Out2InOnly) != 0,
-                    Tag = m.Tag ?? string.Empty,
-                };
                 foreach (var l in m.Locals)
                 {
-                    sm.Locals.Add(new Nat44LocalEndpoint { IpAddress = Ip4Address.Format(l.Address), Port = l.Port, VrfId = l.Vrf, Probability = (uint)l.Probability });
+                    reply.Nat44IdentityMappings.Add(new Nat44IdentityMapping
+                    {
+                        IpAddress = Ip4Address.Format(e.Address),
+                        AddrOnly = e.Protocol == NatProtocol.None,
+                        Protocol = e.Protocol == NatProtocol.None ? Nat44Protocol.Tcp : ApiProtocol(e.Protocol),
+                        Port = e.Port,
+                        VrfId = l.Vrf,
+                        Tag = m.Tag ?? string.Empty,
+                    });
                 }
 
-                reply.Nat44StaticMappings.Add(sm);
+                continue;
             }
-        });
+
+            var sm = new Nat44StaticMapping
+            {
+                ExternalIp = Ip4Address.Format(e.Address),
+                ExternalPort = e.Port,
+                Protocol = ApiProtocol(e.Protocol),
+                TwiceNat = m.TwiceNat switch
+                {
+                    NatTwiceNatMode.Enabled => Nat44TwiceNat.Enabled,
+                    NatTwiceNatMode.Self => Nat44TwiceNat.Self,
+                    _ => Nat44TwiceNat.Disabled,
+                },
+                TwiceNatPoolIp = m.TwiceNatAddress == 0 ? string.Empty : Ip4Address.Format(m.TwiceNatAddress),
+                SessionAffinity = m.AffinityTimeout,
+                Out2InOnly = m.Out2InOnly,
+                Tag = m.Tag ?? string.Empty,
+            };
+            foreach (var l in m.Locals)
+            {
+                sm.Locals.Add(new Nat44LocalEndpoint { IpAddress = Ip4Address.Format(l.Address), Port = l.Port, VrfId = l.Vrf, Probability = (uint)l.Probability });
+            }
+
+            reply.Nat44StaticMappings.Add(sm);
+        }
     }
 
     /// <summary>Sessions idle at least <c>min_idle_seconds</c>, with the TCP/other totals of all sessions.</summary>
     public Nat44SessionDumpReply Nat44Sessions(Nat44SessionDumpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var reply = new Nat44SessionDumpReply();
-        _dp.WithNat(nat =>
+        var snapshot = _dp.NatSessions(request.MinIdleSeconds);
+        var reply = new Nat44SessionDumpReply { TcpSessions = (ulong)snapshot.TcpSessions, OtherSessions = (ulong)snapshot.OtherSessions };
+        foreach (var s in snapshot.Sessions)
         {
-            var now = _dp.NatNow();
-            foreach (var i in nat.SessionIndexes())
+            reply.Sessions.Add(new Nat44Session
             {
-                ref var s = ref nat.Sessions[i];
-                var inKey = s.In2OutKey;
-                var outKey = s.Out2InKey;
-                if (inKey.Protocol == NatProtocol.Tcp)
-                {
-                    reply.TcpSessions++;
-                }
-                else
-                {
-                    reply.OtherSessions++;
-                }
+                Protocol = ApiProtocol(s.Protocol),
+                InsideIp = Ip4Address.Format(s.InsideAddress),
+                InsidePort = s.InsidePort,
+                OutsideIp = Ip4Address.Format(s.OutsideAddress),
+                OutsidePort = s.OutsidePort,
+                ExtHostIp = Ip4Address.Format(s.ExtHostAddress),
+                ExtHostPort = s.ExtHostPort,
+                ExtHostNatIp = s.TwiceNat ? Ip4Address.Format(s.ExtHostNatAddress) : string.Empty,
+                ExtHostNatPort = s.TwiceNat ? s.ExtHostNatPort : 0u,
+                InsideVrfId = s.InsideFib,
+                IdleSeconds = (ulong)s.IdleSeconds,
+                TcpEstablished = s.TcpEstablished,
+                TotalPackets = (ulong)s.Packets,
+                TotalBytes = (ulong)s.Bytes,
+            });
+        }
 
-                var idle = Math.Max(0, now - s.LastHeard);
-                if (idle < request.MinIdleSeconds)
-                {
-                    continue;
-                }
-
-                var twice = (s.Flags & NatSessionFlags.TwiceNat) != 0;
-                reply.Sessions.Add(new Nat44Session
-                {
-                    Protocol = ApiProtocol(inKey.Protocol),
-                    InsideIp = Ip4Address.Format(inKey.Src),
-                    InsidePort = inKey.SrcPort,
-                    OutsideIp = Ip4Address.Format(outKey.Dst),
-                    OutsidePort = outKey.DstPort,
-                    ExtHostIp = Ip4Address.Format(outKey.Src),
-                    ExtHostPort = outKey.SrcPort,
-                    ExtHostNatIp = twice ? Ip4Address.Format(inKey.Dst) : string.Empty,
-                    ExtHostNatPort = twice ? inKey.DstPort : 0u,
-                    InsideVrfId = inKey.Fib,
-                    IdleSeconds = (ulong)idle,
-                    TcpEstablished = s.TcpState == NatTcpState.Established,
-                    TotalPackets = (ulong)s.Packets,
-                    TotalBytes = (ulong)s.Bytes,
-                });
-            }
-        });
         return reply;
     }
 }

@@ -41,6 +41,8 @@ public sealed record NatGlobalSettings
 // NAT44 control: the engine instance, per-interface roles (feature enablement) and the clock the NAT
 // nodes share. The engine is single-caller: nodes take NatLock once per vector; control operations run
 // at the barrier (no node is inside a vector then), CLI/API reads too.
+// Other assemblies (the daemon) get only the public methods below, which take and return the small
+// records of Nat/NatControlRecords.cs: the engine classes stay internal.
 public sealed partial class Dataplane
 {
     private readonly Dictionary<int, NatInterfaceRole> _natRoles = [];
@@ -155,7 +157,7 @@ public sealed partial class Dataplane
     /// Adds VRF <paramref name="vrf"/> to the identity mapping of (address, port, protocol): traffic to and
     /// from it is never translated there. One engine mapping per address/port holds one local per VRF.
     /// </summary>
-    internal void PutNatIdentity(uint address, NatProtocol protocol, ushort port, uint vrf, string? tag) => WithNat(nat =>
+    public void PutNatIdentity(uint address, NatProtocol protocol, ushort port, uint vrf, string? tag) => WithNat(nat =>
     {
         var key = new NatExternalKey(address, protocol == NatProtocol.None ? (ushort)0 : port, protocol);
         var locals = new List<NatLocal>();
@@ -180,7 +182,7 @@ public sealed partial class Dataplane
     });
 
     /// <summary>Removes VRF <paramref name="vrf"/> from an identity mapping (the mapping goes with its last VRF); false when absent.</summary>
-    internal bool DeleteNatIdentity(uint address, NatProtocol protocol, ushort port, uint vrf) => WithNat(nat =>
+    public bool DeleteNatIdentity(uint address, NatProtocol protocol, ushort port, uint vrf) => WithNat(nat =>
     {
         var key = new NatExternalKey(address, protocol == NatProtocol.None ? (ushort)0 : port, protocol);
         if (nat.Mappings.Find(key) is not { } m || (m.Flags & NatMappingFlags.Identity) == 0 || !m.TryFindLocal(address, key.Port, vrf, out _))
@@ -205,6 +207,204 @@ public sealed partial class Dataplane
         nat.Mappings.Put(key, NatMappingFlags.Identity, locals, tag: m.Tag);
         return true;
     });
+
+    /// <summary>The NAT44 pool addresses, in the order added.</summary>
+    public IReadOnlyList<NatPoolAddress> NatAddresses => WithNat(nat =>
+    {
+        var l = new List<NatPoolAddress>();
+        foreach (var (address, vrf, twice) in nat.Pool.Addresses)
+        {
+            l.Add(new NatPoolAddress(address, vrf, twice));
+        }
+
+        return l;
+    });
+
+    /// <summary>
+    /// Adds <paramref name="address"/> to the pool (twice-NAT pool when <paramref name="twiceNat"/>);
+    /// an address already there with another tenant VRF is re-added with the new one, the same VRF is a no-op.
+    /// </summary>
+    public void PutNatAddress(uint address, uint tenantVrf, bool twiceNat) => WithNat(nat =>
+    {
+        foreach (var (a, vrf, twice) in nat.Pool.Addresses)
+        {
+            if (a == address && twice == twiceNat)
+            {
+                if (vrf == tenantVrf)
+                {
+                    return;
+                }
+
+                nat.Pool.Remove(address, twiceNat);
+                break;
+            }
+        }
+
+        nat.Pool.Add(address, tenantVrf, twiceNat);
+    });
+
+    /// <summary>Removes a pool address; false when it is not in that pool.</summary>
+    public bool RemoveNatAddress(uint address, bool twiceNat) => WithNat(nat => nat.Pool.Remove(address, twiceNat));
+
+    /// <summary>Static and identity mappings, in the engine's order.</summary>
+    public IReadOnlyList<NatStaticMappingEntry> NatStaticMappings => WithNat(nat =>
+    {
+        var l = new List<NatStaticMappingEntry>();
+        foreach (var m in nat.Mappings.All)
+        {
+            var locals = new NatMappingLocal[m.Locals.Length];
+            for (var i = 0; i < locals.Length; i++)
+            {
+                var x = m.Locals[i];
+                locals[i] = new NatMappingLocal(x.Address, x.Port, x.Vrf, x.Probability);
+            }
+
+            l.Add(new NatStaticMappingEntry
+            {
+                External = m.External,
+                Locals = locals,
+                Identity = (m.Flags & NatMappingFlags.Identity) != 0,
+                Out2InOnly = (m.Flags & NatMappingFlags.Out2InOnly) != 0,
+                TwiceNat = (m.Flags & NatMappingFlags.TwiceNat) != 0 ? NatTwiceNatMode.Enabled
+                    : (m.Flags & NatMappingFlags.SelfTwiceNat) != 0 ? NatTwiceNatMode.Self : NatTwiceNatMode.Disabled,
+                AffinityTimeout = m.AffinityTimeout,
+                TwiceNatAddress = m.TwiceNatAddress,
+                Tag = m.Tag,
+            });
+        }
+
+        return l;
+    });
+
+    /// <summary>
+    /// Creates or updates the static mapping keyed by <see cref="NatStaticMappingEntry.External"/>. Same key =
+    /// update in place: sessions hold their translation by value, so connections to locals that stay keep
+    /// working (and those to removed locals idle out). Fails with AlreadyExists when an identity mapping has that key.
+    /// </summary>
+    public void PutNatStaticMapping(NatStaticMappingEntry mapping)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        if (mapping.Identity)
+        {
+            throw new ArgumentException($"NAT44 static mapping {mapping.External}: identity mappings are put with PutNatIdentity", nameof(mapping));
+        }
+
+        var key = mapping.External;
+        var locals = new List<NatLocal>(mapping.Locals.Count);
+        foreach (var l in mapping.Locals)
+        {
+            locals.Add(new NatLocal(l.Address, l.Port, l.Vrf, l.Probability));
+        }
+
+        var flags = (mapping.Out2InOnly ? NatMappingFlags.Out2InOnly : 0) | mapping.TwiceNat switch
+        {
+            NatTwiceNatMode.Enabled => NatMappingFlags.TwiceNat,
+            NatTwiceNatMode.Self => NatMappingFlags.SelfTwiceNat,
+            _ => NatMappingFlags.None,
+        };
+        WithNat(nat =>
+        {
+            if (nat.Mappings.Find(key) is { } old && (old.Flags & NatMappingFlags.Identity) != 0)
+            {
+                throw new DataplaneException($"NAT44 static mapping {key}: an identity mapping has that external address", DataplaneError.AlreadyExists);
+            }
+
+            nat.Mappings.Put(key, flags, locals, mapping.AffinityTimeout, mapping.TwiceNatAddress, mapping.Tag, loadBalancing: locals.Count > 1);
+        });
+    }
+
+    /// <summary>Removes the static (not identity) mapping with that external key; false when there is none.</summary>
+    public bool RemoveNatStaticMapping(NatExternalKey key)
+        => WithNat(nat => nat.Mappings.Find(key) is { } old && (old.Flags & NatMappingFlags.Identity) == 0 && nat.Mappings.Remove(key));
+
+    /// <summary>
+    /// Sessions idle at least <paramref name="minIdleSeconds"/>, with the TCP/other totals of all sessions
+    /// (one pass at the barrier).
+    /// </summary>
+    public NatSessionSnapshot NatSessions(double minIdleSeconds) => WithNat(nat =>
+    {
+        var now = NatNow();
+        int tcp = 0, other = 0;
+        var sessions = new List<NatSessionInfo>();
+        foreach (var i in nat.SessionIndexes())
+        {
+            ref var s = ref nat.Sessions[i];
+            var inKey = s.In2OutKey;
+            var outKey = s.Out2InKey;
+            if (inKey.Protocol == NatProtocol.Tcp)
+            {
+                tcp++;
+            }
+            else
+            {
+                other++;
+            }
+
+            var idle = Math.Max(0, now - s.LastHeard);
+            if (idle < minIdleSeconds)
+            {
+                continue;
+            }
+
+            var twice = (s.Flags & NatSessionFlags.TwiceNat) != 0;
+            sessions.Add(new NatSessionInfo
+            {
+                Protocol = inKey.Protocol,
+                InsideAddress = inKey.Src,
+                InsidePort = inKey.SrcPort,
+                InsideFib = inKey.Fib,
+                OutsideAddress = outKey.Dst,
+                OutsidePort = outKey.DstPort,
+                ExtHostAddress = outKey.Src,
+                ExtHostPort = outKey.SrcPort,
+                TwiceNat = twice,
+                ExtHostNatAddress = twice ? inKey.Dst : 0,
+                ExtHostNatPort = twice ? inKey.DstPort : (ushort)0,
+                IdleSeconds = idle,
+                TcpEstablished = s.TcpState == NatTcpState.Established,
+                Packets = s.Packets,
+                Bytes = s.Bytes,
+            });
+        }
+
+        return new NatSessionSnapshot(tcp, other, sessions);
+    });
+
+    /// <summary>
+    /// Deletes the sessions with those outside keys; returns how many were deleted (a key matching no
+    /// live session, or repeating one already deleted, counts as not found). One pass builds an index of
+    /// the live sessions, so a request of many keys costs O(sessions + keys) at the barrier.
+    /// </summary>
+    public int DeleteNatSessions(IReadOnlyList<NatSessionOutsideKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return WithNat(nat =>
+        {
+            var index = new Dictionary<NatSessionOutsideKey, int>();
+            foreach (var i in nat.SessionIndexes())
+            {
+                ref var s = ref nat.Sessions[i];
+                var o = s.Out2InKey;
+                index[new NatSessionOutsideKey(o.Protocol, o.Dst, o.DstPort, o.Src, o.SrcPort)] = i;
+                if ((s.Flags & NatSessionFlags.TwiceNat) != 0)
+                {
+                    index.TryAdd(new NatSessionOutsideKey(o.Protocol, o.Dst, o.DstPort, s.In2OutKey.Dst, s.In2OutKey.DstPort), i);
+                }
+            }
+
+            var deleted = 0;
+            foreach (var key in keys)
+            {
+                if (index.Remove(key, out var i) && nat.Sessions[i].InUse)
+                {
+                    nat.DeleteSession(i);
+                    deleted++;
+                }
+            }
+
+            return deleted;
+        });
+    }
 
     /// <summary>Forgets the NAT role of a deleted interface (its feature chains go with it).</summary>
     private void ForgetNatRole(int swIfIndex) => _natRoles.Remove(swIfIndex);

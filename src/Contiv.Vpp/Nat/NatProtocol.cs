@@ -4,7 +4,7 @@ namespace Contiv.Vpp.Nat;
 /// The L4 protocols NAT44 translates, valued as their IPv4 protocol numbers so a header byte
 /// converts without a table. <see cref="None"/> marks address-only (1:1) mappings.
 /// </summary>
-internal enum NatProtocol : byte
+public enum NatProtocol : byte
 {
     /// <summary>Address-only: any protocol, ports untouched.</summary>
     None = 0,

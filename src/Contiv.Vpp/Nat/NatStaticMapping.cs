@@ -26,7 +26,7 @@ internal readonly record struct NatLocal(uint Address, ushort Port, uint Vrf, in
 }
 
 /// <summary>Hash key of a mapping's external side. Address-only mappings use port 0 and <see cref="NatProtocol.None"/>.</summary>
-internal readonly record struct NatExternalKey(uint Address, ushort Port, NatProtocol Protocol)
+public readonly record struct NatExternalKey(uint Address, ushort Port, NatProtocol Protocol)
 {
     /// <inheritdoc />
     public override string ToString()
