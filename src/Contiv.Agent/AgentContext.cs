@@ -8,7 +8,7 @@ namespace Contiv.Agent;
 /// State shared by the plugins of one agent. Written only on the event loop thread; REST handlers read
 /// it (reference swaps and immutable values keep those reads consistent enough for reporting).
 /// </summary>
-public sealed class AgentContext(NodeSettings settings)
+internal sealed class AgentContext(NodeSettings settings)
 {
     /// <summary>Configuration of this node.</summary>
     public NodeSettings Settings { get; } = settings;

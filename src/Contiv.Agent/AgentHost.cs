@@ -19,7 +19,7 @@ using Prometheus;
 namespace Contiv.Agent;
 
 /// <summary>Wires the agent together and runs it until cancelled (SIGTERM/SIGINT).</summary>
-public static class AgentHost
+internal static class AgentHost
 {
     /// <summary>Runs the agent; returns the process exit code.</summary>
     public static async Task<int> RunAsync(AgentOptions options, CancellationToken ct = default)

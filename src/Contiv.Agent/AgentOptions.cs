@@ -1,7 +1,7 @@
 namespace Contiv.Agent;
 
 /// <summary>Command-line options of <c>contiv-agent</c>.</summary>
-public sealed record AgentOptions
+internal sealed record AgentOptions
 {
     /// <summary>Path of contiv.conf (null = defaults only).</summary>
     public string? ConfigPath { get; init; }

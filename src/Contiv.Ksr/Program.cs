@@ -5,7 +5,7 @@ using Contiv.Ksr.Hosting;
 namespace Contiv.Ksr;
 
 /// <summary>contiv-ksr: reflects Kubernetes state into etcd (SPEC §1.3).</summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Entry point.</summary>
     /// <param name="args">Command line.</param>

@@ -6,7 +6,7 @@ namespace Contiv.Agent.Config;
 /// <c>contiv.conf</c> (SPEC §7): the knobs of the shipped yaml with its values as defaults. Keys are
 /// matched case-insensitively, so <c>STNVersion</c> and <c>stnVersion</c> both work.
 /// </summary>
-public sealed class ContivConfig
+internal sealed class ContivConfig
 {
     /// <summary>vxlan (supported), srv6, nooverlay.</summary>
     public string NodeToNodeTransport { get; set; } = "vxlan";
@@ -99,7 +99,7 @@ public sealed class ContivConfig
 }
 
 /// <summary><c>ipamConfig</c> of contiv.conf.</summary>
-public sealed class IpamConfig
+internal sealed class IpamConfig
 {
     /// <summary>Use the CNI IPAM plugin's result (not supported by this agent: reported as an error).</summary>
     [JsonPropertyName("useExternalIPAM")]
@@ -146,7 +146,7 @@ public sealed class IpamConfig
 }
 
 /// <summary>One <c>nodeConfig[]</c> entry.</summary>
-public sealed class NodeConfigEntry
+internal sealed class NodeConfigEntry
 {
     /// <summary>Node this entry applies to.</summary>
     public string NodeName { get; set; } = string.Empty;
@@ -170,7 +170,7 @@ public sealed class NodeConfigEntry
 }
 
 /// <summary>An interface of <c>nodeConfig[]</c>.</summary>
-public sealed class InterfaceConfig
+internal sealed class InterfaceConfig
 {
     /// <summary>Interface name (the Linux link for AF_PACKET).</summary>
     public string InterfaceName { get; set; } = string.Empty;
@@ -184,7 +184,7 @@ public sealed class InterfaceConfig
 }
 
 /// <summary>controller.conf (SPEC §7): durations as "5s"/"500ms"/"1m" strings or nanoseconds.</summary>
-public sealed class ControllerConfig
+internal sealed class ControllerConfig
 {
     /// <summary>Retry failed transactions.</summary>
     public bool EnableRetry { get; set; } = true;

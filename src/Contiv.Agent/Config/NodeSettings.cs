@@ -8,7 +8,7 @@ namespace Contiv.Agent.Config;
 /// contivconf's view for this node (SPEC §1.6.2): the node's section of <c>nodeConfig[]</c> merged over the
 /// global options. Computed once per loaded configuration.
 /// </summary>
-public sealed class NodeSettings
+internal sealed class NodeSettings
 {
     private NodeSettings(ContivConfig config, string nodeName, NodeConfigEntry? node, IpamSubnets subnets)
     {

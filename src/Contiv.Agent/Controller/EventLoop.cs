@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Contiv.Agent.Controller;
 
 /// <summary>Health of the event loop.</summary>
-public enum LoopState
+internal enum LoopState
 {
     /// <summary>Waiting for the startup resync.</summary>
     Starting,
@@ -28,7 +28,7 @@ public enum LoopState
 /// and commits it to the scheduler. Follow-up events pushed by handlers run before any other queued event.
 /// Nothing but the startup resync runs until the first DB resync; events that arrive earlier wait.
 /// </summary>
-public sealed partial class EventLoop : IDisposable
+internal sealed partial class EventLoop : IDisposable
 {
     /// <summary>Capacity of the event queue.</summary>
     public const int QueueCapacity = 1000;

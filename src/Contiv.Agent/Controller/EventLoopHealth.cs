@@ -4,7 +4,7 @@ namespace Contiv.Agent.Controller;
 /// The health inputs of the loop beyond its own state: whether the data plane can be reached (readiness) and
 /// whether the loop thread still makes progress (liveness), so probes tell a node that cannot serve pods.
 /// </summary>
-public sealed partial class EventLoop
+internal sealed partial class EventLoop
 {
     private volatile string? _downstreamProblem;
     private volatile EventRecord? _processing;

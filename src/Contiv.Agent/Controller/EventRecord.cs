@@ -5,10 +5,10 @@ namespace Contiv.Agent.Controller;
 /// <param name="Revert">True when this entry records a revert.</param>
 /// <param name="Change">Change description returned by the handler.</param>
 /// <param name="Error">Error, if the handler failed.</param>
-public sealed record HandlerRecord(string Handler, bool Revert, string Change, string? Error);
+internal sealed record HandlerRecord(string Handler, bool Revert, string Change, string? Error);
 
 /// <summary>History record of one processed event (served by <c>/controller/event-history</c>).</summary>
-public sealed record EventRecord
+internal sealed record EventRecord
 {
     /// <summary>Sequence number; 0 = the startup resync.</summary>
     public required long SeqNum { get; init; }

@@ -3,7 +3,7 @@ using Google.Protobuf;
 namespace Contiv.Agent.Controller;
 
 /// <summary>How an event is processed (SPEC §1.6.1).</summary>
-public enum EventMethod
+internal enum EventMethod
 {
     /// <summary>Handlers rebuild the whole desired state; the scheduler reads back and corrects the difference.</summary>
     FullResync,
@@ -19,7 +19,7 @@ public enum EventMethod
 }
 
 /// <summary>How failures of an update event are treated.</summary>
-public enum UpdateTransactionType
+internal enum UpdateTransactionType
 {
     /// <summary>Apply what can be applied; schedule a healing resync on error.</summary>
     BestEffort,
@@ -32,7 +32,7 @@ public enum UpdateTransactionType
 }
 
 /// <summary>Order in which handlers see an update event.</summary>
-public enum EventDirection
+internal enum EventDirection
 {
     /// <summary>Handlers in registration order.</summary>
     Forward,
@@ -42,7 +42,7 @@ public enum EventDirection
 }
 
 /// <summary>An event for the event loop. Blocking events are awaited by their producer through <see cref="Completion"/>.</summary>
-public abstract class AgentEvent
+internal abstract class AgentEvent
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -82,7 +82,7 @@ public abstract class AgentEvent
 }
 
 /// <summary>Snapshot of Kubernetes state reflected in etcd: resource keyword → key (without KSR prefix) → value.</summary>
-public sealed class KubeStateData
+internal sealed class KubeStateData
 {
     private readonly Dictionary<string, Dictionary<string, IMessage>> _data = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Controller;
 
 /// <summary>Operations available to a handler during an update event.</summary>
-public interface IUpdateOperations
+internal interface IUpdateOperations
 {
     /// <summary>Sets the desired value of a scheduler item.</summary>
     void Put(string key, object value);
@@ -14,7 +14,7 @@ public interface IUpdateOperations
 }
 
 /// <summary>Operations available during a resync: the union of all puts is the complete desired state.</summary>
-public interface IResyncOperations
+internal interface IResyncOperations
 {
     /// <summary>Sets the desired value of a scheduler item.</summary>
     void Put(string key, object value);
@@ -24,7 +24,7 @@ public interface IResyncOperations
 }
 
 /// <summary>A plugin of the event loop (contivconf, nodesync, podmanager, ipam, ipnet …).</summary>
-public interface IEventHandler
+internal interface IEventHandler
 {
     /// <summary>Handler name (for logs and history).</summary>
     string Name { get; }

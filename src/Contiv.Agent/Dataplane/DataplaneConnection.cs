@@ -10,7 +10,7 @@ namespace Contiv.Agent.Dataplane;
 /// gRPC client of <c>contiv-vpp</c>'s control API on its unix socket. The channel reconnects by itself,
 /// so a restarted data plane is reached again by the next call.
 /// </summary>
-public sealed class DataplaneConnection : IDisposable, IDataplaneConfigApi
+internal sealed class DataplaneConnection : IDisposable, IDataplaneConfigApi
 {
     private readonly GrpcChannel _channel;
 

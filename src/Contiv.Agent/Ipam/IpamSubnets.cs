@@ -8,7 +8,7 @@ namespace Contiv.Agent.Ipam;
 /// The effective cluster-wide subnets after parsing <c>ipamConfig</c> and, when <c>contivCIDR</c> is set,
 /// after dissecting it (SPEC §2.2). Immutable; one instance per loaded configuration.
 /// </summary>
-public sealed record IpamSubnets
+internal sealed record IpamSubnets
 {
     /// <summary>Cluster pod range (default 10.1.0.0/16).</summary>
     public required Ip4Prefix PodSubnetCidr { get; init; }

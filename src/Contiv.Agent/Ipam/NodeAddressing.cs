@@ -7,7 +7,7 @@ namespace Contiv.Agent.Ipam;
 /// Deterministic addressing of one node (SPEC §2.2): every address follows from the subnets and the
 /// node ID, so a restarted agent (and every other node) computes the same values.
 /// </summary>
-public sealed class NodeAddressing
+internal sealed class NodeAddressing
 {
     /// <summary>Computes the addressing of node <paramref name="nodeId"/> (≥ 1).</summary>
     public NodeAddressing(IpamSubnets subnets, uint nodeId)

@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Ipam;
 
 /// <summary>Kubernetes identity of a pod.</summary>
-public readonly record struct PodId(string Name, string Namespace)
+internal readonly record struct PodId(string Name, string Namespace)
 {
     /// <summary>"namespace/name".</summary>
     public override string ToString() => $"{Namespace}/{Name}";

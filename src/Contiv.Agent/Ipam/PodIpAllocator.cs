@@ -9,7 +9,7 @@ namespace Contiv.Agent.Ipam;
 /// wrapping once; the same pod asking again gets the same IP. In memory only: rebuilt from KSR pod records
 /// and the agent's own pod list after a restart. Not thread-safe: owned by the event loop.
 /// </summary>
-public sealed class PodIpAllocator
+internal sealed class PodIpAllocator
 {
     private const long GatewaySeq = 1;
     private readonly Dictionary<PodId, Ip4> _byPod = [];

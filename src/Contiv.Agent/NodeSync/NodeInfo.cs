@@ -9,7 +9,7 @@ namespace Contiv.Agent.NodeSync;
 /// <param name="VppIps">VPP (node interconnect) addresses "ip/len".</param>
 /// <param name="MgmtIps">InternalIP and ExternalIP addresses of the k8s node.</param>
 /// <param name="PodCidr">k8s node podCIDR.</param>
-public sealed record NodeInfo(string Name, uint Id, IReadOnlyList<string> VppIps, IReadOnlyList<string> MgmtIps, string PodCidr)
+internal sealed record NodeInfo(string Name, uint Id, IReadOnlyList<string> VppIps, IReadOnlyList<string> MgmtIps, string PodCidr)
 {
     /// <summary>First VPP IP without prefix, if any.</summary>
     public Ip4? FirstVppIp => VppIps.Select(v => v.Split('/')[0]).Select(s => Ip4.TryParse(s, out var ip) ? (Ip4?)ip : null).FirstOrDefault(ip => ip is not null);

@@ -7,4 +7,4 @@ namespace Contiv.Agent.PodManager;
 /// <param name="NetworkNamespace">Pod netns path from CNI.</param>
 /// <param name="InterfaceName">Interface name inside the pod (eth0).</param>
 /// <param name="IpAddress">Pod IP (without prefix), empty until allocated.</param>
-public sealed record LocalPod(string Name, string Namespace, string ContainerId, string NetworkNamespace, string InterfaceName, string IpAddress);
+internal sealed record LocalPod(string Name, string Namespace, string ContainerId, string NetworkNamespace, string InterfaceName, string IpAddress);

@@ -13,7 +13,7 @@ namespace Contiv.Agent.PodManager;
 /// data plane must hold its TAP (admin up) and the pod's /32 route in the pod VRF. Read-only: it
 /// copies the event loop's pod table and asks the data plane, it queues no event.
 /// </summary>
-public sealed class PodCheckService(AgentContext ctx, DataplaneConnection dataplane, ILogger<PodCheckService> log) : PodCheck.PodCheckBase
+internal sealed class PodCheckService(AgentContext ctx, DataplaneConnection dataplane, ILogger<PodCheckService> log) : PodCheck.PodCheckBase
 {
     /// <inheritdoc/>
     public override async Task<CNIReply> Check(CNIRequest request, ServerCallContext context)

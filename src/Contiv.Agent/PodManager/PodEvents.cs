@@ -4,7 +4,7 @@ using Contiv.Agent.Ipam;
 namespace Contiv.Agent.PodManager;
 
 /// <summary>CNI Add: wire a pod (blocking, revert on failure).</summary>
-public sealed class AddPod(PodId pod, string containerId, string networkNamespace, string interfaceName) : AgentEvent
+internal sealed class AddPod(PodId pod, string containerId, string networkNamespace, string interfaceName) : AgentEvent
 {
     /// <summary>Pod identity.</summary>
     public PodId Pod { get; } = pod;
@@ -44,7 +44,7 @@ public sealed class AddPod(PodId pod, string containerId, string networkNamespac
 /// <param name="pod">Pod identity.</param>
 /// <param name="containerId">Sandbox container ID of the request ("" when unknown): lets a retried Delete remove a TAP
 /// that an earlier, failed Delete left behind after the pod was already forgotten.</param>
-public sealed class DeletePod(PodId pod, string containerId = "") : AgentEvent
+internal sealed class DeletePod(PodId pod, string containerId = "") : AgentEvent
 {
     /// <summary>Pod identity.</summary>
     public PodId Pod { get; } = pod;

@@ -7,7 +7,7 @@ namespace Contiv.Agent.PodManager;
 /// <summary>The MAC and MTU of a pod's interface, for the CNI reply.</summary>
 /// <param name="Mac">Lower-case colon-separated MAC.</param>
 /// <param name="Mtu">MTU in bytes; 0 when it could not be read.</param>
-public sealed record PodInterfaceInfo(string Mac, int Mtu);
+internal sealed record PodInterfaceInfo(string Mac, int Mtu);
 
 /// <summary>
 /// Reads the pod side of a pod's TAP as the pod's own network namespace sees it (runtimes such as
@@ -16,7 +16,7 @@ public sealed record PodInterfaceInfo(string Mac, int Mtu);
 /// <see cref="MacAddresses.PodMac"/>; when the namespace cannot be read, that configured MAC is
 /// reported instead and the problem logged.
 /// </summary>
-public static class PodInterfaceReader
+internal static class PodInterfaceReader
 {
     /// <summary>MAC and MTU of <paramref name="ifName"/> inside <paramref name="netns"/>.</summary>
     public static PodInterfaceInfo Read(string netns, string ifName, string containerId, ILogger log)

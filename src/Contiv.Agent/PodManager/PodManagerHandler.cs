@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Agent.PodManager;
 
 /// <summary>A CNI Add for a pod that is known with another sandbox: the old one must be deleted first.</summary>
-public sealed class ObsoletePodException(PodId pod, LocalPod known) : Exception($"pod {pod} is already wired with container {known.ContainerId} in {known.NetworkNamespace}")
+internal sealed class ObsoletePodException(PodId pod, LocalPod known) : Exception($"pod {pod} is already wired with container {known.ContainerId} in {known.NetworkNamespace}")
 {
     /// <summary>The pod.</summary>
     public PodId Pod { get; } = pod;
@@ -21,7 +21,7 @@ public sealed class ObsoletePodException(PodId pod, LocalPod known) : Exception(
 /// <param name="store">The persisted pod list.</param>
 /// <param name="log">Logger.</param>
 /// <param name="dataplaneDump">Reads the data plane's configuration (null: no recovery source, pods start empty).</param>
-public sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILogger log, Func<DumpReply>? dataplaneDump = null) : IEventHandler
+internal sealed class PodManagerHandler(AgentContext ctx, PodStateStore store, ILogger log, Func<DumpReply>? dataplaneDump = null) : IEventHandler
 {
     private bool _loaded;
 

@@ -9,7 +9,7 @@ namespace Contiv.Agent.PodManager;
 /// (SPEC decision 4: rebuilt from what the agent persisted, not from Docker). Null path = in memory only.
 /// Writes are durable (<see cref="DurableFile"/>); an unreadable file is moved aside, never deleted.
 /// </summary>
-public sealed class PodStateStore(string? path, ILogger log, TimeProvider? time = null)
+internal sealed class PodStateStore(string? path, ILogger log, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 

@@ -13,7 +13,7 @@ namespace Contiv.Agent.PodManager;
 /// Failures are gRPC errors whose text names the pod and the problem; nothing half-configured stays.
 /// </summary>
 /// <remarks>Inputs are checked by <see cref="CniInputRules"/> before anything is done.</remarks>
-public sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log, IServiceProvider services) : RemoteCNI.RemoteCNIBase
+internal sealed class RemoteCniService(EventLoop loop, ILogger<RemoteCniService> log, IServiceProvider services) : RemoteCNI.RemoteCNIBase
 {
     /// <summary>Timeout of one CNI request inside the agent.</summary>
     public static TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -8,7 +8,7 @@ namespace Contiv.Agent.Scheduler;
 /// </summary>
 /// <typeparam name="TValue">The item's value.</typeparam>
 /// <typeparam name="TOperation">An operation in the executor's terms (e.g. the data plane's <c>ConfigOp</c>).</typeparam>
-public interface IKvBatchingDescriptor<TValue, TOperation> : IKvDescriptor<TValue>
+internal interface IKvBatchingDescriptor<TValue, TOperation> : IKvDescriptor<TValue>
     where TValue : class
 {
     /// <summary>Executes this descriptor's queued operations; descriptors batch together when they share it.</summary>
@@ -20,7 +20,7 @@ public interface IKvBatchingDescriptor<TValue, TOperation> : IKvDescriptor<TValu
 
 /// <summary>Executes queued operations of <see cref="IKvBatchingDescriptor{TValue, TOperation}"/>s in one exchange.</summary>
 /// <typeparam name="TOperation">An operation in the executor's terms.</typeparam>
-public interface IKvBatchExecutor<TOperation>
+internal interface IKvBatchExecutor<TOperation>
 {
     /// <summary>
     /// Executes <paramref name="operations"/> in order and stops at the first failure. Returns one result per
@@ -31,10 +31,10 @@ public interface IKvBatchExecutor<TOperation>
 
 /// <summary>One queued operation: the prepared form and a description for messages (descriptor and key).</summary>
 /// <typeparam name="TOperation">An operation in the executor's terms.</typeparam>
-public readonly record struct KvBatchOperation<TOperation>(TOperation Operation, string What);
+internal readonly record struct KvBatchOperation<TOperation>(TOperation Operation, string What);
 
 /// <summary>Outcome of one batched operation.</summary>
-public readonly record struct KvBatchResult(bool Done, Exception? Error)
+internal readonly record struct KvBatchResult(bool Done, Exception? Error)
 {
     /// <summary>Executed successfully.</summary>
     public static KvBatchResult Ok { get; } = new(true, null);

@@ -9,7 +9,7 @@ namespace Contiv.Agent.Scheduler;
 /// also from REST dumps under the scheduler's lock. Register with <see cref="KvScheduler.Register{TValue}"/>.
 /// </summary>
 /// <typeparam name="TValue">The item's value (a protobuf message, a record).</typeparam>
-public interface IKvDescriptor<TValue>
+internal interface IKvDescriptor<TValue>
     where TValue : class
 {
     /// <summary>Descriptor name as used by <c>/scheduler/dump?descriptor=</c> (e.g. <c>vpp-interface</c>).</summary>

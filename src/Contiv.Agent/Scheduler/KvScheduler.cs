@@ -16,7 +16,7 @@ namespace Contiv.Agent.Scheduler;
 /// plane operations). This class runs transactions: desired state in, read-back, attempts with retries, revert,
 /// history.
 /// </remarks>
-public sealed class KvScheduler
+internal sealed class KvScheduler
 {
     private readonly object _gate = new();
     private readonly ItemTable _items = new();

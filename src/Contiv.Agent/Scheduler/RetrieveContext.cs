@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Scheduler;
 
 /// <summary>Shared cache for one retrieval round (e.g. one data plane dump for all data plane descriptors).</summary>
-public sealed class RetrieveContext
+internal sealed class RetrieveContext
 {
     private readonly Dictionary<string, object> _cache = [];
 

@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Scheduler;
 
 /// <summary>How a transaction relates desired state to the world.</summary>
-public enum TxnKind
+internal enum TxnKind
 {
     /// <summary>Incremental change of some desired items.</summary>
     Update,
@@ -17,7 +17,7 @@ public enum TxnKind
 }
 
 /// <summary>Operation performed on one item.</summary>
-public enum KvOp
+internal enum KvOp
 {
     /// <summary>Created.</summary>
     Create,
@@ -38,7 +38,7 @@ public enum KvOp
 /// <param name="IsRevert">True when performed while reverting the transaction.</param>
 /// <param name="Cascade">True when the delete was forced because a dependency went away (the item stays desired and pending).</param>
 /// <param name="DurationMs">How long the operation took, in milliseconds.</param>
-public sealed record KvOpRecord(string Key, KvOp Operation, object Item, string? Error, int Attempt, bool IsRevert, bool Cascade, double DurationMs)
+internal sealed record KvOpRecord(string Key, KvOp Operation, object Item, string? Error, int Attempt, bool IsRevert, bool Cascade, double DurationMs)
 {
     private string? _value;
 
@@ -50,7 +50,7 @@ public sealed record KvOpRecord(string Key, KvOp Operation, object Item, string?
 }
 
 /// <summary>Record of one committed transaction (served by <c>/scheduler/txn-history</c>).</summary>
-public sealed record TxnRecord
+internal sealed record TxnRecord
 {
     /// <summary>Sequence number (0 = first transaction since start).</summary>
     public required long SeqNum { get; init; }
@@ -80,7 +80,7 @@ public sealed record TxnRecord
 /// <summary>Outcome of a commit.</summary>
 /// <param name="Record">The transaction's record.</param>
 /// <param name="Failures">Keys whose last operation failed, with the error.</param>
-public sealed record TxnResult(TxnRecord Record, IReadOnlyDictionary<string, string> Failures)
+internal sealed record TxnResult(TxnRecord Record, IReadOnlyDictionary<string, string> Failures)
 {
     /// <summary>True when every operation succeeded.</summary>
     public bool Ok => Failures.Count == 0;
@@ -90,7 +90,7 @@ public sealed record TxnResult(TxnRecord Record, IReadOnlyDictionary<string, str
 /// <param name="MaxAttempts">Maximum number of retries after the first attempt (0 = no retry).</param>
 /// <param name="Delay">Delay before the first retry.</param>
 /// <param name="ExponentialBackoff">Double the delay after every retry.</param>
-public sealed record RetryPolicy(int MaxAttempts, TimeSpan Delay, bool ExponentialBackoff)
+internal sealed record RetryPolicy(int MaxAttempts, TimeSpan Delay, bool ExponentialBackoff)
 {
     /// <summary>No retries.</summary>
     public static RetryPolicy None { get; } = new(0, TimeSpan.Zero, false);

@@ -3,7 +3,7 @@ using Contiv.Linux;
 namespace Contiv.Agent.Services;
 
 /// <summary>Which backends serve traffic that enters through a node (SPEC §3.1 TrafficPolicy).</summary>
-public enum TrafficPolicy
+internal enum TrafficPolicy
 {
     /// <summary><c>externalTrafficPolicy: Cluster</c>: every ready backend, client source NATed.</summary>
     ClusterWide,
@@ -13,7 +13,7 @@ public enum TrafficPolicy
 }
 
 /// <summary>L4 protocol of a service port that NAT44 can translate.</summary>
-public enum ServiceProtocol
+internal enum ServiceProtocol
 {
     /// <summary>TCP.</summary>
     Tcp,
@@ -27,14 +27,14 @@ public enum ServiceProtocol
 /// <param name="Protocol">Protocol.</param>
 /// <param name="Port">Service (ClusterIP/external IP) port; 0 = none.</param>
 /// <param name="NodePort">Node port; 0 = none.</param>
-public sealed record ServicePortSpec(string Name, ServiceProtocol Protocol, int Port, int NodePort);
+internal sealed record ServicePortSpec(string Name, ServiceProtocol Protocol, int Port, int NodePort);
 
 /// <summary>One ready endpoint of one service port.</summary>
 /// <param name="Ip">Backend address (a custom interface's address when the pod asked for it in custom IPAM).</param>
 /// <param name="Port">Target port, resolved per endpoint (a named targetPort may differ between pods).</param>
 /// <param name="Local">On this node: inside this node's pod subnet, or this node's own or host IP.</param>
 /// <param name="HostNetwork">Outside the cluster pod subnet (a host-network pod or a node).</param>
-public sealed record ServiceBackend(Ip4 Ip, int Port, bool Local, bool HostNetwork)
+internal sealed record ServiceBackend(Ip4 Ip, int Port, bool Local, bool HostNetwork)
 {
     /// <inheritdoc/>
     public override string ToString() => $"{Ip}:{Port}{(Local ? " local" : string.Empty)}{(HostNetwork ? " host" : string.Empty)}";
@@ -44,7 +44,7 @@ public sealed record ServiceBackend(Ip4 Ip, int Port, bool Local, bool HostNetwo
 /// The renderer-neutral view of one Kubernetes Service joined with its Endpoints (SPEC §3.1). Exists only
 /// when both objects exist. Immutable with value equality, so an unchanged re-computation is detectable.
 /// </summary>
-public sealed record ContivService
+internal sealed record ContivService
 {
     /// <summary>Namespace and name.</summary>
     public required ServiceId Id { get; init; }

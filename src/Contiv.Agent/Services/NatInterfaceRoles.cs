@@ -9,4 +9,4 @@ namespace Contiv.Agent.Services;
 /// <param name="Frontends">Frontend interface names, sorted.</param>
 /// <param name="Backends">Backend interface names, sorted.</param>
 /// <param name="DefaultInterface">Interface with the SNAT output feature; null without natExternalTraffic or gateway.</param>
-public sealed record NatInterfaceRoles(ValueArray<string> Frontends, ValueArray<string> Backends, string? DefaultInterface);
+internal sealed record NatInterfaceRoles(ValueArray<string> Frontends, ValueArray<string> Backends, string? DefaultInterface);

@@ -7,7 +7,7 @@ namespace Contiv.Agent.Services;
 /// Only services whose <see cref="ContivService"/> really differs are listed, so endpoint churn of one
 /// service touches that service alone.
 /// </summary>
-public sealed record ServiceChange
+internal sealed record ServiceChange
 {
     /// <summary>The no-op change.</summary>
     public static ServiceChange None { get; } = new();
@@ -32,4 +32,4 @@ public sealed record ServiceChange
 /// <param name="Services">Every service with both a Service and an Endpoints object, ordered by ID.</param>
 /// <param name="NodePortIps">Every node's VPP and management IPv4 addresses, sorted: node ports listen on each.</param>
 /// <param name="Interfaces">NAT interface roles.</param>
-public sealed record ServiceState(IReadOnlyList<ContivService> Services, ValueArray<Ip4> NodePortIps, NatInterfaceRoles Interfaces);
+internal sealed record ServiceState(IReadOnlyList<ContivService> Services, ValueArray<Ip4> NodePortIps, NatInterfaceRoles Interfaces);

@@ -6,7 +6,7 @@ namespace Contiv.Agent.Services;
 /// <c>service.conf</c> (SPEC §7), read from the <c>service:</c> section of contiv.conf (like
 /// <c>controller:</c> for controller.conf); environment overrides as <c>CONTIV_service__&lt;key&gt;</c>.
 /// </summary>
-public sealed class ServiceConfig
+internal sealed class ServiceConfig
 {
     /// <summary>Delete NAT sessions idle for longer than their timeout (shipped yaml: true).</summary>
     [JsonPropertyName("cleanupIdleNATSessions")]

@@ -3,7 +3,7 @@ namespace Contiv.Agent.Services;
 /// <summary>Kubernetes identity of a Service (and of its Endpoints object, which shares it).</summary>
 /// <param name="Namespace">Namespace.</param>
 /// <param name="Name">Name.</param>
-public readonly record struct ServiceId(string Namespace, string Name) : IComparable<ServiceId>
+internal readonly record struct ServiceId(string Namespace, string Name) : IComparable<ServiceId>
 {
     /// <summary>Ordinal order by namespace, then name: the tie-break when two services claim one NAT mapping.</summary>
     public int CompareTo(ServiceId other)

@@ -8,7 +8,7 @@ namespace Contiv.Agent.Services;
 /// <param name="Name">Data plane interface name.</param>
 /// <param name="Ip">Address.</param>
 /// <param name="PrefixLength">Prefix length of the attached subnet.</param>
-public sealed record NodeNic(string Name, Ip4 Ip, int PrefixLength)
+internal sealed record NodeNic(string Name, Ip4 Ip, int PrefixLength)
 {
     /// <summary>The attached subnet.</summary>
     public Ip4Prefix Subnet => new(Ip, PrefixLength);
@@ -18,7 +18,7 @@ public sealed record NodeNic(string Name, Ip4 Ip, int PrefixLength)
 /// What service processing and NAT44 rendering need to know about this node: its subnets, own addresses,
 /// VRFs, NICs and the service options. Immutable; a new one (and a full resync) when any of it changes.
 /// </summary>
-public sealed record ServiceNodeContext
+internal sealed record ServiceNodeContext
 {
     /// <summary>This node's name.</summary>
     public required string NodeName { get; init; }

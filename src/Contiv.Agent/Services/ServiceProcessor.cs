@@ -13,7 +13,7 @@ namespace Contiv.Agent.Services;
 /// views, keeps the node-port address set (every node's IPs) and the NAT interface roles, and reports per
 /// input change exactly what changed. Pure state, no I/O; called from the event loop thread only.
 /// </summary>
-public sealed class ServiceProcessor
+internal sealed class ServiceProcessor
 {
     /// <summary>Kubernetes' default ClientIP affinity timeout (3 h), used when the Service gives none.</summary>
     public const uint DefaultAffinityTimeoutSeconds = 10800;

@@ -7,7 +7,7 @@ namespace Contiv.Agent.Services;
 /// backends) have value equality and a re-rendered object equal to the applied one is not re-sent.
 /// </summary>
 /// <typeparam name="T">Element type.</typeparam>
-public readonly struct ValueArray<T> : IEquatable<ValueArray<T>>, IReadOnlyList<T>
+internal readonly struct ValueArray<T> : IEquatable<ValueArray<T>>, IReadOnlyList<T>
 {
     private readonly T[]? _items;
 

@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace Contiv.Ksr.Configuration;
 
 /// <summary>Where endpoint records come from.</summary>
-public enum EndpointsSource
+internal enum EndpointsSource
 {
     /// <summary>core/v1 Endpoints (what Contiv 3.4 reflects).</summary>
     Endpoints,
@@ -20,7 +20,7 @@ public enum EndpointsSource
 /// environment variables (<c>CONTIV_KSR_</c> + key in upper case with '_' for '-', e.g.
 /// <c>CONTIV_KSR_ETCD_ENDPOINTS=http://127.0.0.1:2379</c>), then command-line options.
 /// </summary>
-public sealed class KsrSettings
+internal sealed class KsrSettings
 {
     /// <summary>Environment variable prefix.</summary>
     public const string EnvironmentPrefix = "CONTIV_KSR_";

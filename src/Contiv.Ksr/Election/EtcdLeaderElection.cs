@@ -11,7 +11,7 @@ namespace Contiv.Ksr.Election;
 /// lowest create revision leads; the others wait for the key just before theirs to disappear.
 /// A leader that loses its lease (etcd unreachable longer than the TTL) steps down and campaigns again.
 /// </summary>
-public sealed partial class EtcdLeaderElection
+internal sealed partial class EtcdLeaderElection
 {
     private readonly IEtcdBroker _store;
     private readonly string _prefix;

@@ -12,7 +12,7 @@ using Prometheus;
 namespace Contiv.Ksr.Hosting;
 
 /// <summary>The contiv-ksr process: the KSR plus its HTTP server, stopped gracefully on SIGTERM/SIGINT.</summary>
-public static partial class KsrHost
+internal static partial class KsrHost
 {
     /// <summary>Runs until SIGTERM/SIGINT or <paramref name="ct"/>.</summary>
     /// <param name="settings">Validated settings.</param>

@@ -19,7 +19,7 @@ namespace Contiv.Ksr.Hosting;
 /// sync controller (resync, data-loss detection, statistics) and the leader election. Used by the
 /// <c>contiv-ksr</c> executable and, in-process, by tests.
 /// </summary>
-public sealed partial class KsrRunner : IAsyncDisposable
+internal sealed partial class KsrRunner : IAsyncDisposable
 {
     private readonly IKubernetes _kube;
     private readonly IEtcdBroker _store;

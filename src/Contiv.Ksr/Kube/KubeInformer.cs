@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Ksr.Kube;
 
 /// <summary>Receives what an informer learns about one resource.</summary>
-public interface IInformerSink
+internal interface IInformerSink
 {
     /// <summary>A complete listing: replaces everything known before (first list, and every relist).</summary>
     /// <param name="items">Every object of the resource.</param>
@@ -26,7 +26,7 @@ public interface IInformerSink
 /// bookmarks), re-watches from the last seen version when a watch ends, and relists when the
 /// server answers 410 Gone (the version was compacted away). No periodic resync.
 /// </summary>
-public sealed partial class KubeInformer
+internal sealed partial class KubeInformer
 {
     private const int PageSize = 500;
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);

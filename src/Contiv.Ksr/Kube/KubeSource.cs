@@ -7,7 +7,7 @@ namespace Contiv.Ksr.Kube;
 /// <param name="Items">Items of this page.</param>
 /// <param name="ResourceVersion">The list's <c>metadata.resourceVersion</c> (the point to watch from).</param>
 /// <param name="Continue">Token for the next page, or null/empty on the last page.</param>
-public sealed record KubeListPage(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, string? ResourceVersion, string? Continue);
+internal sealed record KubeListPage(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, string? ResourceVersion, string? Continue);
 
 /// <summary>
 /// How to list and watch one Kubernetes resource across all namespaces with KubernetesClient
@@ -16,7 +16,7 @@ public sealed record KubeListPage(IReadOnlyList<IKubernetesObject<V1ObjectMeta>>
 /// <param name="Resource">Resource name for logs and errors, e.g. <c>pods</c>.</param>
 /// <param name="List">Lists one page: (continue token or null, page size, cancellation).</param>
 /// <param name="Watch">Watches from a resource version: (resource version, error callback, cancellation).</param>
-public sealed record KubeSource(
+internal sealed record KubeSource(
     string Resource,
     Func<string?, int, CancellationToken, Task<KubeListPage>> List,
     Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, IKubernetesObject<V1ObjectMeta> Object)>> Watch)

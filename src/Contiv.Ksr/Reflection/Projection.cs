@@ -8,7 +8,7 @@ namespace Contiv.Ksr.Reflection;
 /// The desired etcd content of one reflector, computed from the Kubernetes objects it has seen:
 /// etcd key → record. Not thread-safe; the owning <see cref="Reflector"/> serializes access.
 /// </summary>
-public abstract class Projection
+internal abstract class Projection
 {
     /// <summary>Every key that currently has a desired record.</summary>
     public abstract IEnumerable<string> Keys { get; }

@@ -34,7 +34,7 @@ namespace Contiv.Ksr.Reflection;
 /// synced" — they are queued and the next resync covers them.
 /// </para>
 /// </remarks>
-public sealed partial class Reflector : IInformerSink
+internal sealed partial class Reflector : IInformerSink
 {
     /// <summary>etcd's default limit of operations in one transaction.</summary>
     public const int MaxTxnOps = 128;

@@ -6,7 +6,7 @@ namespace Contiv.Ksr.Reflection;
 /// The counters of one reflector (Contiv's <c>KsrStats</c>): written records, resyncs and the
 /// errors of each kind. Thread-safe; readers get a consistent-enough snapshot.
 /// </summary>
-public sealed class ReflectorStatistics
+internal sealed class ReflectorStatistics
 {
     private long _adds;
     private long _updates;

@@ -21,7 +21,7 @@ namespace Contiv.Ksr.Sync;
 /// </list>
 /// All decisions are made on one loop, so state changes are handled one at a time in order.
 /// </summary>
-public sealed partial class SyncController
+internal sealed partial class SyncController
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);

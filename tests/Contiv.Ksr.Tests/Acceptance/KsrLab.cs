@@ -15,7 +15,7 @@ namespace Contiv.Ksr.Tests.Acceptance;
 /// A real etcd, the lab Kubernetes API server (in process) and any number of in-process KSRs
 /// against them. Everything is torn down on dispose, also after a failed test.
 /// </summary>
-public sealed class KsrLab : IAsyncDisposable
+internal sealed class KsrLab : IAsyncDisposable
 {
     private readonly List<RunningKsr> _ksrs = [];
 
@@ -184,7 +184,7 @@ public sealed class KsrLab : IAsyncDisposable
 }
 
 /// <summary>An in-process KSR running in the background until stopped.</summary>
-public sealed class RunningKsr : IAsyncDisposable
+internal sealed class RunningKsr : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;

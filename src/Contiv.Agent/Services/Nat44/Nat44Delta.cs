@@ -6,7 +6,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// </summary>
 /// <param name="Puts">New or changed objects, ordered by key.</param>
 /// <param name="Deletes">Keys of objects no longer desired, ordered.</param>
-public sealed record Nat44Delta(IReadOnlyList<INatObject> Puts, IReadOnlyList<string> Deletes)
+internal sealed record Nat44Delta(IReadOnlyList<INatObject> Puts, IReadOnlyList<string> Deletes)
 {
     /// <summary>The empty delta.</summary>
     public static Nat44Delta None { get; } = new([], []);
@@ -19,7 +19,7 @@ public sealed record Nat44Delta(IReadOnlyList<INatObject> Puts, IReadOnlyList<st
 /// <param name="Key">Key of the contested mapping.</param>
 /// <param name="Winner">Service whose mapping is installed (the first by namespace/name: independent of event order).</param>
 /// <param name="Losers">Services whose mapping for that key is not installed.</param>
-public sealed record Nat44MappingConflict(string Key, ServiceId Winner, IReadOnlyList<ServiceId> Losers)
+internal sealed record Nat44MappingConflict(string Key, ServiceId Winner, IReadOnlyList<ServiceId> Losers)
 {
     /// <inheritdoc/>
     public override string ToString() => $"{Key}: claimed by {Winner} and {string.Join(", ", Losers)}; {Winner} wins";

@@ -7,7 +7,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// what identifies the object in the data plane (a static mapping is found by its external address, port and
 /// protocol), so a changed object keeps its key and is updated in place, and the scheduler can diff per object.
 /// </summary>
-public static class Nat44Keys
+internal static class Nat44Keys
 {
     /// <summary>Prefix of every NAT44 key.</summary>
     public const string Prefix = "vpp/nat44/";

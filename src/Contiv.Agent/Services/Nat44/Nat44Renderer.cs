@@ -9,7 +9,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// locals really changed; sessions of connections to backends that stay are the data plane's to keep.
 /// Not thread-safe: the event loop owns it.
 /// </summary>
-public sealed class Nat44Renderer
+internal sealed class Nat44Renderer
 {
     private readonly ServiceNodeContext _node;
     private readonly Dictionary<ServiceId, ContivService> _services = [];

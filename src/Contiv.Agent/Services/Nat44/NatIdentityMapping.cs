@@ -4,7 +4,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// An identity mapping: traffic to/from this address (and port) is never translated. Address-only when
 /// <see cref="Protocol"/> is null and <see cref="Port"/> 0.
 /// </summary>
-public sealed record NatIdentityMapping : INatObject
+internal sealed record NatIdentityMapping : INatObject
 {
     /// <summary>Address.</summary>
     public required string Ip { get; init; }

@@ -8,7 +8,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// Relative weight of this backend among the mapping's locals (serviceLocalEndpointWeight for local ones,
 /// 1 for remote ones); 0 when it is the only local (a plain, non-load-balanced mapping).
 /// </param>
-public sealed record NatLocal(string Ip, int Port, uint VrfId, uint Probability)
+internal sealed record NatLocal(string Ip, int Port, uint VrfId, uint Probability)
 {
     /// <inheritdoc/>
     public override string ToString() => $"{Ip}:{Port} vrf {VrfId} probability {Probability}";

@@ -4,7 +4,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// <param name="Ip">Address.</param>
 /// <param name="VrfId">VRF; <see cref="AnyVrf"/> = every VRF.</param>
 /// <param name="TwiceNat">True: used for twice-NAT (source of DNATed connections); false: dynamic SNAT.</param>
-public sealed record NatPoolAddress(string Ip, uint VrfId, bool TwiceNat) : INatObject
+internal sealed record NatPoolAddress(string Ip, uint VrfId, bool TwiceNat) : INatObject
 {
     /// <summary>"Any VRF" (VPP's ~0).</summary>
     public const uint AnyVrf = uint.MaxValue;

@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Services.Nat44;
 
 /// <summary>Protocol of a port-based NAT44 mapping.</summary>
-public enum NatProtocol
+internal enum NatProtocol
 {
     /// <summary>TCP.</summary>
     Tcp,

@@ -6,7 +6,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// affinity entry lives). Zero locals: the service port has no ready backend and the data plane refuses
 /// connections at once (TCP RST, ICMP port unreachable) instead of letting them time out.
 /// </summary>
-public sealed record NatStaticMapping : INatObject
+internal sealed record NatStaticMapping : INatObject
 {
     /// <summary>External (service) address.</summary>
     public required string ExternalIp { get; init; }

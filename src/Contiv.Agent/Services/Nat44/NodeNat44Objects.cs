@@ -5,7 +5,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// settings, the address pool, the identity mappings that keep VXLAN and the node's own address un-NATed, and
 /// the NAT features of every interface.
 /// </summary>
-public static class NodeNat44Objects
+internal static class NodeNat44Objects
 {
     /// <summary>Label of the identity mappings.</summary>
     public const string IdentitiesLabel = "DNAT-identities";

@@ -7,7 +7,7 @@ namespace Contiv.Agent.Services.Nat44;
 /// cluster IP, then external and load-balancer IPs; within each, by address and then in the order of the
 /// service's ports. Pure function of the service view, the node-port addresses and this node.
 /// </summary>
-public static class ServiceMappings
+internal static class ServiceMappings
 {
     /// <summary>Renders the mappings of <paramref name="service"/>; a key appears at most once (first wins).</summary>
     public static IReadOnlyList<NatStaticMapping> Render(ContivService service, IEnumerable<Ip4> nodePortIps, ServiceNodeContext node)

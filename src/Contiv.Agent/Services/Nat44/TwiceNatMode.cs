@@ -1,7 +1,7 @@
 namespace Contiv.Agent.Services.Nat44;
 
 /// <summary>How the source of a DNATed connection is rewritten (SPEC §3.2 <c>twice_nat</c>).</summary>
-public enum TwiceNatMode
+internal enum TwiceNatMode
 {
     /// <summary>Source kept.</summary>
     Disabled,
