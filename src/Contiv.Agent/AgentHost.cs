@@ -53,9 +53,20 @@ internal static class AgentHost
 
         var builder = SlimHost.CreateBuilder();
         builder.Logging.AddDaemonConsole(options.LogLevel);
-        // The CNI socket is bound in a private directory and published with mode 0600 once listening:
-        // no process but root can ask the agent to wire a pod (docs/security.md).
-        var cniSocket = PrivateUnixSocket.Prepare(options.CniSocket);
+        // The CNI socket is bound in a private directory and published with mode 0600 (0660 with
+        // --cni-socket-group) once listening: no process but root (or that group) can ask the agent to wire a pod
+        // (docs/security.md).
+        PrivateUnixSocket cniSocket;
+        try
+        {
+            cniSocket = PrivateUnixSocket.Prepare(options.CniSocket, options.CniSocketGroup);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"contiv-agent: --cni-socket-group: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
         // Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
         // they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);

@@ -21,6 +21,9 @@ internal sealed record AgentOptions
     /// <summary>Unix socket of the CNI gRPC server.</summary>
     public string CniSocket { get; init; } = "/var/run/contiv/cni.sock";
 
+    /// <summary>Group that may use the CNI socket too (mode 0660); null = root only (0600).</summary>
+    public string? CniSocketGroup { get; init; }
+
     /// <summary>REST port.</summary>
     public int RestPort { get; init; } = 9999;
 

@@ -9,6 +9,7 @@ var etcd = new Option<string?>("--etcd") { Description = "etcd endpoints, comma-
 var netns = new Option<string?>("--netns") { Description = "this node's host network namespace (name or path) where Linux configuration happens; etcd, REST and sockets stay in the agent's own namespace. Default: the agent's own" };
 var vppSocket = new Option<string>("--vpp-api-socket") { Description = "contiv-vpp API socket", DefaultValueFactory = _ => "/run/vpp/api.sock" };
 var cniSocket = new Option<string>("--cni-socket") { Description = "unix socket of the CNI gRPC server (RemoteCNI)", DefaultValueFactory = _ => "/var/run/contiv/cni.sock" };
+var socketGroup = new Option<string?>("--cni-socket-group") { Description = "group (name or gid) that may use the CNI socket too: mode 0660 instead of 0600 (default: root only)" };
 var restPort = new Option<int>("--rest-port") { Description = "REST/metrics port", DefaultValueFactory = _ => 9999 };
 var restAddress = new Option<string>("--rest-address") { Description = "REST listen address (node-local by default; 0.0.0.0 for the UI/netctl of other machines, then with --rest-user)", DefaultValueFactory = _ => "127.0.0.1" };
 var restCert = new Option<string?>("--rest-cert-file") { Description = "PEM server certificate: REST over HTTPS (with --rest-key-file)" };
@@ -26,7 +27,7 @@ var logLevel = new Option<LogLevel>("--log-level") { Description = "minimum log 
 
 var root = new RootCommand("contiv-agent: vSwitch agent of Contiv-VPP — event loop, desired-state scheduler, node ID, IPAM, pod and node wiring, CNI server, REST (:9999)")
 {
-    config, nodeName, etcd, netns, vppSocket, cniSocket, restPort, restAddress, stateDir, logLevel,
+    config, nodeName, etcd, netns, vppSocket, cniSocket, socketGroup, restPort, restAddress, stateDir, logLevel,
     restCert, restKey, restUser, restPassword, allowCli, etcdCa, etcdCert, etcdKey, etcdUser, etcdPassword,
 };
 
@@ -70,6 +71,7 @@ root.SetAction(async (parse, ct) =>
         Netns = parse.GetValue(netns),
         VppApiSocket = parse.GetValue(vppSocket)!,
         CniSocket = parse.GetValue(cniSocket)!,
+        CniSocketGroup = parse.GetValue(socketGroup),
         RestPort = parse.GetValue(restPort),
         RestAddress = parse.GetValue(restAddress)!,
         StateDir = parse.GetValue(stateDir)!,

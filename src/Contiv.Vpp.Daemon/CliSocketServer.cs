@@ -24,14 +24,14 @@ public sealed class CliSocketServer : IAsyncDisposable
     public const int MaxLineLength = 4096;
 
     /// <summary>Binds the socket (replacing a stale file) and starts accepting.</summary>
-    public CliSocketServer(CliEngine cli, string path, ILogger log)
+    public CliSocketServer(CliEngine cli, string path, string? group, ILogger log)
     {
         _cli = cli;
         _path = path;
         _log = log;
         // Bound inside a 0700 staging directory and renamed into place once it is 0600 and listening:
         // the socket never appears at its path with looser permissions (docs/security.md).
-        var socket = Contiv.Hosting.PrivateUnixSocket.Prepare(path);
+        var socket = Contiv.Hosting.PrivateUnixSocket.Prepare(path, group);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(socket.StagingPath));
         _listener.Listen(16);

@@ -22,6 +22,9 @@ public sealed class DaemonOptions
     /// <summary>gRPC API unix socket.</summary>
     public string ApiSocket { get; set; } = "/run/vpp/api.sock";
 
+    /// <summary>Group (name or gid) that may use the API and CLI sockets too (mode 0660); null = owner only (0600).</summary>
+    public string? SocketGroup { get; set; }
+
     /// <summary>HTTP endpoint for /metrics, /liveness, /readiness (host:port), empty = off.</summary>
     public string HttpAddress { get; set; } = string.Empty;
 
@@ -50,6 +53,7 @@ public sealed class DaemonOptions
                                     "pollMode":false,"logLevel":"Information","startupCommands":["create loopback interface"]}
           --cli-socket <path>       debug CLI unix socket (contiv-vppctl -s <path>)      [/run/vpp/cli.sock]
           --api-socket <path>       gRPC control API unix socket                          [/run/vpp/api.sock]
+          --socket-group <group>    group that may use both sockets too (mode 0660)       [owner only, 0600]
           --http <host:port>        serve /metrics, /liveness, /readiness over HTTP       [off]
           --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
@@ -102,6 +106,9 @@ public sealed class DaemonOptions
                     break;
                 case "--api-socket":
                     o.ApiSocket = Value(args, ref i);
+                    break;
+                case "--socket-group":
+                    o.SocketGroup = Value(args, ref i);
                     break;
                 case "--http":
                     o.HttpAddress = Value(args, ref i);
@@ -167,6 +174,9 @@ public sealed class DaemonOptions
                     case "apisocket":
                         ApiSocket = S();
                         break;
+                    case "socketgroup":
+                        SocketGroup = S();
+                        break;
                     case "httpaddress":
                         HttpAddress = S();
                         break;
@@ -208,6 +218,7 @@ public sealed class DaemonOptions
 
         CliSocket = E("CLI_SOCKET") ?? CliSocket;
         ApiSocket = E("API_SOCKET") ?? ApiSocket;
+        SocketGroup = E("SOCKET_GROUP") ?? SocketGroup;
         HttpAddress = E("HTTP") ?? HttpAddress;
         Netns = E("NETNS") ?? Netns;
         if (E("LOG_LEVEL") is { } l)

@@ -60,20 +60,35 @@ foreach (var cmd in options.StartupCommands)
 }
 
 // Bound in a private directory and published with mode 0600 once listening (docs/security.md).
-var apiSocket = PrivateUnixSocket.Prepare(options.ApiSocket);
+PrivateUnixSocket apiSocket;
+try
+{
+    apiSocket = PrivateUnixSocket.Prepare(options.ApiSocket, options.SocketGroup);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"contiv-vpp: --socket-group: {e.Message}");
+    dp.Dispose();
+    return 1;
+}
+
 
 builder.Services.AddSingleton(dp);
 builder.Services.AddSingleton(cli);
 builder.Services.AddGrpc(o =>
 {
-    o.MaxReceiveMessageSize = 256 << 20;
-    o.MaxSendMessageSize = 256 << 20;
+    o.MaxReceiveMessageSize = Contiv.Model.Vpp.DataplaneApiLimits.MaxMessageBytes;
+    o.MaxSendMessageSize = Contiv.Model.Vpp.DataplaneApiLimits.MaxMessageBytes;
 });
 // Request handlers run on the socket thread that read the request instead of hopping to the thread pool:
 // they do not block (the agent awaits its event loop; the data plane applies a batch in a few ms).
 builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
 builder.WebHost.ConfigureKestrel(k =>
 {
+    // Kestrel caps every request body at 30 000 000 bytes by default, below the gRPC message limit: a large
+    // batch would fail as "Exception was thrown by handler" instead of being applied. One message plus its
+    // 5-byte gRPC frame header.
+    k.Limits.MaxRequestBodySize = Contiv.Model.Vpp.DataplaneApiLimits.MaxMessageBytes + 5;
     k.ListenUnixSocket(apiSocket.StagingPath, l => l.Protocols = HttpProtocols.Http2);
     if (options.HttpAddress.Length > 0)
     {
@@ -95,7 +110,7 @@ InterfaceMetrics.Register(dp);
 app.MapDaemonMetrics();
 app.MapProbes(() => new ProbeReport(dp.Running, dp.Running ? "live" : null), () => new ProbeReport(dp.Running, dp.Running ? "ready" : null));
 
-await using var cliServer = new CliSocketServer(cli, options.CliSocket, log);
+await using var cliServer = new CliSocketServer(cli, options.CliSocket, options.SocketGroup, log);
 try
 {
     await app.StartAsync();

@@ -34,7 +34,13 @@ public sealed class FaultInjectionTests(FaultLabFixture fixture, ITestOutputHelp
     [RootFact]
     public void Kill_9_of_the_api_server() => Inject("apiserver", streamMustSurvive: true);
 
-    private void Inject(string component, bool streamMustSurvive)
+    /// <summary>A whole node dies at once: its data plane, agent and kubelet (every daemon the node's namespace runs).</summary>
+    [RootFact]
+    public void Kill_9_of_a_whole_node() => Inject("node2", streamMustSurvive: false, "vpp-node2", "agent-node2", "kubelet-node2");
+
+    private void Inject(string component, bool streamMustSurvive) => Inject(component, streamMustSurvive, component);
+
+    private void Inject(string component, bool streamMustSurvive, params string[] daemons)
     {
         Assert.True(fixture.StartError is null, fixture.StartError);
         CheckEventually(TimeSpan.FromSeconds(60), "before the fault");
@@ -47,12 +53,17 @@ public sealed class FaultInjectionTests(FaultLabFixture fixture, ITestOutputHelp
         try
         {
             Thread.Sleep(3000);
-            var victim = DaemonPid(component) ?? throw new InvalidOperationException($"{component} does not run:\n{Lab.Diagnostics()}");
+            var victims = daemons.Select(d => DaemonPid(d) ?? throw new InvalidOperationException($"{d} does not run:\n{Lab.Diagnostics()}")).ToArray();
             var killed = Stopwatch.StartNew();
-            Shell.Run("kill", ["-9", victim.ToString(CultureInfo.InvariantCulture)]).EnsureSuccess($"kill -9 {component}");
+            Shell.Run("kill", ["-9", .. victims.Select(v => v.ToString(CultureInfo.InvariantCulture))]).EnsureSuccess($"kill -9 {component}");
 
-            // The supervisor restarts it: a new pid, running.
-            Eventually(TimeSpan.FromSeconds(30), () => DaemonPid(component) is { } p && p != victim, $"{component} was not restarted after kill -9 of pid {victim}:\n{Lab.Diagnostics()}");
+            // The supervisor restarts each: a new pid, running.
+            for (var i = 0; i < daemons.Length; i++)
+            {
+                var (daemon, victim) = (daemons[i], victims[i]);
+                Eventually(TimeSpan.FromSeconds(30), () => DaemonPid(daemon) is { } p && p != victim, $"{daemon} was not restarted after kill -9 of pid {victim}:\n{Lab.Diagnostics()}");
+            }
+
             var restarted = killed.Elapsed;
 
             // Recovered: every pod reaches every pod and node again.

@@ -27,6 +27,33 @@ public sealed class ApiTests
     private static ConfigOp Put(Api.Interface i) => new() { Interface = i };
 
     [RootFact]
+    public void A_batch_above_the_message_limit_is_refused_and_the_daemon_keeps_serving()
+    {
+        using var scope = new NetnsScope();
+        var node = scope.Create("node");
+        using var vpp = new VppProcess(node);
+        using var channel = Connect(vpp.ApiSocket);
+        var client = new Api.Dataplane.DataplaneClient(channel);
+
+        // One VRF label just above the limit: the server refuses the request before decoding it.
+        var huge = new ConfigBatch { Ops = { new ConfigOp { Vrf = new VrfTable { Id = 7, Label = new string('x', DataplaneApiLimits.MaxMessageBytes) } } } };
+        var e = Assert.Throws<RpcException>(() => client.Apply(huge));
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+
+        // A batch just below it is applied (Kestrel's own 30 MB body limit once failed it with "Unknown").
+        var big = new ConfigBatch { Ops = { new ConfigOp { Vrf = new VrfTable { Id = 7, Label = new string('y', DataplaneApiLimits.MaxMessageBytes - 1024) } } } };
+        try
+        {
+            Assert.Equal(OpResult.Types.Status.Ok, Assert.Single(client.Apply(big).Results).Status);
+        }
+        catch (RpcException x)
+        {
+            Assert.Fail($"{x.Status}\n{vpp.Log}");
+        }
+        Assert.True(client.GetHealth(new Empty()).Live);
+    }
+
+    [RootFact]
     public void Batched_apply_creates_objects_that_dump_returns_and_errors_name_the_object()
     {
         using var scope = new NetnsScope();

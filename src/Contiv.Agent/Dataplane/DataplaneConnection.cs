@@ -37,7 +37,13 @@ internal sealed class DataplaneConnection : IDisposable, IDataplaneConfigApi
             },
             ConnectTimeout = TimeSpan.FromSeconds(3),
         };
-        _channel = GrpcChannel.ForAddress("http://contiv-vpp", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        _channel = GrpcChannel.ForAddress("http://contiv-vpp", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = DataplaneApiLimits.MaxMessageBytes,
+            MaxSendMessageSize = DataplaneApiLimits.MaxMessageBytes,
+        });
         Client = new Contiv.Model.Vpp.Dataplane.DataplaneClient(_channel);
     }
 
