@@ -109,7 +109,7 @@ internal static class AgentHost
         loop.AddHandler(ipam);
         var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
         loop.AddHandler(ipnet);
-        loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, () => Nat44SupportProbe.Probe(dataplane), loggers.CreateLogger("service")));
+        loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, loggers.CreateLogger("service")));
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));

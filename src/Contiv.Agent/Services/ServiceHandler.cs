@@ -20,17 +20,11 @@ namespace Contiv.Agent.Services;
 /// </summary>
 /// <param name="ctx">This node's state (addressing, nodes, local pods), filled by the handlers before this one.</param>
 /// <param name="hostIps">IPv4 addresses of the node's host stack (local backends may live there).</param>
-/// <param name="natSupported">
-/// Asked on every resync whether the data plane understands NAT44 operations (null: cannot tell now, keep the last
-/// answer). Without NAT44 the services are computed but nothing is put, so that an older data plane keeps working.
-/// </param>
 /// <param name="log">Logger.</param>
-internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>> hostIps, Func<bool?> natSupported, ILogger log) : IEventHandler
+internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>> hostIps, ILogger log) : IEventHandler
 {
     private ServiceProcessor? _processor;
     private Nat44Renderer? _renderer;
-    private bool _natEnabled = true;
-    private bool _warnedNoNat;
 
     // Pods the processor knows as local, to undo exactly what a reverted AddPod did.
     private readonly HashSet<PodId> _localPods = [];
@@ -38,9 +32,6 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
 
     /// <inheritdoc/>
     public string Name => "service";
-
-    /// <summary>False while the data plane does not support NAT44 (nothing is put then).</summary>
-    public bool NatEnabled => _natEnabled;
 
     /// <summary>The current renderer (null before the first resync); owned by the event loop thread.</summary>
     internal Nat44Renderer? Renderer => _renderer;
@@ -58,11 +49,6 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
     {
         ArgumentNullException.ThrowIfNull(kubeState);
         ArgumentNullException.ThrowIfNull(txn);
-        if (natSupported() is { } supported)
-        {
-            _natEnabled = supported;
-        }
-
         // The node's addresses may have changed with the resync: start from scratch with a fresh context.
         var node = ServiceNodeContext.From(ctx, hostIps());
         var processor = new ServiceProcessor(node);
@@ -85,18 +71,6 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
             log.LogWarning("services clash on a NAT44 mapping: {Conflict}", c);
         }
 
-        if (!_natEnabled)
-        {
-            if (!_warnedNoNat)
-            {
-                log.LogWarning("the data plane does not support NAT44: {Services} services are computed but not configured", state.Services.Count);
-                _warnedNoNat = true;
-            }
-
-            return;
-        }
-
-        _warnedNoNat = false;
         foreach (var (key, obj) in desired)
         {
             txn.Put(key, obj);
@@ -187,17 +161,14 @@ internal sealed class ServiceHandler(AgentContext ctx, Func<IEnumerable<string>>
             return string.Empty;
         }
 
-        if (_natEnabled)
+        foreach (var obj in delta.Puts)
         {
-            foreach (var obj in delta.Puts)
-            {
-                txn.Put(obj.Key, obj);
-            }
+            txn.Put(obj.Key, obj);
+        }
 
-            foreach (var key in delta.Deletes)
-            {
-                txn.Delete(key);
-            }
+        foreach (var key in delta.Deletes)
+        {
+            txn.Delete(key);
         }
 
         return $"{what}: {delta.Puts.Count} NAT44 objects put, {delta.Deletes.Count} deleted";

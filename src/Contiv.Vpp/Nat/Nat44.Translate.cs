@@ -84,7 +84,7 @@ internal sealed partial class Nat44
 
             var i2o = new NatFlowKey(local.Address, localPort, clientAddr, clientPort, h.Protocol, local.Vrf);
             var flags = NatSessionFlags.Static | (m.IsLoadBalancing ? NatSessionFlags.LoadBalanced : 0) | (twice ? NatSessionFlags.TwiceNat : 0);
-            si = CreateSession(counters, i2o, key, h.Protocol, flags, poolIndex, poolPort, now);
+            si = CreateSession(counters, i2o, key, h, flags, poolIndex, poolPort, now);
             return si < 0 ? Drop(counters, si == -1 ? NatDropReason.MaxSessions : NatDropReason.SessionConflict, rxFib)
                 : Out2InSession(ip, h, si, now, l4ChecksumPartial);
         }
@@ -151,7 +151,7 @@ internal sealed partial class Nat44
             var extPort = m.External.Protocol == NatProtocol.None || h.Protocol == NatProtocol.Icmp ? h.SrcPort : m.External.Port;
             var o2i = new NatFlowKey(h.Dst, h.DstPort, m.External.Address, extPort, h.Protocol, outsideFib);
             var flags = NatSessionFlags.Static | (m.IsLoadBalancing ? NatSessionFlags.LoadBalanced : 0);
-            si = CreateSession(counters, key, o2i, h.Protocol, flags, -1, 0, now);
+            si = CreateSession(counters, key, o2i, h, flags, -1, 0, now);
             return si < 0 ? Drop(counters, si == -1 ? NatDropReason.MaxSessions : NatDropReason.SessionConflict, rxFib)
                 : In2OutSession(ip, h, si, now, l4ChecksumPartial);
         }
@@ -166,7 +166,7 @@ internal sealed partial class Nat44
             // ICMP: the allocated id replaces the echo id on both "ports" so the reply's key mirrors.
             var dstPort = h.Protocol == NatProtocol.Icmp ? port : h.DstPort;
             var o2i = new NatFlowKey(h.Dst, dstPort, addr, port, h.Protocol, outsideFib);
-            si = CreateSession(counters, key, o2i, h.Protocol, NatSessionFlags.None, poolIndex, port, now);
+            si = CreateSession(counters, key, o2i, h, NatSessionFlags.None, poolIndex, port, now);
             return si < 0 ? Drop(counters, si == -1 ? NatDropReason.MaxSessions : NatDropReason.SessionConflict, rxFib)
                 : In2OutSession(ip, h, si, now, l4ChecksumPartial);
         }
@@ -193,9 +193,10 @@ internal sealed partial class Nat44
         return local;
     }
 
-    private int CreateSession(NatCounters counters, in NatFlowKey i2o, in NatFlowKey o2i, NatProtocol protocol,
+    private int CreateSession(NatCounters counters, in NatFlowKey i2o, in NatFlowKey o2i, in NatHeaders h,
         NatSessionFlags flags, int poolIndex, ushort poolPort, double now)
     {
+        var protocol = h.Protocol;
         var c = protocol switch
         {
             NatProtocol.Tcp => NatTimeoutClass.TcpTransitory,
@@ -204,6 +205,11 @@ internal sealed partial class Nat44
         };
         var si = Sessions.Add(i2o, o2i, c, now);
         if (si == -1 && ReclaimClosedTcp())
+        {
+            si = Sessions.Add(i2o, o2i, c, now);
+        }
+
+        if (si == -2 && EvictFinishedConflicts(i2o, o2i, h, now))
         {
             si = Sessions.Add(i2o, o2i, c, now);
         }
@@ -238,6 +244,46 @@ internal sealed partial class Nat44
 
         DeleteSession(oldest);
         return true;
+    }
+
+    // A new flow whose key belongs to another session: a client reusing its source port towards a
+    // second VIP with the same backend meets the first connection's session under the same in2out key
+    // (backend → client:port). When that session is finished — expired, or TCP closed/not established
+    // while the new packet is a SYN (VPP's nat44-ed and the kernel's conntrack treat such an entry as
+    // free) — it goes and the new connection gets the key; a live connection keeps it.
+    private bool EvictFinishedConflicts(in NatFlowKey i2o, in NatFlowKey o2i, in NatHeaders h, double now)
+    {
+        var a = Sessions.TryFindIn2Out(i2o, out var ai) ? ai : -1;
+        var b = Sessions.TryFindOut2In(o2i, out var bi) ? bi : -1;
+        if ((a >= 0 && !IsFinished(a, h, now)) || (b >= 0 && !IsFinished(b, h, now)))
+        {
+            return false;
+        }
+
+        if (a >= 0)
+        {
+            DeleteSession(a);
+        }
+
+        if (b >= 0 && b != a)
+        {
+            DeleteSession(b);
+        }
+
+        return a >= 0 || b >= 0;
+    }
+
+    private bool IsFinished(int si, in NatHeaders h, double now)
+    {
+        if (Expired(si, now))
+        {
+            return true;
+        }
+
+        ref var s = ref Sessions[si];
+        return h.Protocol == NatProtocol.Tcp && s.In2OutKey.Protocol == NatProtocol.Tcp
+            && (h.TcpFlags & (NatHeaders.Syn | NatHeaders.Ack)) == NatHeaders.Syn
+            && s.TcpState != NatTcpState.Established;
     }
 
     private NatResult Out2InSession(Span<byte> ip, in NatHeaders h, int si, double now, bool partial)

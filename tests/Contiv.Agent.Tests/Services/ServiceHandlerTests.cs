@@ -222,22 +222,6 @@ public sealed class ServiceHandlerTests : IDisposable
         Assert.Equal([$"put nat-if {tap} in out"], _w.Dataplane.NatLog);
     }
 
-    [Fact]
-    public async Task Without_nat44_in_the_data_plane_services_are_computed_but_nothing_is_configured()
-    {
-        using var w = new ServiceHandlerWorld(natSupported: () => false);
-        w.Seed(KubeResources.Service, ServiceHandlerWorld.ServiceKey("web"), WebService());
-        w.Seed(KubeResources.Endpoints, ServiceHandlerWorld.EndpointsKey("web"), Web("10.1.1.2"));
-        await w.ResyncAsync();
-        await w.PutAsync(Web("10.1.1.2", "10.1.2.7"));
-        await w.AddPodAsync("10.1.1.2");
-
-        Assert.Empty(w.Dataplane.NatLog);
-        Assert.False(w.Handler.NatEnabled);
-        Assert.Equal(2, w.Handler.Renderer!.MappingsOf(Id("web"))[0].Locals.Count);
-        Assert.True(w.Loop.IsReady);
-    }
-
     private TwiceNatMode Nat44TwiceNatOf(string key)
         => Nat44Protos.FromProto(_w.Dataplane.StaticMapping(key)!.TwiceNat);
 }

@@ -28,7 +28,7 @@ internal sealed class ServiceHandlerWorld : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
 
-    public ServiceHandlerWorld(RecordingDataplane? dataplane = null, Func<bool?>? natSupported = null, string yaml = ServiceWorld.Node1Yaml)
+    public ServiceHandlerWorld(RecordingDataplane? dataplane = null, string yaml = ServiceWorld.Node1Yaml)
     {
         Dataplane = dataplane ?? new RecordingDataplane();
         var settings = NodeSettings.For(ConfigLoader.Parse(yaml + "\ncontroller: { enableRetry: false }\n", new Hashtable()), "node1");
@@ -45,7 +45,7 @@ internal sealed class ServiceHandlerWorld : IDisposable
         Scheduler.Register(new VppNat44AddressDescriptor(Dataplane));
         Scheduler.Register(new VppNat44StaticMappingDescriptor(Dataplane));
         Scheduler.Register(new VppNat44IdentityMappingDescriptor(Dataplane));
-        Handler = new ServiceHandler(Ctx, () => ["10.20.0.1/24"], natSupported ?? (() => true), NullLogger.Instance);
+        Handler = new ServiceHandler(Ctx, () => ["10.20.0.1/24"], NullLogger.Instance);
         Loop = new EventLoop(Scheduler, settings.Config.Controller, time: _time);
         Loop.AddHandler(new NodeStandIn(Ctx));
         Loop.AddHandler(Handler);

@@ -175,4 +175,73 @@ print(tcp(sys.argv[1], 80), udp(sys.argv[1], 53), tcp(sys.argv[2], 80), udp(sys.
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    // Client of the port-reuse test: per round, one source port connects to the first VIP and closes with
+    // RST (SO_LINGER 0, no TIME_WAIT: the port is free at once, as in a connect-latency loop), then the
+    // same port connects to the second VIP. Prints the second connections that failed.
+    private const string ReuseClient = """
+import socket, struct, sys
+linger = struct.pack("ii", 1, 0)
+def connect(vip, port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger); s.settimeout(1)
+    s.bind(("0.0.0.0", port))
+    try:
+        s.connect((vip, 80)); s.recv(100); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+failed = [p for p in range(41000, 41000 + int(sys.argv[3])) if not (connect(sys.argv[1], p) and connect(sys.argv[2], p))]
+print("failed:" + ",".join(map(str, failed)))
+""";
+
+    [RootFact]
+    public void A_client_port_reused_towards_another_service_with_the_same_backend_connects()
+    {
+        using var t = new PodTopology();
+        var dir = Directory.CreateTempSubdirectory("contiv-nat-test.").FullName;
+        Process? server = null;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "server.py"), Server);
+            File.WriteAllText(Path.Combine(dir, "client.py"), ReuseClient);
+            using var channel = Connect(t.Vpp.ApiSocket);
+            var client = new Api.Dataplane.DataplaneClient(channel);
+            var batch = new ConfigBatch();
+            batch.Ops.Add(new ConfigOp { Nat44Global = new Nat44Global { Forwarding = true } });
+            batch.Ops.Add(new ConfigOp { Nat44Interface = new Nat44Interface { Interface = "tap0", Inside = true, Outside = true } });
+            batch.Ops.Add(new ConfigOp { Nat44Interface = new Nat44Interface { Interface = "tap1", Inside = true, Outside = true } });
+            batch.Ops.Add(new ConfigOp { Nat44StaticMapping = Mapping(Vip, 80, Nat44Protocol.Tcp, ("10.1.2.2", 8080)) });
+            batch.Ops.Add(new ConfigOp { Nat44StaticMapping = Mapping("10.96.0.11", 80, Nat44Protocol.Tcp, ("10.1.2.2", 8080)) });
+            Assert.All(client.Apply(batch).Results, r => Assert.Equal(OpResult.Types.Status.Ok, r.Status));
+
+            var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "netns", "exec", t.B, "python3", Path.Combine(dir, "server.py") })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            server = ChildProcesses.Start(psi);
+            Thread.Sleep(500);
+            var r = NetnsScope.Exec(t.A, $"python3 {Path.Combine(dir, "client.py")} {Vip} 10.96.0.11 5", TimeSpan.FromSeconds(60));
+            Assert.True(r.StdOut.Trim() == "failed:", $"client output: {r.StdOut} {r.StdErr}\n{t.Vpp.Cli("show errors")}");
+            // Every second connection owns its port's key now (the first ones' sessions were replaced). A stray
+            // RST the client sends for its first connection after the replacement may still be counted under
+            // "session conflict": it belongs to no live connection, and dropping it is right.
+            var sessions = client.DumpNat44Sessions(new Nat44SessionDumpRequest()).Sessions;
+            Assert.Equal(5, sessions.Count(s => s.OutsideIp == "10.96.0.11"));
+            Assert.DoesNotContain(sessions, s => s.OutsideIp == Vip);
+        }
+        finally
+        {
+            if (server is { HasExited: false })
+            {
+                server.Kill(entireProcessTree: true);
+                server.WaitForExit(5000);
+            }
+
+            server?.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -121,6 +121,53 @@ public sealed class NatSessionTests
         Assert.Contains("tcp state: opening", nat.FormatSessions(2, detail: true), StringComparison.Ordinal);
     }
 
+    // Two Services with the same single backend: a client port reused towards the second VIP meets
+    // the first connection's session under the same in2out key (backend:8080 → client:port).
+    private static Nat44 WithTwoVipsOneBackend()
+    {
+        var nat = new Nat44(maxSessions: 1024, random: new Random(1));
+        nat.Mappings.Put(Vip, NatMappingFlags.Out2InOnly, [new NatLocal(A("10.1.1.5"), 8080, 1, 0)]);
+        nat.Mappings.Put(new NatExternalKey(A("10.96.0.11"), 80, NatProtocol.Tcp), NatMappingFlags.Out2InOnly, [new NatLocal(A("10.1.1.5"), 8080, 1, 0)]);
+        return nat;
+    }
+
+    [Theory]
+    [InlineData(Rst, "closed by RST")]
+    [InlineData(0, "never answered (opening)")]
+    public void A_syn_reusing_a_client_port_towards_another_vip_replaces_the_finished_session_it_collides_with(byte close, string why)
+    {
+        var nat = WithTwoVipsOneBackend();
+        nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, Syn), 1, 0);
+        if (close != 0)
+        {
+            nat.In2Out(Tcp("10.1.1.5", 8080, "10.1.9.9", 40000, Syn | Ack), 1, 0, 0, false);
+            nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, close), 1, 0.1);
+        }
+
+        var syn = Tcp("10.1.9.9", 40000, "10.96.0.11", 80, Syn);
+        Assert.True(NatVerdict.Translated == nat.Out2In(syn, 1, 0.2).Verdict, why);
+
+        // The backend's SYN-ACK goes back as the second VIP: the new session owns the key.
+        var synAck = Tcp("10.1.1.5", 8080, "10.1.9.9", 40000, Syn | Ack);
+        Assert.Equal(NatVerdict.Translated, nat.In2Out(synAck, 1, 0, 0.3, false).Verdict);
+        Assert.Equal(A("10.96.0.11"), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(synAck.AsSpan(12)));
+        Assert.Equal(1, nat.Sessions.Count);
+        Assert.Equal(0, nat.Out2InCounters.Drops(NatDropReason.SessionConflict));
+    }
+
+    [Fact]
+    public void A_syn_colliding_with_an_established_session_of_another_vip_is_dropped_and_the_live_session_kept()
+    {
+        var nat = WithTwoVipsOneBackend();
+        Handshake(nat, 40000, now: 0);
+
+        Assert.Equal(NatDropReason.SessionConflict, nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.11", 80, Syn), 1, 1).Reason);
+
+        var data = Tcp("10.1.1.5", 8080, "10.1.9.9", 40000, Ack);
+        Assert.Equal(NatVerdict.Translated, nat.In2Out(data, 1, 0, 2, false).Verdict);
+        Assert.Equal(A("10.96.0.10"), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(12)));
+    }
+
     [Fact]
     public void A_full_table_reuses_the_oldest_closed_tcp_session_for_a_new_flow()
     {
