@@ -16,6 +16,6 @@ internal sealed class AccessList(int index, string tag, AclRule[] rules)
     /// <summary>Rules in evaluation order.</summary>
     public AclRule[] Rules { get; } = rules;
 
-    /// <summary>Packets each rule matched (written by the ACL nodes under the plugin lock).</summary>
+    /// <summary>Packets each rule matched (incremented atomically by the ACL nodes).</summary>
     public long[] Hits { get; } = new long[rules.Length];
 }

@@ -79,46 +79,49 @@ internal sealed class AclFeatureNode : GraphNode
         }
 
         ctx.CountError(Error(_errChecked), buffers.Length);
-        // Sessions and hit counters are single-writer: one lock per vector (uncontended: tens of ns).
-        lock (acl.Lock)
+        var now = Dataplane.NatNow();
+        if (acl.MayHaveSessions)
         {
-            var now = Dataplane.NatNow();
-            acl.Expire(now, ExpireBudget);
-            foreach (var b in buffers)
+            lock (acl.Lock)
             {
-                ref var m = ref Pool.Meta(b);
-                // ip4-unicast: the buffer starts at the IPv4 header; ip4-output: after ip4-rewrite, at L3Offset.
-                var verdict = _input
-                    ? acl.Check(m.RxSwIfIndex, input: true, Pool.Span(b), now)
-                    : acl.Check(m.TxSwIfIndex, input: false, Pool.SpanFrom(b, m.L3Offset), now);
-                switch (verdict)
-                {
-                    case AclVerdict.NotChecked:
-                        ctx.NextFeature(arc, b);
-                        break;
-                    case AclVerdict.Permit:
-                        ctx.CountError(Error(_errPermit));
-                        ctx.NextFeature(arc, b);
-                        break;
-                    case AclVerdict.PermitNewSession:
-                        ctx.CountError(Error(_errPermit));
-                        ctx.CountError(Error(_errNewSession));
-                        ctx.NextFeature(arc, b);
-                        break;
-                    case AclVerdict.ExistingSession:
-                        ctx.CountError(Error(_errExistingSession));
-                        ctx.NextFeature(arc, b);
-                        break;
-                    case AclVerdict.TooManySessions:
-                        ctx.Drop(b, Error(_errTooManySessions));
-                        break;
-                    case AclVerdict.Malformed:
-                        ctx.Drop(b, Error(_errMalformed));
-                        break;
-                    default:
-                        ctx.Drop(b, Error(_errDeny));
-                        break;
-                }
+                acl.Expire(now, ExpireBudget);
+            }
+        }
+
+        foreach (var b in buffers)
+        {
+            ref var m = ref Pool.Meta(b);
+            // ip4-unicast: the buffer starts at the IPv4 header; ip4-output: after ip4-rewrite, at L3Offset.
+            var verdict = _input
+                ? acl.Check(m.RxSwIfIndex, input: true, Pool.Span(b), now)
+                : acl.Check(m.TxSwIfIndex, input: false, Pool.SpanFrom(b, m.L3Offset), now);
+            switch (verdict)
+            {
+                case AclVerdict.NotChecked:
+                    ctx.NextFeature(arc, b);
+                    break;
+                case AclVerdict.Permit:
+                    ctx.CountError(Error(_errPermit));
+                    ctx.NextFeature(arc, b);
+                    break;
+                case AclVerdict.PermitNewSession:
+                    ctx.CountError(Error(_errPermit));
+                    ctx.CountError(Error(_errNewSession));
+                    ctx.NextFeature(arc, b);
+                    break;
+                case AclVerdict.ExistingSession:
+                    ctx.CountError(Error(_errExistingSession));
+                    ctx.NextFeature(arc, b);
+                    break;
+                case AclVerdict.TooManySessions:
+                    ctx.Drop(b, Error(_errTooManySessions));
+                    break;
+                case AclVerdict.Malformed:
+                    ctx.Drop(b, Error(_errMalformed));
+                    break;
+                default:
+                    ctx.Drop(b, Error(_errDeny));
+                    break;
             }
         }
     }

@@ -54,7 +54,7 @@ internal sealed class AclLookupContext
     public AclClassifier Classifier { get; }
 
     /// <summary>Counts a hit of concatenated rule <paramref name="rule"/> on its ACL's counter.</summary>
-    public void CountHit(int rule) => _acls[_aclOfRule[rule]].Hits[_ruleInAcl[rule]]++;
+    public void CountHit(int rule) => Interlocked.Increment(ref _acls[_aclOfRule[rule]].Hits[_ruleInAcl[rule]]);
 
     /// <summary>The ACL index and rule number of concatenated rule <paramref name="rule"/>.</summary>
     public (int Acl, int Rule) Locate(int rule) => (_acls[_aclOfRule[rule]].Index, _ruleInAcl[rule]);

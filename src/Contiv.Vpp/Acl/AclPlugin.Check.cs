@@ -1,7 +1,10 @@
 namespace Contiv.Vpp.Acl;
 
-// The per-packet path: sessions first, then the interface direction's lookup context.
-// Called by the ACL nodes with Lock held; allocates nothing.
+// The per-packet path: sessions first, then the interface direction's lookup context. Called by the ACL
+// nodes on any worker; allocates nothing. The contexts are immutable between barriers, so classification
+// takes no lock; only the session table is shared mutable state, and Lock is held just around each
+// session probe or insertion (per packet, tens of ns), not for a whole vector: a worker forwarding a
+// stream's data and another forwarding its ACKs through the same interface rarely wait for each other.
 internal sealed partial class AclPlugin
 {
     /// <summary>
@@ -21,9 +24,17 @@ internal sealed partial class AclPlugin
             return AclVerdict.Malformed;
         }
 
-        if (Sessions.Count > 0 && MatchSession(swIfIndex, t, now))
+        // Only interfaces that hold sessions pay for the probe (the counters change under Lock; a stale
+        // read cannot miss a session: a reply arrives long after the packet that created its session).
+        if (HasSessions(swIfIndex))
         {
-            return AclVerdict.ExistingSession;
+            lock (Lock)
+            {
+                if (MatchSession(swIfIndex, t, now))
+                {
+                    return AclVerdict.ExistingSession;
+                }
+            }
         }
 
         var rule = ctx.Classifier.Match(t);
@@ -38,10 +49,22 @@ internal sealed partial class AclPlugin
             case AclAction.Permit:
                 return AclVerdict.Permit;
             case AclAction.PermitReflect:
-                return CreateSession(swIfIndex, t, now) ? AclVerdict.PermitNewSession : AclVerdict.TooManySessions;
+                lock (Lock)
+                {
+                    return CreateSession(swIfIndex, t, now) ? AclVerdict.PermitNewSession : AclVerdict.TooManySessions;
+                }
+
             default:
                 return AclVerdict.Deny;
         }
+    }
+
+    private bool HasSessions(int swIfIndex)
+    {
+        var added = _sessionsAdded;
+        var deleted = _sessionsDeleted;
+        return (uint)swIfIndex < (uint)added.Length && (uint)swIfIndex < (uint)deleted.Length
+            && Volatile.Read(ref added[swIfIndex]) != Volatile.Read(ref deleted[swIfIndex]);
     }
 
     /// <summary>The session key of a packet; false when the packet cannot have a session (unknown L4, ICMP other than echo).</summary>
@@ -98,6 +121,11 @@ internal sealed partial class AclPlugin
             return true; // permitted; nothing a session could follow
         }
 
+        if (Sessions.TryFind(key, out _))
+        {
+            return true; // another worker created it since this packet's probe
+        }
+
         byte state = 0;
         var c = t.Protocol switch
         {
@@ -121,6 +149,7 @@ internal sealed partial class AclPlugin
 
         Sessions[i].TcpState = state;
         _sessionsAdded[swIfIndex]++;
+        Volatile.Write(ref _liveSessions, Sessions.Count);
         return true;
     }
 }

@@ -3,8 +3,9 @@ namespace Contiv.Vpp.Acl;
 /// <summary>
 /// The ACL plugin of one data plane (FD.io VPP's acl-plugin, our own code): ACLs by index, the ACL
 /// lists applied to each interface's input and output, their compiled lookup contexts, and the
-/// reflective sessions. Graph nodes call <see cref="Check"/> per packet and <see cref="Expire"/> once per
-/// vector with <see cref="Lock"/> held; every other member is control path and runs at the barrier.
+/// reflective sessions. Graph nodes call <see cref="Check"/> per packet (it takes <see cref="Lock"/> around
+/// session work itself) and <see cref="Expire"/> once per vector with <see cref="Lock"/> held; every other
+/// member is control path and runs at the barrier.
 /// </summary>
 internal sealed partial class AclPlugin
 {
@@ -19,6 +20,7 @@ internal sealed partial class AclPlugin
     private AclLookupContext?[] _outputContext = new AclLookupContext?[16];
     private long[] _sessionsAdded = new long[16];
     private long[] _sessionsDeleted = new long[16];
+    private int _liveSessions; // Sessions.Count, readable without Lock (0 = no session probe needed)
 
     /// <summary>Creates the plugin with room for <paramref name="maxSessions"/> sessions.</summary>
     public AclPlugin(int maxSessions = DefaultMaxSessions, AclTimeouts? timeouts = null)
@@ -27,7 +29,7 @@ internal sealed partial class AclPlugin
         Timeouts = timeouts ?? new AclTimeouts();
     }
 
-    /// <summary>Held by the ACL nodes while they process a vector (sessions and hit counters are single-writer).</summary>
+    /// <summary>Guards the session table (the nodes hold it per session probe or insertion, and for <see cref="Expire"/>).</summary>
     public Lock Lock { get; } = new();
 
     /// <summary>Reflective sessions.</summary>
@@ -38,6 +40,9 @@ internal sealed partial class AclPlugin
 
     /// <summary>Sessions removed because they idled past their timeout.</summary>
     public long TimedOutSessions { get; private set; }
+
+    /// <summary>True when the session table may hold a session (read without the lock: a hint for the nodes).</summary>
+    public bool MayHaveSessions => Volatile.Read(ref _liveSessions) > 0;
 
     /// <summary>The ACL at <paramref name="index"/>, or null.</summary>
     public AccessList? Get(int index) => index >= 0 && index < _acls.Count ? _acls[index] : null;
@@ -264,6 +269,7 @@ internal sealed partial class AclPlugin
         }
 
         Sessions.Remove(i);
+        Volatile.Write(ref _liveSessions, Sessions.Count);
     }
 
     private void PruneEmpty()

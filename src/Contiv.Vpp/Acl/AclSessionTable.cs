@@ -4,8 +4,8 @@ namespace Contiv.Vpp.Acl;
 /// Fixed-capacity store of reflective sessions: a preallocated slot array with a free list, one hash
 /// index (key → slot) sized up front so adding never grows it, and one LRU list per timeout class
 /// threaded through the slots (a class's head is the session to expire next, so expiry never scans).
-/// Every operation is O(1) and allocates nothing after construction. Not thread-safe: the ACL nodes
-/// hold the plugin's lock per vector.
+/// Every operation is O(1) and allocates nothing after construction. Not thread-safe: callers hold the
+/// plugin's lock.
 /// </summary>
 internal sealed class AclSessionTable
 {
