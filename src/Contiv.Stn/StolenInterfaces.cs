@@ -65,13 +65,28 @@ internal sealed class StolenInterfaces : IAsyncDisposable
                 return known;
             }
 
-            var nic = _takeover.Steal(name, dhcpEnabled);
+            // Saved durably before the link is touched: whatever happens next, a restart can give it back.
+            var nic = _takeover.Snapshot(name, dhcpEnabled);
             lock (_stolen)
             {
                 _stolen[name] = nic;
             }
 
-            Persist();
+            try
+            {
+                Persist();
+            }
+            catch (IOException e)
+            {
+                lock (_stolen)
+                {
+                    _stolen.Remove(name);
+                }
+
+                throw new StnException(StnError.Failed, $"interface '{name}' not stolen: the state file {_store.Path} cannot be written: {e.Message}");
+            }
+
+            _takeover.TakeDown(nic);
             _pci.BindToUserSpace(nic.PciAddress);
             _log.LogInformation("stole interface {Name} (driver {Driver}, PCI {Pci}): addresses [{Addresses}], {Routes} routes",
                 name, nic.KernelDriver, nic.PciAddress, string.Join(", ", nic.Addresses), nic.Routes.Count);
@@ -192,7 +207,16 @@ internal sealed class StolenInterfaces : IAsyncDisposable
             _stolen.Remove(nic.Name);
         }
 
-        Persist();
+        try
+        {
+            Persist();
+        }
+        catch (IOException e)
+        {
+            // Harmless: a restart would give the interface back once more (re-adding is idempotent).
+            _log.LogError("interface {Name} given back but the state file {Path} cannot be written: {Error}", nic.Name, _store.Path, e.Message);
+        }
+
         _log.LogInformation("gave interface {Name} back to the host", nic.Name);
         var repair = RepairLoopAsync(nic);
         lock (_repairs)

@@ -20,9 +20,9 @@ internal sealed class NicTakeover(RtNetlink netlink, NetworkNamespace? ns, ILogg
 
     private string NamespaceLabel => ns?.DisplayName ?? "(own netns)";
 
-    /// <summary>Records the link's configuration, sets it down and removes its routes and addresses.</summary>
+    /// <summary>Records the link's configuration (driver, addresses and routes of every family) without changing anything.</summary>
     /// <exception cref="StnException">The link does not exist.</exception>
-    public StolenInterface Steal(string name, bool dhcpEnabled)
+    public StolenInterface Snapshot(string name, bool dhcpEnabled)
     {
         var link = netlink.FindLink(name) ?? throw new StnException(StnError.NotFound, $"interface '{name}' does not exist in {NamespaceLabel}");
         LinkDriverInfo? driver = null;
@@ -43,7 +43,7 @@ internal sealed class NicTakeover(RtNetlink netlink, NetworkNamespace? ns, ILogg
             routes.AddRange(netlink.GetRoutes(family).Where(r => r.OutputInterface == link.Index).Select(SavedRoute.From));
         }
 
-        var stolen = new StolenInterface
+        return new StolenInterface
         {
             Name = name,
             KernelDriver = driver?.Driver ?? string.Empty,
@@ -52,20 +52,25 @@ internal sealed class NicTakeover(RtNetlink netlink, NetworkNamespace? ns, ILogg
             Routes = routes,
             DhcpEnabled = dhcpEnabled,
         };
+    }
 
+    /// <summary>Sets the link down and removes the routes and addresses of <paramref name="stolen"/> from it.</summary>
+    /// <exception cref="StnException">The link does not exist any more.</exception>
+    public void TakeDown(StolenInterface stolen)
+    {
+        var name = stolen.Name;
+        var link = netlink.FindLink(name) ?? throw new StnException(StnError.NotFound, $"interface '{name}' does not exist in {NamespaceLabel}");
         netlink.SetLinkDown(link.Index);
         // Errors from here on are not fatal (SPEC §1.8): what is left is logged, the data is already saved.
-        foreach (var r in routes)
+        foreach (var r in stolen.Routes)
         {
             Try($"route del {r.Destination} dev {name}", () => netlink.DeleteRoute(r.ToRoute(link.Index)));
         }
 
-        foreach (var a in addresses)
+        foreach (var a in stolen.Addresses)
         {
             Try($"address del {a} dev {name}", () => netlink.DeleteAddress(link.Index, a.Ip, a.PrefixLength));
         }
-
-        return stolen;
     }
 
     /// <summary>Waits for the link to exist (it reappears after a driver re-bind), sets it up, re-adds addresses and routes.</summary>

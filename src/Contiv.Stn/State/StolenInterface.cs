@@ -37,6 +37,7 @@ internal sealed record StolenInterface
 internal sealed record SavedAddress(string Address, int PrefixLength, NetworkScope Scope)
 {
     /// <summary>Parsed <see cref="Address"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IPAddress Ip => IPAddress.Parse(Address);
 
     /// <summary><c>ip/len</c>, the form of <c>STNReply.ip_addresses</c>.</summary>

@@ -1,0 +1,94 @@
+using Contiv.Model.Stn;
+using Contiv.Testing;
+using Grpc.Core;
+
+namespace Contiv.Stn.Tests;
+
+/// <summary>StealInterface / StolenInterfaceInfo / ReleaseInterface on a real veth in a test namespace.</summary>
+public sealed class StealReleaseTests
+{
+    [RootFact]
+    public void Release_restores_exactly_the_addresses_and_routes_of_both_families_that_were_there()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host);
+        var before = node.Dump();
+        Assert.Contains("route -4 unicast default via 192.168.16.1 dev eth0", before, StringComparison.Ordinal);
+        Assert.Contains("route -6 unicast fd00:99::/48 via fd00:16::fe dev eth0", before, StringComparison.Ordinal);
+
+        var reply = stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        Assert.Equal(0u, reply.Result);
+        Assert.Equal("veth", reply.KernelDriver);
+        Assert.Equal(string.Empty, reply.PciAddress);
+        Assert.Contains("192.168.16.5/24", reply.IpAddresses);
+        Assert.Contains("10.20.0.5/16", reply.IpAddresses);
+        Assert.Contains("fd00:16::5/64", reply.IpAddresses);
+        Assert.Contains(reply.Routes, r => r.DestinationSubnet == "0.0.0.0/0" && r.NextHopIp == "192.168.16.1");
+        Assert.Contains(reply.Routes, r => r.DestinationSubnet == "::/0" && r.NextHopIp == "fd00:16::1");
+        Assert.Contains(reply.Routes, r => r.DestinationSubnet == "172.16.5.0/24" && r.NextHopIp.Length == 0);
+        // Stolen: down, no address, no route through it.
+        Assert.False(node.IsUp());
+        Assert.Empty(node.Eth0Config());
+
+        stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        Assert.True(node.IsUp());
+        Assert.Equal(before, node.Dump());
+        Assert.True(NetnsScope.Ping(node.Host, "192.168.16.1"), "the host reaches the underlay again after the release");
+    }
+
+    [RootFact]
+    public void A_second_steal_and_the_info_return_the_data_saved_by_the_first()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host);
+        var first = stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        var second = stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+        var info = stn.Client.StolenInterfaceInfo(new STNRequest { InterfaceName = HostNic.Nic });
+        var any = stn.Client.StolenInterfaceInfo(new STNRequest());
+
+        Assert.Contains("192.168.16.5/24", first.IpAddresses);
+        Assert.Equal(first, second);
+        Assert.Equal(first, info);
+        Assert.Equal(first, any);
+        stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
+    }
+
+    [RootFact]
+    public void Release_of_an_unknown_or_never_stolen_interface_is_NotFound_and_changes_nothing()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host);
+        var before = node.Dump();
+
+        var unknown = Assert.Throws<RpcException>(() => stn.Client.ReleaseInterface(new STNRequest { InterfaceName = "nosuch0" }));
+        var notStolen = Assert.Throws<RpcException>(() => stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic }));
+        var stealUnknown = Assert.Throws<RpcException>(() => stn.Client.StealInterface(new STNRequest { InterfaceName = "nosuch0" }));
+        var infoNone = Assert.Throws<RpcException>(() => stn.Client.StolenInterfaceInfo(new STNRequest()));
+        var empty = Assert.Throws<RpcException>(() => stn.Client.StealInterface(new STNRequest()));
+
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("interface 'nosuch0' is not stolen", unknown.Status.Detail);
+        Assert.Equal(StatusCode.NotFound, notStolen.StatusCode);
+        Assert.Equal("interface 'eth0' is not stolen", notStolen.Status.Detail);
+        Assert.Equal(StatusCode.NotFound, stealUnknown.StatusCode);
+        Assert.StartsWith("interface 'nosuch0' does not exist in", stealUnknown.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, infoNone.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+        Assert.Equal(before, node.Dump());
+        Assert.True(node.IsUp());
+        Assert.False(stn.Process.HasExited);
+    }
+
+    [RootFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void The_socket_is_owner_only()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(stn.Socket));
+    }
+}
