@@ -66,7 +66,8 @@ internal sealed class HostNic : IDisposable
             {
                 foreach (var a in link.GetProperty("addr_info").EnumerateArray())
                 {
-                    lines.Add($"addr {S(a, "family")} {S(a, "local")}/{S(a, "prefixlen")} scope {S(a, "scope")}");
+                    var nodad = a.TryGetProperty("nodad", out var n) && n.GetBoolean() ? " nodad" : string.Empty;
+                    lines.Add($"addr {S(a, "family")} {S(a, "local")}/{S(a, "prefixlen")} scope {S(a, "scope")}{nodad}");
                 }
             }
         }

@@ -13,6 +13,7 @@ public sealed class StealReleaseTests
         using var node = new HostNic();
         using var stn = new StnDaemon(node.Host);
         var before = node.Dump();
+        Assert.Contains("addr inet6 fd00:16::5/64 scope global nodad", before, StringComparison.Ordinal);
         Assert.Contains("route -4 unicast default via 192.168.16.1 dev eth0", before, StringComparison.Ordinal);
         Assert.Contains("route -6 unicast fd00:99::/48 via fd00:16::fe dev eth0", before, StringComparison.Ordinal);
 
@@ -36,6 +37,24 @@ public sealed class StealReleaseTests
         Assert.True(node.IsUp());
         Assert.Equal(before, node.Dump());
         Assert.True(NetnsScope.Ping(node.Host, "192.168.16.1"), "the host reaches the underlay again after the release");
+    }
+
+    [RootFact]
+    public void What_is_removed_right_after_a_release_is_repaired()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host); // repair interval 0.5 s
+        var before = node.Dump();
+        stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+        stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        // Something on the host (a network manager reacting to the link coming up) undoes part of the revert.
+        Shell.Ip($"-n {node.Host} route del 10.99.0.0/16 via 192.168.16.254 dev eth0 metric 50");
+        Shell.Ip($"-n {node.Host} addr del 10.20.0.5/16 dev eth0");
+        Assert.NotEqual(before, node.Dump());
+
+        HostNic.WaitFor(() => node.Dump() == before, TimeSpan.FromSeconds(5), "route and address repaired\n" + stn.Output);
+        Assert.Contains("repairing", stn.Output, StringComparison.Ordinal);
     }
 
     [RootFact]

@@ -157,7 +157,7 @@ internal sealed class NicTakeover(RtNetlink netlink, NetworkNamespace? ns, ILogg
 
         foreach (var a in nic.Addresses)
         {
-            Collect(errors, $"address add {a} dev {nic.Name}", () => netlink.AddAddress(index, a.Ip, a.PrefixLength, a.Scope));
+            Collect(errors, $"address add {a} dev {nic.Name}", () => netlink.AddAddress(index, a.Ip, a.PrefixLength, a.Scope, a.NoDad));
         }
 
         // On-link routes first: a route via a gateway needs the gateway's subnet to be reachable.

@@ -43,8 +43,13 @@ internal sealed record SavedAddress(string Address, int PrefixLength, NetworkSco
     /// <summary><c>ip/len</c>, the form of <c>STNReply.ip_addresses</c>.</summary>
     public override string ToString() => Address + "/" + PrefixLength.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>IPv6: the address was added without duplicate address detection (IFA_F_NODAD), and is re-added so.</summary>
+    public bool NoDad { get; init; }
+
     /// <summary>Saves a dumped address.</summary>
-    public static SavedAddress From(InterfaceAddress a) => new(a.Address.ToString(), a.PrefixLength, a.Scope);
+    public static SavedAddress From(InterfaceAddress a) => new(a.Address.ToString(), a.PrefixLength, a.Scope) { NoDad = (a.Flags & IfaFlagNoDad) != 0 };
+
+    private const uint IfaFlagNoDad = 0x02;
 }
 
 /// <summary>One route, without its interface index (the index can change when the device is re-bound).</summary>
