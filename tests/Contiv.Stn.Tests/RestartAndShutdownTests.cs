@@ -27,6 +27,23 @@ public sealed class RestartAndShutdownTests
     }
 
     [RootFact]
+    public void A_restarted_contiv_stn_runs_the_health_check_for_NICs_stolen_by_its_predecessor()
+    {
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host, healthDelaySeconds: 1.5);
+        var before = node.Dump();
+        stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+        stn.Kill(); // before its own health check could run
+        stn.Process.WaitForExit();
+        Assert.Empty(node.Eth0Config());
+
+        stn.Start(); // no vpp1 in the namespace: the restarted daemon's health check gives eth0 back
+
+        HostNic.WaitFor(() => node.Dump() == before, TimeSpan.FromSeconds(10), "eth0 restored by the restarted contiv-stn\n" + stn.Output);
+        Assert.Contains("stolen by an earlier run", stn.Output, StringComparison.Ordinal);
+    }
+
+    [RootFact]
     public void SIGTERM_gives_every_stolen_NIC_back_and_exits_0()
     {
         using var node = new HostNic();
