@@ -9,11 +9,12 @@ var stateFile = new Option<string>("--state-file") { Description = "where stolen
 var healthDelay = new Option<double>("--health-check-delay") { Description = "seconds between the first steal and the start of the health check", DefaultValueFactory = _ => 30 };
 var hostTap = new Option<string>("--host-tap") { Description = "host interface of the data plane that the health check watches", DefaultValueFactory = _ => "vpp1" };
 var repair = new Option<double>("--repair-interval") { Description = "seconds between a revert and its consistency check (and between repairs)", DefaultValueFactory = _ => 3 };
+var http = new Option<string>("--http", "-statuscheck") { Description = "host:port of /liveness, /readiness and /metrics (e.g. 127.0.0.1:9998); default: off", DefaultValueFactory = _ => string.Empty };
 var logLevel = new Option<LogLevel>("--log-level") { Description = "minimum log level", DefaultValueFactory = _ => LogLevel.Information };
 
 var root = new RootCommand("contiv-stn: takes a node's NIC away from the host for the data plane and gives it back, with its addresses and routes, when the data plane dies")
 {
-    socket, netns, stateFile, healthDelay, hostTap, repair, logLevel,
+    socket, netns, stateFile, healthDelay, hostTap, repair, http, logLevel,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -33,6 +34,7 @@ root.SetAction(async (parse, _) =>
         HealthCheckDelay = TimeSpan.FromSeconds(delay),
         HostTapName = parse.GetValue(hostTap)!,
         RepairInterval = TimeSpan.FromSeconds(interval),
+        HttpAddress = parse.GetValue(http)!,
         LogLevel = parse.GetValue(logLevel),
     }).ConfigureAwait(false);
 });

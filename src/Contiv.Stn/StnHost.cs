@@ -1,3 +1,4 @@
+using System.Net;
 using Contiv.Hosting;
 using Contiv.Linux;
 using Contiv.Stn.Linux;
@@ -51,11 +52,28 @@ internal static class StnHost
             builder.Logging.AddDaemonConsole(options.LogLevel);
             // Only root may ask for a NIC: the socket is 0600 from the moment it exists (docs/security.md).
             var socket = PrivateUnixSocket.Prepare(options.Socket);
-            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket.StagingPath, l => l.Protocols = HttpProtocols.Http2));
+            IPEndPoint? status = null;
+            if (options.HttpAddress.Length > 0 && !IPEndPoint.TryParse(options.HttpAddress, out status))
+            {
+                await Console.Error.WriteLineAsync($"contiv-stn: --http '{options.HttpAddress}' is not host:port").ConfigureAwait(false);
+                return 2;
+            }
+
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.ListenUnixSocket(socket.StagingPath, l => l.Protocols = HttpProtocols.Http2);
+                if (status is not null)
+                {
+                    k.Listen(status, l => l.Protocols = HttpProtocols.Http1);
+                }
+            });
             builder.Services.AddGrpc();
             builder.Services.AddSingleton(stolen);
             var app = builder.Build();
             app.MapGrpcService<StnService>();
+            var report = () => new ProbeReport(true, new { stolenInterfaces = stolen.Names });
+            app.MapProbes(report, report);
+            app.MapDaemonMetrics();
 
             var health = new HostTapHealthCheck(stolen, ns, options.HostTapName, options.HealthCheckDelay, loggers.CreateLogger("health"));
             await using (health.ConfigureAwait(false))

@@ -23,6 +23,9 @@ internal sealed record StnOptions
     /// <summary>Pause between a revert and its consistency check, and between repairs.</summary>
     public TimeSpan RepairInterval { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>host:port of the status endpoints (<c>/liveness</c>, <c>/readiness</c>, <c>/metrics</c>); empty = off.</summary>
+    public string HttpAddress { get; init; } = string.Empty;
+
     /// <summary>Minimum log level.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }

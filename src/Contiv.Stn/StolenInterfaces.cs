@@ -53,6 +53,18 @@ internal sealed class StolenInterfaces : IAsyncDisposable
         }
     }
 
+    /// <summary>Names of the interfaces held, sorted.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_stolen)
+            {
+                return [.. _stolen.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
     /// <summary>Steals <paramref name="name"/>; a second request for a stolen interface returns the data saved the first time.</summary>
     public async Task<StolenInterface> StealAsync(string name, bool dhcpEnabled, CancellationToken ct)
     {

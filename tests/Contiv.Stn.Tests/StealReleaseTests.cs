@@ -102,6 +102,32 @@ public sealed class StealReleaseTests
     }
 
     [RootFact]
+    public async Task The_status_endpoints_list_the_stolen_interfaces()
+    {
+        using var node = new HostNic();
+        var port = FreePort();
+        using var stn = new StnDaemon(node.Host, 30, null, "--http", $"127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var idle = await http.GetStringAsync(new Uri("/readiness", UriKind.Relative));
+        stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        var stolen = await http.GetStringAsync(new Uri("/liveness", UriKind.Relative));
+        var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Equal("{\"stolenInterfaces\":[]}", idle);
+        Assert.Equal("{\"stolenInterfaces\":[\"eth0\"]}", stolen);
+        Assert.True(metrics.IsSuccessStatusCode);
+        stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [RootFact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void The_socket_is_owner_only()
     {

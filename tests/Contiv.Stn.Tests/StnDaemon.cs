@@ -13,11 +13,13 @@ internal sealed class StnDaemon : IDisposable
     private readonly string _dir;
     private readonly string _netns;
     private readonly double _healthDelaySeconds;
+    private readonly string[] _extraArgs;
     private Process? _process;
     private GrpcChannel? _channel;
 
-    public StnDaemon(string netns, double healthDelaySeconds = 30, string? dir = null)
+    public StnDaemon(string netns, double healthDelaySeconds = 30, string? dir = null, params string[] extraArgs)
     {
+        _extraArgs = extraArgs;
         _netns = netns;
         _healthDelaySeconds = healthDelaySeconds;
         _dir = dir ?? Directory.CreateTempSubdirectory("ct-stn-").FullName;
@@ -45,7 +47,7 @@ internal sealed class StnDaemon : IDisposable
         {
             "--socket", Socket, "--netns", _netns, "--state-file", StateFile,
             "--health-check-delay", _healthDelaySeconds.ToString(CultureInfo.InvariantCulture), "--repair-interval", "0.5",
-        })
+        }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
