@@ -62,6 +62,20 @@ internal sealed class NetctlSession : IAsyncDisposable
     public static string UrlOf(NodeTelemetry node)
         => node.AgentUrl.Length > 0 ? node.AgentUrl : throw new NetctlException($"node {node.Name}: no management IP and no agent endpoint known (set --agent-endpoints)");
 
+    /// <summary>Calls a node's agent; an unreachable agent becomes a message naming the node and the URL.</summary>
+    public static async Task<T> OnNodeAsync<T>(NodeTelemetry node, Func<string, Task<T>> call)
+    {
+        var url = UrlOf(node);
+        try
+        {
+            return await call(url).ConfigureAwait(false);
+        }
+        catch (AgentUnreachableException e)
+        {
+            throw new NetctlException($"node {node.Name}: {e.Message}", e);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Agents.Dispose();

@@ -34,9 +34,8 @@ internal static class IpamCommand
 
     private static async Task<string[]> RowAsync(NetctlSession session, NodeTelemetry n, CancellationToken ct)
     {
-        var url = NetctlSession.UrlOf(n);
-        var ipam = (await session.Agents.GetOkAsync(url, "/contiv/v1/ipam", ct).ConfigureAwait(false)).Deserialize<AgentIpam>(Json)!;
-        var dump = await session.Agents.GetOkAsync(url, "/scheduler/dump?descriptor=vpp-interface&state=SB", ct).ConfigureAwait(false);
+        var ipam = (await NetctlSession.OnNodeAsync(n, url => session.Agents.GetOkAsync(url, "/contiv/v1/ipam", ct)).ConfigureAwait(false)).Deserialize<AgentIpam>(Json)!;
+        var dump = await NetctlSession.OnNodeAsync(n, url => session.Agents.GetOkAsync(url, "/scheduler/dump?descriptor=vpp-interface&state=SB", ct)).ConfigureAwait(false);
         var bvi = dump.EnumerateArray().Select(e => ProtoJson.Parse<Interface>(e.GetProperty("Value").GetRawText())).FirstOrDefault(i => i.Name == "vxlanBVI");
         return [ipam.NodeId.ToString(CultureInfo.InvariantCulture), ipam.NodeName, ipam.NodeIp, bvi?.IpAddresses.FirstOrDefault() ?? "-", ipam.PodSubnetThisNode, ipam.VppHostNetwork, ipam.Config.PodSubnetCidr];
     }

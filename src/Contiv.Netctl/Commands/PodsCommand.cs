@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Contiv.Model;
 using Contiv.Model.Vpp;
 using Contiv.Telemetry.Collection;
@@ -26,10 +25,9 @@ internal static class PodsCommand
             var first = true;
             foreach (var n in nodes)
             {
-                var url = NetctlSession.UrlOf(n);
-                var ipam = (await session.Agents.GetOkAsync(url, "/contiv/v1/ipam", ct).ConfigureAwait(false)).GetProperty("podSubnetThisNode").GetString() ?? string.Empty;
-                var interfaces = await DumpAsync<Interface>(session, url, "vpp-interface", ct).ConfigureAwait(false);
-                var routes = await DumpAsync<Route>(session, url, "vpp-route", ct).ConfigureAwait(false);
+                var ipam = (await NetctlSession.OnNodeAsync(n, url => session.Agents.GetOkAsync(url, "/contiv/v1/ipam", ct)).ConfigureAwait(false)).GetProperty("podSubnetThisNode").GetString() ?? string.Empty;
+                var indexes = await IndexesAsync(session, n, ct).ConfigureAwait(false);
+                var routes = await DumpAsync<Route>(session, n, "vpp-route", ct).ConfigureAwait(false);
                 if (!first)
                 {
                     TableOutput.Line(string.Empty);
@@ -49,8 +47,7 @@ internal static class PodsCommand
                     }
 
                     var tap = routes.FirstOrDefault(r => r.DstNetwork == p.IpAddress + "/32" && r.OutInterface.StartsWith("vpp-tap-", StringComparison.Ordinal))?.OutInterface;
-                    var iface = tap is null ? null : interfaces.FirstOrDefault(i => i.Name == tap);
-                    TableOutput.Row(table, p.Name, p.Namespace, p.IpAddress, iface is null ? "-" : iface.SwIfIndex.ToString(CultureInfo.InvariantCulture), tap ?? "-");
+                    TableOutput.Row(table, p.Name, p.Namespace, p.IpAddress, tap is not null && indexes.TryGetValue(tap, out var idx) ? idx : "-", tap ?? "-");
                     if (!InSubnet(p.IpAddress, ipam))
                     {
                         await Console.Error.WriteLineAsync($"contiv-netctl: pod {p.Namespace}/{p.Name}: IP {p.IpAddress} is outside node {n.Name}'s pod subnet {ipam}").ConfigureAwait(false);
@@ -65,11 +62,36 @@ internal static class PodsCommand
         return command;
     }
 
-    private static async Task<List<T>> DumpAsync<T>(NetctlSession session, string url, string descriptor, CancellationToken ct)
+    private static async Task<List<T>> DumpAsync<T>(NetctlSession session, NodeTelemetry node, string descriptor, CancellationToken ct)
         where T : Google.Protobuf.IMessage<T>, new()
     {
-        var dump = await session.Agents.GetOkAsync(url, $"/scheduler/dump?descriptor={descriptor}&state=SB", ct).ConfigureAwait(false);
+        var dump = await NetctlSession.OnNodeAsync(node, url => session.Agents.GetOkAsync(url, $"/scheduler/dump?descriptor={descriptor}&state=SB", ct)).ConfigureAwait(false);
         return [.. dump.EnumerateArray().Select(e => ProtoJson.Parse<T>(e.GetProperty("Value").GetRawText()))];
+    }
+
+    /// <summary>
+    /// Interface name → sw_if_index from vpp-agent's <c>/dump/vpp/v2/interfaces</c> (a map keyed by
+    /// sw_if_index); empty when the agent does not serve it (the scheduler's dumps carry no indexes).
+    /// </summary>
+    private static async Task<Dictionary<string, string>> IndexesAsync(NetctlSession session, NodeTelemetry node, CancellationToken ct)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var (status, body) = await NetctlSession.OnNodeAsync(node, url => session.Agents.GetAsync(url, "/dump/vpp/v2/interfaces", ct)).ConfigureAwait(false);
+        if (status != 200 || body is not { ValueKind: System.Text.Json.JsonValueKind.Object } map)
+        {
+            return result;
+        }
+
+        foreach (var entry in map.EnumerateObject())
+        {
+            if (entry.Value.ValueKind == System.Text.Json.JsonValueKind.Object && entry.Value.TryGetProperty("interface", out var i)
+                && i.TryGetProperty("name", out var name) && name.GetString() is { Length: > 0 } n)
+            {
+                result[n] = entry.Name;
+            }
+        }
+
+        return result;
     }
 
     private static bool InSubnet(string ip, string subnet)

@@ -13,7 +13,7 @@ internal static class VppCliCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(global, parse, ct, async session =>
         {
             var n = await session.NodeAsync(parse.GetValue(node)!, ct).ConfigureAwait(false);
-            var output = await session.Agents.RunCliAsync(NetctlSession.UrlOf(n), string.Join(' ', parse.GetValue(words)!), ct).ConfigureAwait(false);
+            var output = await NetctlSession.OnNodeAsync(n, url => session.Agents.RunCliAsync(url, string.Join(' ', parse.GetValue(words)!), ct)).ConfigureAwait(false);
             Console.Write(output.EndsWith('\n') || output.Length == 0 ? output : output + "\n");
             return 0;
         }));

@@ -22,7 +22,7 @@ internal static class VppDumpCommand
             var path = parse.GetValue(descriptor) is { } d
                 ? $"/scheduler/dump?descriptor={Uri.EscapeDataString(d)}&state={parse.GetValue(state)}"
                 : "/scheduler/dump";
-            var (status, body) = await session.Agents.GetAsync(url, path, ct).ConfigureAwait(false);
+            var (status, body) = await NetctlSession.OnNodeAsync(n, u => session.Agents.GetAsync(u, path, ct)).ConfigureAwait(false);
             if (status != 200)
             {
                 var reason = body is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("error", out var e) ? e.GetString() : body?.GetRawText();
