@@ -15,7 +15,7 @@ internal static class PodsCommand
     public static Command Create(GlobalOptions global)
     {
         var node = new Argument<string?>("node") { Description = "node name (all nodes when omitted)", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("pods", "Show the pods of one node or all: POD-NAME, NAMESPACE, POD-IP, IF-IDX, IF-NAME (pods from etcd, interfaces from the agent's vpp-route and vpp-interface dumps); warns about a pod IP outside its node's pod subnet.") { node };
+        var command = new Command("pods", "Show the pods of one node or all: POD-NAME, NAMESPACE, POD-IP, IF-IDX, IF-NAME (pods from etcd, the TAP from the agent's vpp-route dump, IF-IDX from /dump/vpp/v2/interfaces when the agent serves it); warns about a pod IP outside its node's pod subnet.") { node };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(global, parse, ct, async session =>
         {
             var snapshot = await session.SnapshotAsync(ct).ConfigureAwait(false);
