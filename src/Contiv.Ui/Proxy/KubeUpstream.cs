@@ -55,7 +55,7 @@ internal sealed class KubeUpstream : IDisposable
 
         if (!string.IsNullOrEmpty(k.ClientCertificateData) || !string.IsNullOrEmpty(k.ClientCertificateFilePath))
         {
-            handler.SslOptions.ClientCertificates = [CertUtils.GeneratePfx(k)];
+            handler.SslOptions.ClientCertificates = [ClientCertificate(k)];
         }
 
         return new KubeUpstream(new Uri(k.Host.TrimEnd('/') + "/"), handler, k.AccessToken, null);
@@ -82,6 +82,16 @@ internal sealed class KubeUpstream : IDisposable
 
         var hostPart = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
         return new KubeUpstream(new Uri($"https://{hostPart}:{port}/"), handler, null, Path.Combine(ServiceAccountDir, "token"));
+    }
+
+    private static X509Certificate2 ClientCertificate(KubernetesClientConfiguration k)
+    {
+        static string Pem(string? data, string? file) => !string.IsNullOrEmpty(data)
+            ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data))
+            : File.ReadAllText(file ?? throw new ArgumentException("kubeconfig: client certificate without key"));
+        using var pem = X509Certificate2.CreateFromPem(Pem(k.ClientCertificateData, k.ClientCertificateFilePath), Pem(k.ClientCertificateKeyData, k.ClientKeyFilePath));
+        // Re-imported: TLS client authentication needs a key that is not ephemeral.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>Adds the bearer token, if any, to <paramref name="request"/>.</summary>
