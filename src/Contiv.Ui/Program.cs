@@ -30,9 +30,10 @@ internal static class Program
         {
             UiConfig settings;
             KubeUpstream kube;
+            string? file;
             try
             {
-                var file = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("CONTIV_UI_CONF");
+                file = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("CONTIV_UI_CONF");
                 settings = file is { Length: > 0 } ? UiConfig.Load(file) : new UiConfig();
                 settings = settings with
                 {
@@ -50,7 +51,7 @@ internal static class Program
 
             using (kube)
             {
-                await using var app = UiHost.Build(settings, kube, parse.GetValue(logLevel));
+                await using var app = UiHost.Build(settings, kube, parse.GetValue(logLevel), file is { Length: > 0 } ? Path.GetFullPath(file) : null);
                 app.Logger.LogInformation("contiv-ui on {Scheme}://{Address}:{Port}/ (Kubernetes API {Server})", settings.ServerCrt is null ? "http" : "https", settings.Address, settings.Port, kube.Server);
                 await app.RunAsync(ct).ConfigureAwait(false);
             }

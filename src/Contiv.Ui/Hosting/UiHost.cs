@@ -15,8 +15,9 @@ internal static class UiHost
     /// <summary>The page's routes (SPEC §1.9) that all serve <c>index.html</c>.</summary>
     public static readonly string[] PageRoutes = ["/kubernetes/nodes", "/bridge-domain", "/services", "/contiv"];
 
-    /// <summary>The application for <paramref name="config"/> talking to <paramref name="kube"/>.</summary>
-    public static WebApplication Build(UiConfig config, KubeUpstream kube, LogLevel logLevel = LogLevel.Information)
+    /// <summary>The application for <paramref name="config"/> (read from <paramref name="configFile"/>, whose
+    /// <c>vswitchEndpoints</c> are followed when it changes) talking to <paramref name="kube"/>.</summary>
+    public static WebApplication Build(UiConfig config, KubeUpstream kube, LogLevel logLevel = LogLevel.Information, string? configFile = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(kube);
@@ -35,7 +36,7 @@ internal static class UiHost
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(kube);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => new VswitchUpstream(config));
+        builder.Services.AddSingleton(sp => new VswitchUpstream(config, new VswitchEndpointsSource(config, configFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger("config"))));
         builder.Services.AddSingleton(sp => new ClusterNodes(kube, sp.GetRequiredService<TimeProvider>(), config.UpstreamTimeout));
         builder.Services.AddSingleton<UiProxy>();
         builder.Services.AddSingleton<KubeChangeFeed>();

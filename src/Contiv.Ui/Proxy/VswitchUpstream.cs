@@ -12,12 +12,14 @@ namespace Contiv.Ui.Proxy;
 internal sealed class VswitchUpstream : IDisposable
 {
     private readonly UiConfig _config;
+    private readonly VswitchEndpointsSource _endpoints;
     private readonly AuthenticationHeaderValue? _auth;
 
-    /// <summary>Builds the client for <paramref name="config"/>.</summary>
-    public VswitchUpstream(UiConfig config)
+    /// <summary>Builds the client for <paramref name="config"/>; <paramref name="endpoints"/> gives the current overrides.</summary>
+    public VswitchUpstream(UiConfig config, VswitchEndpointsSource endpoints)
     {
         _config = config;
+        _endpoints = endpoints;
         var handler = new SocketsHttpHandler { ConnectTimeout = config.UpstreamTimeout };
         if (config.ContivInsecureSkipVerify)
         {
@@ -43,7 +45,7 @@ internal sealed class VswitchUpstream : IDisposable
     /// <summary>The agent REST base URL of the node with address <paramref name="ip"/>.</summary>
     public Uri BaseOf(string ip)
     {
-        if (_config.VswitchEndpoints.TryGetValue(ip, out var url))
+        if (_endpoints.Current.TryGetValue(ip, out var url))
         {
             return new Uri(url.TrimEnd('/') + "/");
         }
