@@ -20,3 +20,7 @@ run dotnet build Contiv.sln -c Release -nologo -v q -clp:ErrorsOnly
 for proj in $(grep -l '<OutputType>Exe</OutputType>' src/*/*.csproj); do
   run dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly
 done
+# contiv-ui's page: TypeScript + cytoscape.js bundled by esbuild (src/Contiv.Ui/web, versions pinned by its
+# package-lock.json) into artifacts/bin/contiv-ui-www, next to the contiv-ui executable. Nothing is fetched at run time.
+command -v npm >/dev/null || { echo "npm is required to build contiv-ui's page (apt-get install npm)" >&2; exit 1; }
+(cd src/Contiv.Ui/web && run npm ci --no-audit --no-fund --loglevel=error && run node build.mjs "$root/artifacts/bin/contiv-ui-www")

@@ -29,13 +29,13 @@ case "${1:-}" in
 esac
 
 source "$root/scripts/lib/prereqs.sh"
-install_missing "${LAB_PREREQS[@]}"
+install_missing "${LAB_PREREQS[@]}" npm=npm
 command -v dotnet >/dev/null 2>&1 || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 command -v kubectl >/dev/null 2>&1 || echo "note: kubectl is not installed; the lab works without it (contiv-lab status/apply/check), the kubectl examples below need it"
 
 # 1. Build when an executable is missing or a source file is newer than the last build.
 need_build=0
-for exe in contiv-lab contiv-apiserver contiv-ksr contiv-vpp contiv-vppctl contiv-agent contiv-cni; do
+for exe in contiv-lab contiv-apiserver contiv-ksr contiv-vpp contiv-vppctl contiv-agent contiv-cni contiv-ui; do
   [[ -x $bin/$exe ]] || need_build=1
 done
 if [[ $build == no ]]; then
@@ -75,9 +75,12 @@ rm -f /tmp/contiv-lab-check.$$
 # 5. Next steps.
 node1="$(sed -n 's/.*"dir": "\(.*node1\)".*/\1/p' /run/contiv-lab/default/state.json | head -1)"
 rest1="$(grep -o '"restPort": [0-9]*' /run/contiv-lab/default/state.json | head -1 | grep -o '[0-9]*$')"
+ui="$(grep -o '"uiPort": [0-9]*' /run/contiv-lab/default/state.json | head -1 | grep -o '[0-9]*$')"
 cat <<MSG
 
-The lab is running ($((SECONDS - start))s). Try:
+The lab is running ($((SECONDS - start))s).
+Web UI: http://127.0.0.1:${ui:-?}/   (topology, IPAM, Kubernetes objects, Services, vSwitch CLI; docs/ui.md)
+Try:
   export PATH=$bin:\$PATH
   eval "\$(contiv-lab env)"                      # KUBECONFIG, ETCDCTL_API, ETCDCTL_ENDPOINTS
   kubectl get nodes,pods -o wide

@@ -123,6 +123,7 @@ internal static class AgentHost
             app.MapGrpcService<RemoteCniService>();
             app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher, options.AllowCliChanges);
+            VppDumpEndpoints.Map(app, dataplane);
             app.MapDaemonMetrics(metrics: registry, stats: registry);
             holder.Loop = loop;
 

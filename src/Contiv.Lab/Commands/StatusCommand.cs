@@ -23,6 +23,10 @@ internal static class StatusCommand
         AddProcessRow(control, state, "apiserver", state.ApiServerUrl.ToString());
         AddProcessRow(control, state, "ksr", $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness");
         AddProcessRow(control, state, "scheduler", string.Empty);
+        if (state.UiPort != 0)
+        {
+            AddProcessRow(control, state, ControlPlane.LabUi.ProcessName, ControlPlane.LabUi.Url(state));
+        }
         AnsiConsole.Write(control);
 
         var http = LabSecurity.HttpClient(lab, state);

@@ -30,6 +30,11 @@ internal static class UpCommand
             $"  contiv-lab apply{inst} -f examples/demo.yaml && contiv-lab check{inst}",
             "  etcdctl get --prefix /vnf-agent/contiv-ksr/ --keys-only",
         };
+        if (state.UiPort != 0)
+        {
+            lines.Insert(0, $"web UI: {ControlPlane.LabUi.Url(state)}" + (state.Secure ? $" (user {LabCertificates.RestUser}, password in {LabCertificates.Of(lab).RestPasswordFile}; CA {LabCertificates.Of(lab).CaFile})" : string.Empty));
+        }
+
         if (first is not null && state.Network == "contiv")
         {
             lines.Add($"  contiv-vppctl -s {first.VppCliSocket} show interface");

@@ -133,6 +133,18 @@ public static class LabLifecycle
             }
 
             await StartNodesAsync(lab, state, nodes, options.Network, bins, log, ct).ConfigureAwait(false);
+            if (options.Network == NetworkMode.Contiv)
+            {
+                if (await ControlPlane.LabUi.StartAsync(lab, state, bins, taken, ct).ConfigureAwait(false))
+                {
+                    log($"contiv-ui on {ControlPlane.LabUi.Url(state)}");
+                }
+                else
+                {
+                    log("contiv-ui is not built: no web UI (scripts/build.sh builds it)");
+                }
+            }
+
             return state;
         }
         catch (Exception e) when (!options.KeepOnFailure && e is not OperationCanceledException)
@@ -149,7 +161,7 @@ public static class LabLifecycle
         var state = LabState.LoadRequired(lab);
         var mode = ParseMode(state.Network);
         var bins = LabBinaries.Locate();
-        var taken = new HashSet<int>(state.Nodes.Select(n => n.RestPort)) { state.ApiServerPort, state.KsrPort, state.EtcdClientPort, state.EtcdPeerPort };
+        var taken = new HashSet<int>(state.Nodes.Select(n => n.RestPort)) { state.ApiServerPort, state.KsrPort, state.EtcdClientPort, state.EtcdPeerPort, state.UiPort };
         var next = state.Nodes.Count == 0 ? 1 : state.Nodes.Max(n => n.Index) + 1;
         var nodes = new List<LabNode>();
         for (var i = 0; i < count; i++)
@@ -158,6 +170,11 @@ public static class LabLifecycle
         }
 
         await StartNodesAsync(lab, state, nodes, mode, bins, log, ct).ConfigureAwait(false);
+        if (state.UiPort != 0)
+        {
+            ControlPlane.LabUi.WriteConfig(lab, LabState.LoadRequired(lab));
+        }
+
         return nodes;
     }
 
@@ -187,6 +204,11 @@ public static class LabLifecycle
         }
         catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
+        }
+
+        if (state.UiPort != 0)
+        {
+            ControlPlane.LabUi.WriteConfig(lab, LabState.LoadRequired(lab));
         }
 
         log($"{nodeName} removed");
