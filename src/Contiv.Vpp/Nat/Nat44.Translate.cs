@@ -49,6 +49,11 @@ internal sealed partial class Nat44
                 return NatResult.Passed(rxFib);
             }
 
+            if (IsRst(h))
+            {
+                return Drop(counters, NatDropReason.RstWithoutSession, rxFib);
+            }
+
             if (m.Locals.Length == 0)
             {
                 counters.CountDrop(NatDropReason.NoEndpoint);
@@ -148,6 +153,11 @@ internal sealed partial class Nat44
                 return NatResult.Passed(rxFib);
             }
 
+            if (IsRst(h))
+            {
+                return Drop(counters, NatDropReason.RstWithoutSession, rxFib);
+            }
+
             var extPort = m.External.Protocol == NatProtocol.None || h.Protocol == NatProtocol.Icmp ? h.SrcPort : m.External.Port;
             var o2i = new NatFlowKey(h.Dst, h.DstPort, m.External.Address, extPort, h.Protocol, outsideFib);
             var flags = NatSessionFlags.Static | (m.IsLoadBalancing ? NatSessionFlags.LoadBalanced : 0);
@@ -158,6 +168,11 @@ internal sealed partial class Nat44
 
         if (dynamicSnat)
         {
+            if (IsRst(h))
+            {
+                return Drop(counters, NatDropReason.RstWithoutSession, rxFib);
+            }
+
             if (!Pool.TryAllocate(false, rxFib, 0, h.Protocol, out var poolIndex, out var addr, out var port))
             {
                 return Drop(counters, NatDropReason.OutOfPorts, rxFib);
@@ -322,10 +337,17 @@ internal sealed partial class Nat44
     }
 
     // A SYN reusing the tuple of a closed connection starts a new one: the old session goes, so the
-    // new connection gets a fresh load-balancing pick (and port) instead of a dead translation.
+    // new connection gets a fresh load-balancing pick (and port) instead of a dead translation. A SYN-ACK
+    // matching a closed session answers a SYN that did not go through it — a client reusing the port
+    // of a finished VIP connection to reach the backend directly (the SYN passed untranslated) — so the
+    // dead session goes and the reply passes untranslated too, instead of being sourced from the VIP.
     private bool IsNewConnectionOnClosed(int si, in NatHeaders h)
-        => h.Protocol == NatProtocol.Tcp && (h.TcpFlags & (NatHeaders.Syn | NatHeaders.Ack)) == NatHeaders.Syn
+        => h.Protocol == NatProtocol.Tcp && (h.TcpFlags & NatHeaders.Syn) != 0
            && Sessions[si].TcpState == NatTcpState.Closed;
+
+    // A stray RST (the client answering a late segment of a connection whose session is gone) must not
+    // create a session: that session would hold the key of whatever connection uses the tuple next.
+    private static bool IsRst(in NatHeaders h) => h.Protocol == NatProtocol.Tcp && (h.TcpFlags & NatHeaders.Rst) != 0;
 
     // An ICMP error quotes a packet that went the other way: the reversed quote is a key of this
     // direction. Normal packets become the mirror of the other key; the quote becomes the other key

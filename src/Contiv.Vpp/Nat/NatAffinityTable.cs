@@ -84,6 +84,13 @@ internal sealed class NatAffinityTable
     /// <summary>Examines at most <paramref name="budget"/> slots from where the last sweep stopped; returns records dropped.</summary>
     public int Sweep(double now, int budget)
     {
+        // Called once per vector by each NAT node: without records (no ClientIP Service) the walk over
+        // cold slots would be pure cache misses on every vector.
+        if (_freeCount == _slots.Length)
+        {
+            return 0;
+        }
+
         var dropped = 0;
         for (var n = 0; n < budget && n < _slots.Length; n++)
         {

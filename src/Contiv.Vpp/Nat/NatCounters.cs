@@ -21,6 +21,8 @@ internal enum NatDropReason : byte
     NoEndpoint,
     /// <summary>Packet to a pool address without a session while forwarding is off.</summary>
     NoSession,
+    /// <summary>A TCP RST that would start a session: its connection's translation is gone, there is nothing to reset.</summary>
+    RstWithoutSession,
 }
 
 /// <summary>What the caller does with the packet after NAT.</summary>
@@ -58,6 +60,7 @@ internal sealed class NatCounters
         "session conflict",
         "no ready endpoint (refused)",
         "no session (forwarding disabled)",
+        "TCP RST without session",
     ];
 
     private readonly long[] _drops = new long[DropNames.Length];

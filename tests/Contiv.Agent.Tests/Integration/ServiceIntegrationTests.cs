@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Contiv.Agent.Dataplane;
 using Contiv.Model;
 using Contiv.Model.Ksr;
 using Contiv.Testing;

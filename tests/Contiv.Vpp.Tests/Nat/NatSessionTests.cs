@@ -156,6 +156,35 @@ public sealed class NatSessionTests
     }
 
     [Fact]
+    public void A_syn_ack_matching_a_closed_session_passes_untranslated_and_the_dead_session_goes()
+    {
+        // A client reuses the port of a finished VIP connection to reach the backend directly: its SYN
+        // passes (no mapping), the backend's SYN-ACK matches the closed VIP session's in2out key.
+        var nat = WithTwoVipsOneBackend();
+        Handshake(nat, 40000, now: 0);
+        nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, Rst), 1, 1);
+        Assert.Equal(NatVerdict.Pass, nat.Out2In(Tcp("10.1.9.9", 40000, "10.1.1.5", 8080, Syn), 1, 2).Verdict);
+
+        var synAck = Tcp("10.1.1.5", 8080, "10.1.9.9", 40000, Syn | Ack);
+        Assert.Equal(NatVerdict.Pass, nat.In2Out(synAck, 1, 0, 3, false).Verdict);
+        Assert.Equal(A("10.1.1.5"), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(synAck.AsSpan(12)));
+        Assert.Equal(0, nat.Sessions.Count);
+    }
+
+    [Fact]
+    public void A_stray_rst_creates_no_session_and_is_dropped_under_its_counter()
+    {
+        var nat = WithVip();
+        nat.Pool.Add(A("192.168.16.1"));
+
+        Assert.Equal(NatDropReason.RstWithoutSession, nat.Out2In(Tcp("10.1.9.9", 40000, "10.96.0.10", 80, Rst | Ack), 1, 0).Reason);
+        Assert.Equal(NatDropReason.RstWithoutSession, nat.In2Out(Tcp("10.1.1.2", 40000, "8.8.8.8", 443, Rst), 1, 0, 0, dynamicSnat: true).Reason);
+        Assert.Equal(0, nat.Sessions.Count);
+        Assert.Equal(1, nat.Out2InCounters.Drops(NatDropReason.RstWithoutSession));
+        Assert.Contains("TCP RST without session", NatCounters.DropNames);
+    }
+
+    [Fact]
     public void A_syn_colliding_with_an_established_session_of_another_vip_is_dropped_and_the_live_session_kept()
     {
         var nat = WithTwoVipsOneBackend();
