@@ -136,9 +136,16 @@ internal sealed partial class ApiHandler
             throw ApiException.UnknownPath();
         }
 
-        if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces"))
+        if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces")
+            && !(sub == "scale" && type.HasScaleSubresource))
         {
             throw ApiException.UnknownPath();
+        }
+
+        if (sub == "scale")
+        {
+            await ScaleAsync(ctx, type, ns!, name!);
+            return;
         }
 
         var q = ctx.Request.Query;

@@ -98,6 +98,20 @@ internal static class DiscoveryDocuments
                 });
             }
 
+            if (t.HasScaleSubresource)
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{t.Plural}/scale",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = t.Namespaced,
+                    ["group"] = "autoscaling",
+                    ["version"] = "v1",
+                    ["kind"] = "Scale",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
+
             if (t.StoreKey == "pods")
             {
                 resources.Add(new JsonObject
