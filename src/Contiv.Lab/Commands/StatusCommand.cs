@@ -23,6 +23,7 @@ internal static class StatusCommand
         AddProcessRow(control, state, "apiserver", state.ApiServerUrl.ToString());
         AddProcessRow(control, state, "ksr", $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness");
         AddProcessRow(control, state, "scheduler", string.Empty);
+        AddProcessRow(control, state, "controller-manager", string.Empty);
         AnsiConsole.Write(control);
 
         var http = LabSecurity.HttpClient(lab, state);
