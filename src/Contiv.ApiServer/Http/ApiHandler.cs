@@ -137,9 +137,21 @@ internal sealed partial class ApiHandler
         }
 
         if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces")
-            && !(sub == "scale" && type.HasScaleSubresource))
+            && !(sub == "scale" && type.HasScaleSubresource) && !(sub is "log" or "exec" && type.StoreKey == "pods"))
         {
             throw ApiException.UnknownPath();
+        }
+
+        if (sub == "log")
+        {
+            await PodLogAsync(ctx, type, ns!, name!);
+            return;
+        }
+
+        if (sub == "exec")
+        {
+            await PodExecAsync(ctx, type, ns!, name!);
+            return;
         }
 
         if (sub == "scale")

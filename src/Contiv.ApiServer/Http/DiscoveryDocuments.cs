@@ -122,6 +122,14 @@ internal static class DiscoveryDocuments
                     ["kind"] = "Binding",
                     ["verbs"] = new JsonArray("create"),
                 });
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "pods/log",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = true,
+                    ["kind"] = "Pod",
+                    ["verbs"] = new JsonArray("get"),
+                });
             }
         }
 

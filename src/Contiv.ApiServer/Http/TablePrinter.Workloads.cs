@@ -4,7 +4,7 @@ using Contiv.ApiServer.Resources;
 
 namespace Contiv.ApiServer.Http;
 
-/// <summary>Table columns of the workload kinds (as kube-apiserver prints them).</summary>
+/// <summary>Table columns of the workload kinds and of events (as kube-apiserver prints them).</summary>
 internal static partial class TablePrinter
 {
     private static (string Name, string Type, int Priority)[]? WorkloadColumns(ResourceType type) => type.StoreKey switch
@@ -13,6 +13,7 @@ internal static partial class TablePrinter
         "replicasets.apps" => [("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0), ("Ready", "integer", 0), ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)],
         "daemonsets.apps" => [("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0), ("Ready", "integer", 0), ("Up-to-date", "integer", 0), ("Available", "integer", 0), ("Node Selector", "string", 0), ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)],
         "jobs.batch" => [("Name", "string", 0), ("Status", "string", 0), ("Completions", "string", 0), ("Duration", "string", 0), ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)],
+        "events" => [("Last Seen", "string", 0), ("Type", "string", 0), ("Reason", "string", 0), ("Object", "string", 0), ("Message", "string", 0)],
         _ => null,
     };
 
@@ -46,6 +47,13 @@ internal static partial class TablePrinter
                 var duration = start is null ? string.Empty : Age(start, end ?? now);
                 var completions = Json.Long(Json.At(o, "spec", "completions")) is long c ? c.ToString(CultureInfo.InvariantCulture) : "1";
                 return [name, status, $"{N("status", "succeeded")}/{completions}", duration, age, names, images, selector];
+            }
+
+            case "events":
+            {
+                var last = Json.ParseTime(Json.Str(o, "lastTimestamp")) ?? Json.ParseTime(Json.Str(o, "eventTime")) ?? Json.ParseTime(Json.Str(o, "metadata", "creationTimestamp"));
+                var kind = Json.Str(o, "involvedObject", "kind")?.ToLowerInvariant();
+                return [Age(last, now), Json.Str(o, "type"), Json.Str(o, "reason"), $"{kind}/{Json.Str(o, "involvedObject", "name")}", Json.Str(o, "message")];
             }
 
             default:
