@@ -40,6 +40,16 @@ public sealed class WorkloadKubectlTests
     }
 
     [Fact]
+    public async Task Kubectl_run_sends_a_pod_as_protobuf_and_it_is_decoded()
+    {
+        await using var server = await Lab.StartAsync();
+        using var kubectl = new Kubectl(server.Url);
+        Assert.Contains("pod/box created", kubectl.Ok("run", "box", "--image=busybox", "--restart=Never", "--env=A=1", "--port=8080", "--", "sleep", "10"), StringComparison.Ordinal);
+        Assert.Equal("sleep 10 A=1 8080 Never box", kubectl.Ok("get", "pod", "box", "-o",
+            "jsonpath={.spec.containers[0].args[0]} {.spec.containers[0].args[1]} {.spec.containers[0].env[0].name}={.spec.containers[0].env[0].value} {.spec.containers[0].ports[0].containerPort} {.spec.restartPolicy} {.metadata.labels.run}"));
+    }
+
+    [Fact]
     public async Task Rollout_status_waits_for_the_status_the_controller_writes()
     {
         await using var server = await Lab.StartAsync();

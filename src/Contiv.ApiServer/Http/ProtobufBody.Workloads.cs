@@ -3,11 +3,11 @@ namespace Contiv.ApiServer.Http;
 /// <summary>
 /// Protobuf field numbers (k8s.io/api apps/v1, batch/v1 and core/v1 generated.proto) of the workload kinds that
 /// kubectl's typed clients send (<c>kubectl create deployment|job</c>): the workload, its pod template and the pod
-/// spec fields those commands and ordinary manifests set. Unknown fields are skipped.
+/// spec fields those commands and ordinary manifests set; <c>kubectl run</c> sends a Pod the same way. Unknown fields are skipped.
 /// </summary>
 internal static partial class ProtobufBody
 {
-    private static readonly HashSet<string> WorkloadKinds = ["Deployment", "ReplicaSet", "DaemonSet", "Job"];
+    private static readonly HashSet<string> WorkloadKinds = ["Deployment", "ReplicaSet", "DaemonSet", "Job", "Pod"];
 
     private static readonly Dictionary<string, Dictionary<int, F>> WorkloadSchemas = new()
     {
@@ -41,6 +41,7 @@ internal static partial class ProtobufBody
         },
         ["LabelSelector"] = new() { [1] = new("matchLabels", K.Map), [2] = new("matchExpressions", K.Msg, true, "LabelSelectorRequirement") },
         ["LabelSelectorRequirement"] = new() { [1] = new("key", K.Str), [2] = new("operator", K.Str), [3] = new("values", K.Str, true) },
+        ["Pod"] = new() { [1] = new("metadata", K.Msg, Type: "ObjectMeta"), [2] = new("spec", K.Msg, Type: "PodSpec") },
         ["PodTemplateSpec"] = new() { [1] = new("metadata", K.Msg, Type: "ObjectMeta"), [2] = new("spec", K.Msg, Type: "PodSpec") },
         ["PodSpec"] = new()
         {

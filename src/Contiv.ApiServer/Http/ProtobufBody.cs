@@ -128,7 +128,7 @@ internal static partial class ProtobufBody
 
         if (kind is null || !(Schemas.ContainsKey(kind) || WorkloadKinds.Contains(kind)) || kind is "ObjectMeta")
         {
-            throw new ApiException(415, "UnsupportedMediaType", $"{what}: protobuf bodies are supported for Namespace, ConfigMap, Secret, Service, ServiceAccount, Deployment, DaemonSet, ReplicaSet and Job only, got kind \"{kind}\"; send application/json");
+            throw new ApiException(415, "UnsupportedMediaType", $"{what}: protobuf bodies are supported for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, DaemonSet, ReplicaSet and Job only, got kind \"{kind}\"; send application/json");
         }
 
         var obj = Message(raw.ToArray(), kind);
