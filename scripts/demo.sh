@@ -60,6 +60,14 @@ fi
 # 3. Workloads: small servers and clients on both nodes, a ClusterIP and a NodePort Service over the servers.
 echo
 "$lab" apply -f examples/demo.yaml --wait --timeout 90
+# Deployments, a Service and a DaemonSet: the controller-manager creates their pods.
+"$lab" apply -f examples/workloads.yaml
+if command -v kubectl >/dev/null 2>&1; then
+  KUBECONFIG=/run/contiv-lab/default/kubeconfig kubectl rollout status deployment/hello --timeout=90s >/dev/null || true
+  KUBECONFIG=/run/contiv-lab/default/kubeconfig kubectl rollout status daemonset/node-probe --timeout=60s >/dev/null || true
+else
+  sleep 15
+fi
 
 # 4. The connectivity matrix, then the service matrix (paths and NAT44 mappings can take a moment to
 #    converge after the pods start).
@@ -88,6 +96,9 @@ Try:
   contiv-vppctl -s $node1/vpp-cli.sock show interface
   contiv-vppctl -s $node1/vpp-cli.sock show ip fib
   kubectl get svc,endpoints -o wide                      # web (ClusterIP) and web-nodeport (NodePort 30800)
+  kubectl get deploy,rs,ds,pods -o wide                  # examples/workloads.yaml: hello, hello-client, node-probe
+  kubectl scale deployment hello --replicas=5; kubectl rollout status deployment/hello
+  kubectl logs deploy/hello-client;  kubectl exec deploy/hello-client -- ip -4 addr show eth0
   ip netns exec cl-node1 curl -s http://\$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/ | head -3
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 static mappings
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 sessions

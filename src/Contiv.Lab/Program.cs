@@ -146,6 +146,12 @@ public static class Program
         scheduler.SetAction((p, _) => Run(() => SchedulerCommand.RunAsync(p.GetValue(sKubeconfig)!)));
         root.Subcommands.Add(scheduler);
 
+        var cmKubeconfig = new Option<string>("--kubeconfig") { Required = true, Description = "kubeconfig of the API server" };
+        var controllerManager = new Command("controller-manager", "(internal) Deployment, ReplicaSet, DaemonSet, Job and garbage collection controllers") { cmKubeconfig };
+        controllerManager.Hidden = true;
+        controllerManager.SetAction((p, _) => Run(() => ControllerManagerCommand.RunAsync(p.GetValue(cmKubeconfig)!)));
+        root.Subcommands.Add(controllerManager);
+
         // The kubelet handles SIGTERM itself (it removes its pods first), so no forced exit after 2 s.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }

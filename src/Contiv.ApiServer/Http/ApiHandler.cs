@@ -136,9 +136,28 @@ internal sealed partial class ApiHandler
             throw ApiException.UnknownPath();
         }
 
-        if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces"))
+        if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces")
+            && !(sub == "scale" && type.HasScaleSubresource) && !(sub is "log" or "exec" && type.StoreKey == "pods"))
         {
             throw ApiException.UnknownPath();
+        }
+
+        if (sub == "log")
+        {
+            await PodLogAsync(ctx, type, ns!, name!);
+            return;
+        }
+
+        if (sub == "exec")
+        {
+            await PodExecAsync(ctx, type, ns!, name!);
+            return;
+        }
+
+        if (sub == "scale")
+        {
+            await ScaleAsync(ctx, type, ns!, name!);
+            return;
         }
 
         var q = ctx.Request.Query;

@@ -98,6 +98,20 @@ internal static class DiscoveryDocuments
                 });
             }
 
+            if (t.HasScaleSubresource)
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{t.Plural}/scale",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = t.Namespaced,
+                    ["group"] = "autoscaling",
+                    ["version"] = "v1",
+                    ["kind"] = "Scale",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
+
             if (t.StoreKey == "pods")
             {
                 resources.Add(new JsonObject
@@ -107,6 +121,14 @@ internal static class DiscoveryDocuments
                     ["namespaced"] = true,
                     ["kind"] = "Binding",
                     ["verbs"] = new JsonArray("create"),
+                });
+                resources.Add(new JsonObject
+                {
+                    ["name"] = "pods/log",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = true,
+                    ["kind"] = "Pod",
+                    ["verbs"] = new JsonArray("get"),
                 });
             }
         }

@@ -11,7 +11,7 @@ namespace Contiv.ApiServer.Http;
 /// generated.proto); other kinds get 415 so the caller sees a clear error. Zero values of non-pointer
 /// fields (which gogo-protobuf always writes) are dropped, as JSON's omitempty would.
 /// </summary>
-internal static class ProtobufBody
+internal static partial class ProtobufBody
 {
     private static readonly byte[] Magic = "k8s\0"u8.ToArray();
 
@@ -27,6 +27,7 @@ internal static class ProtobufBody
         MapBytes,
         IntOrString,
         Time,
+        IntPtr,
     }
 
     private sealed record F(string Name, K Kind, bool Repeated = false, string? Type = null);
@@ -125,9 +126,9 @@ internal static class ProtobufBody
             }
         }
 
-        if (kind is null || !Schemas.ContainsKey(kind) || kind is "ObjectMeta")
+        if (kind is null || !(Schemas.ContainsKey(kind) || WorkloadKinds.Contains(kind)) || kind is "ObjectMeta")
         {
-            throw new ApiException(415, "UnsupportedMediaType", $"{what}: protobuf bodies are supported for Namespace, ConfigMap, Secret, Service and ServiceAccount only, got kind \"{kind}\"; send application/json");
+            throw new ApiException(415, "UnsupportedMediaType", $"{what}: protobuf bodies are supported for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, DaemonSet, ReplicaSet and Job only, got kind \"{kind}\"; send application/json");
         }
 
         var obj = Message(raw.ToArray(), kind);
@@ -144,7 +145,7 @@ internal static class ProtobufBody
 
     private static JsonObject Message(byte[] data, string type)
     {
-        var schema = Schemas[type];
+        var schema = Schemas.TryGetValue(type, out var known) ? known : WorkloadSchemas[type];
         var obj = new JsonObject();
         var r = new Reader(data);
         while (r.More)
@@ -175,6 +176,9 @@ internal static class ProtobufBody
                     break;
                 case K.BoolPtr:
                     value = r.Varint() != 0;
+                    break;
+                case K.IntPtr:
+                    value = (long)r.Varint();
                     break;
                 case K.Msg:
                     var m = Message(r.Bytes(), f.Type!);

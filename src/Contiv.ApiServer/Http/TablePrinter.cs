@@ -5,7 +5,7 @@ using Contiv.ApiServer.Resources;
 namespace Contiv.ApiServer.Http;
 
 /// <summary>Server-side <c>Table</c> rendering (<c>Accept: …;as=Table;g=meta.k8s.io;v=v1</c>) with the real server's columns.</summary>
-internal static class TablePrinter
+internal static partial class TablePrinter
 {
     private static readonly (string Name, string Type, int Priority)[] NameAge = [("Name", "string", 0), ("Age", "string", 0)];
 
@@ -74,7 +74,7 @@ internal static class TablePrinter
         "namespaces" => [("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)],
         "networkpolicies.networking.k8s.io" => [("Name", "string", 0), ("Pod-Selector", "string", 0), ("Age", "string", 0)],
         "leases.coordination.k8s.io" => [("Name", "string", 0), ("Holder", "string", 0), ("Age", "string", 0)],
-        _ => NameAge,
+        _ => WorkloadColumns(type) ?? NameAge,
     };
 
     private static IEnumerable<JsonNode?> Cells(ResourceType type, JsonObject o, DateTimeOffset now)
@@ -159,7 +159,7 @@ internal static class TablePrinter
             case "leases.coordination.k8s.io":
                 return [name, Json.Str(o, "spec", "holderIdentity") ?? "<none>", age];
             default:
-                return [name, age];
+                return WorkloadCells(type, o, name, age, now) ?? [name, age];
         }
     }
 

@@ -62,8 +62,22 @@ public static class StrategicMergePatch
         {
             ["status.addresses"] = "type",
         };
+        // Workloads carry a pod at spec.template: the pod's keys under that prefix.
+        var workload = new Dictionary<string, string>(CommonKeys, StringComparer.Ordinal);
+        foreach (var (path, key) in pod)
+        {
+            if (path.StartsWith("spec.", StringComparison.Ordinal))
+            {
+                workload["spec.template." + path] = key;
+            }
+        }
+
         return new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal)
         {
+            ["Deployment"] = workload,
+            ["ReplicaSet"] = workload,
+            ["DaemonSet"] = workload,
+            ["Job"] = workload,
             ["Pod"] = pod,
             ["Service"] = service,
             ["Node"] = node,

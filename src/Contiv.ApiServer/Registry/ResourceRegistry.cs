@@ -52,6 +52,10 @@ public sealed partial class ResourceRegistry
             ["services"] = new ServiceStrategy(_allocator),
             ["secrets"] = new SecretStrategy(),
             [CrdStrategy.StoreKey] = _crds,
+            ["deployments.apps"] = new DeploymentStrategy(),
+            ["replicasets.apps"] = new ReplicaSetStrategy(),
+            ["daemonsets.apps"] = new DaemonSetStrategy(),
+            ["jobs.batch"] = new JobStrategy(),
         };
     }
 

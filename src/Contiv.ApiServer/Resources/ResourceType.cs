@@ -35,6 +35,9 @@ public sealed class ResourceType
     /// <summary>True when the kind has a <c>status</c> subresource: main writes keep status, status writes keep the rest.</summary>
     public bool HasStatusSubresource { get; init; }
 
+    /// <summary>True when the kind has an <c>autoscaling/v1</c> <c>scale</c> subresource over <c>spec.replicas</c>.</summary>
+    public bool HasScaleSubresource { get; init; }
+
     /// <summary>True when <c>metadata.generation</c> is kept (1 on create, +1 on spec change).</summary>
     public bool HasGeneration { get; init; }
 

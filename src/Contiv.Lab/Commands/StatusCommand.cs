@@ -27,6 +27,7 @@ internal static class StatusCommand
         {
             AddProcessRow(control, state, ControlPlane.LabUi.ProcessName, ControlPlane.LabUi.Url(state));
         }
+        AddProcessRow(control, state, "controller-manager", string.Empty);
         AnsiConsole.Write(control);
 
         var http = LabSecurity.HttpClient(lab, state);

@@ -15,6 +15,8 @@ public sealed class KubeletService(KubeletOptions options)
 {
     private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
     private readonly string _component = "kubelet/" + options.NodeName;
+    private PodEvents? _events;
+    private int _serverPort;
 
     /// <summary>Runs until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -30,6 +32,10 @@ public sealed class KubeletService(KubeletOptions options)
             await PodWorker.RemoveSandboxAsync(stale, cni, options, _component, ct).ConfigureAwait(false);
         }
 
+        _events = new PodEvents(client, "kubelet", options.NodeName);
+        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf);
+        _serverPort = server.Port;
+        _ = server.RunAsync(ct);
         await RegisterNodeAsync(client, ct).ConfigureAwait(false);
         try
         {
@@ -45,12 +51,22 @@ public sealed class KubeletService(KubeletOptions options)
         }
     }
 
+    /// <summary>The network namespace of a pod running here (exec), or null.</summary>
+    private string? NetnsOf(string ns, string name)
+    {
+        lock (_workers)
+        {
+            return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name && w.NetnsPath is not null)?.NetnsPath;
+        }
+    }
+
     private async Task RegisterNodeAsync(IKubernetes client, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         var status = new V1NodeStatus
         {
             Addresses = [new V1NodeAddress { Type = "InternalIP", Address = options.HostIp }, new V1NodeAddress { Type = "Hostname", Address = options.NodeName }],
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = _serverPort } },
             Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "contiv-lab kubelet stand-in is posting ready status", LastHeartbeatTime = now, LastTransitionTime = now }],
             NodeInfo = new V1NodeSystemInfo
             {
@@ -189,8 +205,12 @@ public sealed class KubeletService(KubeletOptions options)
             return;
         }
 
-        worker = new PodWorker(options, client, cni, pod);
-        _workers[uid] = worker;
+        worker = new PodWorker(options, client, cni, pod, _events);
+        lock (_workers)
+        {
+            _workers[uid] = worker;
+        }
+
         LabLog.Info(_component, $"pod {pod.Namespace()}/{pod.Name()} ({uid}) assigned to this node");
         worker.Start(ct);
     }
@@ -201,7 +221,10 @@ public sealed class KubeletService(KubeletOptions options)
         {
             if (worker.Completion.IsCompleted)
             {
-                _workers.Remove(uid);
+                lock (_workers)
+                {
+                    _workers.Remove(uid);
+                }
             }
         }
     }

@@ -18,11 +18,12 @@ public sealed class LabScheduler(string kubeconfig)
     public async Task RunAsync(CancellationToken ct)
     {
         using var client = KubeClients.FromKubeconfig(kubeconfig);
+        var events = new PodEvents(client, "default-scheduler", null);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await ScheduleOnceAsync(client, ct).ConfigureAwait(false);
+                await ScheduleOnceAsync(client, ct, events).ConfigureAwait(false);
                 var pods = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=", cancellationToken: ct).ConfigureAwait(false);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));
@@ -51,7 +52,7 @@ public sealed class LabScheduler(string kubeconfig)
     }
 
     /// <summary>Binds every currently unscheduled pod; returns how many were bound.</summary>
-    public static async Task<int> ScheduleOnceAsync(IKubernetes client, CancellationToken ct)
+    public static async Task<int> ScheduleOnceAsync(IKubernetes client, CancellationToken ct, PodEvents? events = null)
     {
         var pending = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=", cancellationToken: ct).ConfigureAwait(false);
         if (pending.Items.Count == 0)
@@ -95,6 +96,7 @@ public sealed class LabScheduler(string kubeconfig)
                 load[target]++;
                 bound++;
                 LabLog.Info(Component, $"pod {pod.Namespace()}/{pod.Name()} bound to {target}");
+                events?.Normal(pod, "Scheduled", $"Successfully assigned {pod.Namespace()}/{pod.Name()} to {target}");
             }
             catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
             {

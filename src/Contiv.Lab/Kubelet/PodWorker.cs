@@ -29,9 +29,11 @@ internal sealed class PodWorker
     private SandboxRecord? _sandbox;
     private string? _lastStatus;
     private string? _networkProblem;
+    private readonly PodEvents? _events;
 
-    public PodWorker(KubeletOptions options, IKubernetes client, CniInvoker cni, V1Pod pod)
+    public PodWorker(KubeletOptions options, IKubernetes client, CniInvoker cni, V1Pod pod, PodEvents? events = null)
     {
+        _events = events;
         _options = options;
         _client = client;
         _cni = cni;
@@ -40,6 +42,15 @@ internal sealed class PodWorker
     }
 
     public string Uid => _pod.Uid();
+
+    /// <summary>The pod's namespace.</summary>
+    public string Namespace => _pod.Namespace();
+
+    /// <summary>The pod's name.</summary>
+    public string Name => _pod.Name();
+
+    /// <summary>The path of the pod's network namespace once its sandbox exists (exec), else null.</summary>
+    public string? NetnsPath => _sandbox is { } s && (s.Result is not null || s.HostNetwork) ? s.NetnsPath : null;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -178,6 +189,7 @@ internal sealed class PodWorker
         {
             _networkProblem = e.Message;
             LabLog.Warn(_component, $"sandbox creation failed (will retry): {e.Message}");
+            _events?.Warning(_pod, "FailedCreatePodSandBox", $"Failed to create pod sandbox: failed to set up network for sandbox \"{_sandbox.ContainerId[..12]}\": {e.Message}");
             return false;
         }
     }
@@ -229,10 +241,13 @@ internal sealed class PodWorker
                     ["NODE_NAME"] = _options.NodeName,
                 });
                 LabLog.Info(_component, $"container {c.Name} started (pid {c.Pid}): {string.Join(' ', c.Argv)}");
+                _events?.Normal(_pod, "Created", $"Created container {c.Name}", c.Name);
+                _events?.Normal(_pod, "Started", $"Started container {c.Name}", c.Name);
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
             {
                 LabLog.Error(_component, $"container {c.Name} cannot start: {e.Message}");
+                _events?.Warning(_pod, "Failed", $"Error: {e.Message}", c.Name);
                 c.RestartCount++;
             }
         }
@@ -267,6 +282,10 @@ internal sealed class PodWorker
     private async Task TearDownAsync(CancellationToken ct)
     {
         var grace = TimeSpan.FromSeconds(Math.Min(_pod.Spec.TerminationGracePeriodSeconds ?? 30, _options.MaxGrace.TotalSeconds));
+        foreach (var c in _containers.Where(c => c.IsRunning))
+        {
+            _events?.Normal(_pod, "Killing", $"Stopping container {c.Name}", c.Name);
+        }
         await Task.WhenAll(_containers.Select(c => c.StopAsync(grace))).ConfigureAwait(false);
         if (_sandbox is null)
         {

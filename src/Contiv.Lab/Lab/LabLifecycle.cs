@@ -125,6 +125,7 @@ public static class LabLifecycle
             log($"contiv-ksr (probes on 127.0.0.1:{state.KsrPort})");
             await LabControlPlane.StartKsrAsync(lab, state, bins, ct).ConfigureAwait(false);
             StartScheduler(lab, state);
+            StartControllerManager(lab, state);
 
             var nodes = new List<LabNode>();
             for (var i = 1; i <= options.Nodes; i++)
@@ -257,6 +258,13 @@ public static class LabLifecycle
         "bridge" => NetworkMode.Bridge,
         _ => throw new ArgumentException($"network \"{text}\" is not contiv or bridge"),
     };
+
+    private static void StartControllerManager(LabInstance lab, LabState state)
+    {
+        var record = DetachedProcess.Start(lab, "controller-manager", LabBinaries.Self,
+            ["controller-manager", "--instance", lab.Name, "--kubeconfig", lab.KubeconfigPath], Path.Combine(lab.LogDir, "controller-manager.log"));
+        LabControlPlane.Record(lab, state, record);
+    }
 
     private static void StartScheduler(LabInstance lab, LabState state)
     {

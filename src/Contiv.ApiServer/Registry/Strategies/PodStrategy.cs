@@ -21,7 +21,8 @@ internal sealed class PodStrategy : IResourceStrategy
         ValidatePod(next);
     }
 
-    private static void DefaultPod(JsonObject pod)
+    /// <summary>Pod defaults; also applied to the pod templates of workloads.</summary>
+    internal static void DefaultPod(JsonObject pod)
     {
         var spec = Json.Obj(pod, "spec");
         spec["restartPolicy"] ??= "Always";
@@ -60,7 +61,8 @@ internal sealed class PodStrategy : IResourceStrategy
         }
     }
 
-    private static void ValidatePod(JsonObject pod)
+    /// <summary>Pod validation; also applied to the pod templates of workloads.</summary>
+    internal static void ValidatePod(JsonObject pod)
     {
         var name = Json.Str(pod, "metadata", "name") ?? string.Empty;
         if (Json.At(pod, "spec", "containers") is not JsonArray { Count: > 0 } containers)

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Contiv.Lab.Lab;
+
+namespace Contiv.Lab.Kubelet;
+
+/// <summary>
+/// <c>exec</c> over the Kubernetes WebSocket channel protocol (<c>v5.channel.k8s.io</c>, and <c>v4</c> without the
+/// close signal), what kubectl 1.32 speaks: binary messages whose first byte is the channel — 0 stdin, 1 stdout,
+/// 2 stderr, 3 the final Status (JSON), 4 terminal resize, 255 (v5) "close this channel" (<c>[255, 0]</c> ends stdin).
+/// The command runs inside the pod's network namespace (nsenter) with pipes; with <c>tty</c> stderr goes to the stdout
+/// channel (no pseudo-terminal: line-oriented shells work, full-screen programs do not).
+/// </summary>
+internal static class KubeletExec
+{
+    /// <summary>Sub-protocols served, preferred first.</summary>
+    public static readonly string[] Protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+
+    private const byte Stdin = 0;
+    private const byte Stdout = 1;
+    private const byte Stderr = 2;
+    private const byte Error = 3;
+    private const byte Close = 255;
+
+    /// <summary>Runs the request's command for a WebSocket client; <paramref name="netnsPath"/> "" runs it without entering a namespace.</summary>
+    public static async Task RunAsync(HttpListenerContext ctx, string netnsPath, string component, CancellationToken ct)
+    {
+        var requested = (ctx.Request.Headers["Sec-WebSocket-Protocol"] ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var protocol = Protocols.FirstOrDefault(p => requested.Contains(p));
+        var q = ctx.Request.QueryString;
+        var command = q.GetValues("command") ?? [];
+        if (protocol is null || command.Length == 0)
+        {
+            ctx.Response.StatusCode = 400;
+            var why = Encoding.UTF8.GetBytes(protocol is null ? $"exec needs one of the sub-protocols {string.Join(", ", Protocols)}" : "no command given");
+            await ctx.Response.OutputStream.WriteAsync(why, ct).ConfigureAwait(false);
+            return;
+        }
+
+        bool Flag(string name) => q[name] is "true" or "1";
+        var tty = Flag("tty");
+        var wsContext = await ctx.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+        using var ws = wsContext.WebSocket;
+        var sendGate = new SemaphoreSlim(1, 1);
+        async Task SendAsync(byte channel, ReadOnlyMemory<byte> data)
+        {
+            var frame = new byte[data.Length + 1];
+            frame[0] = channel;
+            data.CopyTo(frame.AsMemory(1));
+            await sendGate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await ws.SendAsync(frame, WebSocketMessageType.Binary, true, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                sendGate.Release();
+            }
+        }
+
+        var psi = new ProcessStartInfo(netnsPath.Length == 0 ? command[0] : LabBinaries.Nsenter)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
+        if (netnsPath.Length > 0)
+        {
+            psi.ArgumentList.Add("--net=" + netnsPath);
+            psi.ArgumentList.Add("--");
+            psi.ArgumentList.Add(command[0]);
+        }
+
+        foreach (var a in command.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            await SendAsync(Error, Encoding.UTF8.GetBytes(Status(126, $"failed to exec in container: {command[0]}: {e.Message}"))).ConfigureAwait(false);
+            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+            return;
+        }
+
+        using (process)
+        {
+            LabLog.Info(component, $"exec {string.Join(' ', command)} (pid {process.Id}{(netnsPath.Length > 0 ? ", netns " + netnsPath : string.Empty)})");
+            if (!Flag("stdin"))
+            {
+                process.StandardInput.Close();
+            }
+
+            async Task PumpAsync(Stream from, byte channel)
+            {
+                var buffer = new byte[16384];
+                int n;
+                while ((n = await from.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await SendAsync(channel, buffer.AsMemory(0, n)).ConfigureAwait(false);
+                }
+            }
+
+            var stdout = PumpAsync(process.StandardOutput.BaseStream, Stdout);
+            var stderr = PumpAsync(process.StandardError.BaseStream, tty ? Stdout : Stderr);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var input = Task.Run(async () =>
+            {
+                var buffer = new byte[16384];
+                try
+                {
+                    while (ws.State == WebSocketState.Open)
+                    {
+                        using var message = new MemoryStream();
+                        WebSocketReceiveResult r;
+                        do
+                        {
+                            r = await ws.ReceiveAsync(buffer, stop.Token).ConfigureAwait(false);
+                            message.Write(buffer, 0, r.Count);
+                        }
+                        while (!r.EndOfMessage);
+                        if (r.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        var data = message.ToArray();
+                        if (data.Length == 0)
+                        {
+                            continue;
+                        }
+
+                        if (data[0] == Stdin && data.Length > 1 && !process.HasExited)
+                        {
+                            await process.StandardInput.BaseStream.WriteAsync(data.AsMemory(1), stop.Token).ConfigureAwait(false);
+                            await process.StandardInput.BaseStream.FlushAsync(stop.Token).ConfigureAwait(false);
+                        }
+                        else if (data[0] == Close && data.Length > 1 && data[1] == Stdin)
+                        {
+                            process.StandardInput.Close();
+                        }
+                    }
+                }
+                catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The client went away or the process exited: nothing more to forward.
+                }
+
+                if (!process.HasExited && ws.State != WebSocketState.Open)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }, CancellationToken.None);
+
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            await SendAsync(Error, Encoding.UTF8.GetBytes(Status(process.ExitCode, null))).ConfigureAwait(false);
+            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            await input.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The Status kubectl reads from the error channel: Success, or NonZeroExitCode with the code as cause.</summary>
+    private static string Status(int exitCode, string? message)
+    {
+        if (exitCode == 0 && message is null)
+        {
+            return """{"metadata":{},"status":"Success"}""";
+        }
+
+        var code = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var text = (message ?? $"command terminated with non-zero exit code: exit status {code}").Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"" + text + "\",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"" + code + "\"}]}}";
+    }
+}

@@ -1,0 +1,125 @@
+using Contiv.Testing;
+
+namespace Contiv.E2E.Tests;
+
+/// <summary>
+/// Real Kubernetes workloads in the contiv lab, through the real kubectl: Deployments (create, expose, scale, rolling
+/// update, delete with garbage collection), DaemonSets (also on a node added later), kubectl exec and logs.
+/// </summary>
+public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<WorkloadLabFixture>
+{
+    private Lab Lab => fixture.Lab;
+
+    private void RequireLab() => Assert.True(fixture.StartError is null, fixture.StartError);
+
+    private string Kubectl(params string[] args) => Lab.Kubectl(args).EnsureSuccess("kubectl " + string.Join(' ', args)).StdOut.Trim();
+
+    private CommandResult KubectlLong(params string[] args)
+        => Shell.Run("kubectl", args, env: new Dictionary<string, string?> { ["KUBECONFIG"] = Lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(150));
+
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > end)
+            {
+                return false;
+            }
+
+            Thread.Sleep(500);
+        }
+
+        return true;
+    }
+
+    [RootFact]
+    public void A_deployment_spreads_is_exposed_scaled_updated_and_deleted_with_everything_it_owns()
+    {
+        RequireLab();
+        Kubectl("create", "deployment", "web", "--image=none", "--replicas=3", "--port=8080", "--", "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+        var rollout = KubectlLong("rollout", "status", "deployment/web", "--timeout=120s");
+        Assert.True(rollout.ExitCode == 0, $"rollout: {rollout.StdOut}{rollout.StdErr}\n{Lab.Diagnostics()}");
+        var nodes = Kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}").Split(' ');
+        Assert.Equal(3, nodes.Length);
+        Assert.Equal(2, nodes.Distinct().Count());
+
+        Kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080");
+        var ip = Kubectl("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
+        string Fetch() => Lab.Kubectl("exec", "client", "--", "python3", "-c",
+            $"import urllib.request; print(urllib.request.urlopen('http://{ip}/', timeout=3).status)").StdOut.Trim();
+        Assert.True(Eventually(() => Fetch() == "200", TimeSpan.FromSeconds(30)), $"http://{ip}/ from the client pod: {Fetch()}");
+
+        // The backend that answered logged the request: kubectl logs across the pods shows it.
+        Assert.True(Eventually(() => Kubectl("logs", "-l", "app=web", "--tail=-1").Contains("GET / HTTP", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
+
+        Assert.Contains("scaled", Kubectl("scale", "deployment", "web", "--replicas=6"), StringComparison.Ordinal);
+        Assert.Equal(0, KubectlLong("rollout", "status", "deployment/web", "--timeout=120s").ExitCode);
+        Assert.Equal(6, Kubectl("get", "pods", "-l", "app=web", "--field-selector=status.phase=Running", "-o", "name").Split('\n').Length);
+
+        Kubectl("set", "env", "deployment/web", "COLOR=blue");
+        Assert.Equal(0, KubectlLong("rollout", "status", "deployment/web", "--timeout=150s").ExitCode);
+        Assert.True(Eventually(() => Kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.containers[0].env[0].value} {end}").Trim() == string.Join(' ', Enumerable.Repeat("blue", 6)), TimeSpan.FromSeconds(30)));
+        Assert.Equal("200", Fetch());
+
+        Kubectl("delete", "deployment", "web");
+        Assert.True(Eventually(() => Kubectl("get", "pods,replicasets", "-l", "app=web", "-o", "name").Length == 0, TimeSpan.FromSeconds(60)),
+            Kubectl("get", "pods,replicasets", "-l", "app=web", "-o", "wide"));
+        Kubectl("delete", "service", "web");
+    }
+
+    [RootFact]
+    public void A_daemonset_runs_one_pod_per_node_including_an_added_node()
+    {
+        RequireLab();
+        var file = WorkloadLabFixture.WriteTemp("""
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: probe
+            spec:
+              selector:
+                matchLabels: {app: probe}
+              template:
+                metadata:
+                  labels: {app: probe}
+                spec:
+                  containers:
+                  - name: sleep
+                    image: none
+                    command: ["sleep", "infinity"]
+            """);
+        Kubectl("apply", "-f", file);
+        string NodesOfPods() => Kubectl("get", "pods", "-l", "app=probe", "--field-selector=status.phase=Running", "-o", "jsonpath={.items[*].spec.nodeName}");
+        string Sorted(string s) => string.Join(',', s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.True(Eventually(() => Sorted(NodesOfPods()) == "node1,node2", TimeSpan.FromSeconds(60)), NodesOfPods());
+
+        Lab.Run(TimeSpan.FromSeconds(180), "node", "add").EnsureSuccess("contiv-lab node add");
+        try
+        {
+            Assert.True(Eventually(() => Sorted(NodesOfPods()) == "node1,node2,node3", TimeSpan.FromSeconds(90)), NodesOfPods() + "\n" + Lab.Diagnostics());
+            Assert.Equal(0, KubectlLong("rollout", "status", "daemonset/probe", "--timeout=60s").ExitCode);
+        }
+        finally
+        {
+            Lab.Run(TimeSpan.FromSeconds(120), "node", "delete", "node3");
+            Kubectl("delete", "-f", file);
+            File.Delete(file);
+        }
+    }
+
+    [RootFact]
+    public void Kubectl_exec_runs_inside_the_pod_network_and_events_explain_the_pod()
+    {
+        RequireLab();
+        var podIp = Lab.PodField("client", "{.status.podIP}");
+        var inside = Kubectl("exec", "client", "--", "python3", "-c", "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('10.96.0.1', 1)); print(s.getsockname()[0])");
+        Assert.Equal(podIp, inside);
+        var echoed = Shell.Run("kubectl", ["exec", "-i", "client", "--", "cat"], stdin: "typed",
+            env: new Dictionary<string, string?> { ["KUBECONFIG"] = Lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal("typed", echoed.StdOut);
+        var describe = Kubectl("describe", "pod", "client");
+        Assert.Contains("Scheduled", describe, StringComparison.Ordinal);
+        Assert.Contains("Started container sleep", describe, StringComparison.Ordinal);
+    }
+}
