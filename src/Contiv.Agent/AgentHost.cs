@@ -8,6 +8,7 @@ using Contiv.Agent.Kube;
 using Contiv.Agent.LinuxConfig;
 using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
+using Contiv.Agent.Policy;
 using Contiv.Agent.Rest;
 using Contiv.Agent.Scheduler;
 using Contiv.Agent.Services;
@@ -99,6 +100,8 @@ internal static class AgentHost
         var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
         loop.AddHandler(ipnet);
         loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, () => Nat44SupportProbe.Probe(dataplane), loggers.CreateLogger("service")));
+        var policy = new PolicyHandler(ctx, () => AclSupportProbe.Probe(dataplane), loggers.CreateLogger("policy"));
+        loop.AddHandler(policy);
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
