@@ -115,6 +115,7 @@ internal static class AgentHost
             app.MapGrpcService<RemoteCniService>();
             app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher, options.AllowCliChanges);
+            PolicyDump.Map(app, policy);
             app.MapDaemonMetrics(metrics: registry, stats: registry);
             holder.Loop = loop;
 
