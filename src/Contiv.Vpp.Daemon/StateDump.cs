@@ -80,6 +80,11 @@ internal sealed partial class StateDump(Engine dp)
             DumpNat44(reply);
         }
 
+        if (Want(ObjectKind.Acls))
+        {
+            DumpAcls(reply);
+        }
+
         if (Want(ObjectKind.ProxyArps))
         {
             foreach (var r in _dp.ProxyArpRanges)

@@ -233,6 +233,7 @@ public sealed partial class Dataplane
             RemoveL2State(intf);
             RemoveRoutesVia(intf.SwIfIndex);
             ForgetNatRole(intf.SwIfIndex);
+            ForgetAclInterface(intf.SwIfIndex);
             var released = new List<int>();
             lock (Neighbors.Lock)
             {

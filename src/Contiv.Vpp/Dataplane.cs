@@ -294,6 +294,7 @@ public sealed partial class Dataplane : IDisposable
         // The source check sees the packet as the pod sent it: before any input feature that rewrites it.
         Graph.Add(new Ip4SourceCheckNode(), this);
         Graph.AddFeature(new FeatureRegistration(FeatureArcs.Ip4UnicastName, Ip4SourceCheckNode.NodeName) { RunsBefore = [Nat.Nat44Out2InNode.NodeName] });
+        Acl.AclFeatureNode.Register(this);
         Nat.Nat44Out2InNode.Register(this);
         Nat.Nat44In2OutNode.Register(this);
         Graph.Add(new InputNode(TapInputNodeName), this);

@@ -158,6 +158,7 @@ public sealed class CliEngine
             new Commands.L2Commands(dp),
             new Commands.VxlanCommands(dp),
             new Commands.Nat44Commands(dp),
+            new Commands.AclCommands(dp),
             new Commands.DiagnosticsCommands(dp),
         ];
         foreach (var m in modules)
