@@ -12,7 +12,7 @@ namespace Contiv.E2E.Tests;
 /// matrix, polling until the agents have rendered the change (or 30 s). Every case starts from no policy and removes
 /// what it applied.
 /// </summary>
-public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<PolicyLabFixture>
+public sealed class PolicyTests(PolicyLabFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PolicyLabFixture>
 {
     private static readonly string[] BasicProbes = ["tcp/80", "tcp/81", "udp/80"];
 
@@ -28,7 +28,16 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
     public void Deny_all_ingress_isolates_every_pod_of_the_namespace()
     {
         WithPolicy(Policy("x", "deny-all", "{}", "policyTypes: [Ingress]"), () =>
-            Expect((c, s, _) => s.Ns != "x"));
+        {
+            Expect((c, s, _) => s.Ns != "x");
+
+            // What the data plane holds (docs/policies.md shows it).
+            foreach (var cmd in new[] { "show acl-plugin acl", "show acl-plugin interface" })
+            {
+                var r = Shell.Run(RepoPaths.Executable("contiv-vppctl"), ["-s", Lab.StateDir + "/nodes/node1/vpp-cli.sock", .. cmd.Split(' ')], timeout: TimeSpan.FromSeconds(20));
+                output.WriteLine($"node1# {cmd}\n{r.StdOut}{r.StdErr}");
+            }
+        });
     }
 
     [RootFact]
@@ -85,6 +94,8 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
     public void Sctp_ingress_is_matched_by_protocol_and_port()
     {
         string[] probes = ["tcp/80", "sctp/80"];
+        RequireLab();
+        ResetPolicies();
         Expect((c, s, p) => true, probes); // SCTP reaches every pod without policies
         WithPolicy(Policy("x", "a-sctp-80", "{matchLabels: {pod: a}}", "ingress: [{ports: [{protocol: SCTP, port: 80}]}]"), () =>
             Expect((c, s, p) => s.Name != "xa" || p == "sctp/80", probes));
@@ -93,8 +104,10 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
     [RootFact]
     public void A_deleted_policy_stops_isolating()
     {
+        RequireLab();
+        ResetPolicies();
         var policy = Policy("x", "deny-all-then-gone", "{}", "policyTypes: [Ingress]");
-        Lab.Apply(policy, wait: false);
+        Apply(policy);
         try
         {
             Expect((c, s, _) => s.Ns != "x");
@@ -150,6 +163,8 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
     [RootFact]
     public void A_policy_added_while_a_connection_is_open_lets_it_continue_and_stops_new_ones()
     {
+        RequireLab();
+        ResetPolicies();
         Expect((c, s, _) => true);
         var grid = Grid();
         var ya = grid.Single(p => p.Name == "ya");
@@ -182,8 +197,9 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
     private void WithPolicy(string policy, Action body)
     {
         RequireLab();
+        ResetPolicies();
         Expect((c, s, _) => true); // the grid is open before the case
-        Lab.Apply(policy, wait: false);
+        Apply(policy);
         try
         {
             body();
@@ -191,6 +207,35 @@ public sealed class PolicyTests(PolicyLabFixture fixture) : IClassFixture<Policy
         finally
         {
             Lab.Delete(policy);
+        }
+    }
+
+    /// <summary>
+    /// Removes what an earlier case may have left behind (a case whose cleanup failed must not fail the next ones):
+    /// every policy of the grid's namespaces, the relabelled pod's and namespace's labels.
+    /// </summary>
+    private void ResetPolicies()
+    {
+        foreach (var ns in PolicyManifests.Namespaces)
+        {
+            Lab.Kubectl("delete", "networkpolicy", "--all", "-n", ns).EnsureSuccess("delete policies in " + ns);
+        }
+
+        Lab.Kubectl("label", "pod", "-n", "x", "xc", "pod=c", "--overwrite").EnsureSuccess("label xc");
+        Lab.Kubectl("label", "namespace", "y", "ns=y", "team-", "--overwrite");
+    }
+
+    /// <summary>Applies a policy; once more when the lab's apply gave up (a loaded machine stalls it now and then).</summary>
+    private void Apply(string policy)
+    {
+        try
+        {
+            Lab.Apply(policy, wait: false);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            output.WriteLine("apply failed, retrying: " + e.Message.Split('\n')[0]);
+            Lab.Apply(policy, wait: false);
         }
     }
 
