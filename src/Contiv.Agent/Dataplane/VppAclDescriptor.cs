@@ -34,11 +34,46 @@ internal sealed class VppAclDescriptor(IDataplaneConfigApi dataplane) : VppDescr
     }
 
     /// <inheritdoc/>
-    /// <remarks>Rules in order; interface lists as sets (the data plane may list them in its own order).</remarks>
+    /// <remarks>
+    /// Rules in order, compared in the dump's canonical form (any network = <c>0.0.0.0/0</c>, a single port = lower =
+    /// upper); interface lists as sets (the data plane may list them in its own order).
+    /// </remarks>
     public override bool Equivalent(string key, Acl desired, Acl applied)
-        => desired.Rules.Equals(applied.Rules)
-            && SameSet(desired.IngressInterfaces, applied.IngressInterfaces)
+    {
+        if (desired.Rules.Count != applied.Rules.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < desired.Rules.Count; i++)
+        {
+            if (!Canonical(desired.Rules[i]).Equals(Canonical(applied.Rules[i])))
+            {
+                return false;
+            }
+        }
+
+        return SameSet(desired.IngressInterfaces, applied.IngressInterfaces)
             && SameSet(desired.EgressInterfaces, applied.EgressInterfaces);
+    }
+
+    private static AclRule Canonical(AclRule r)
+    {
+        var c = r.Clone();
+        c.SourceNetwork = r.SourceNetwork.Length == 0 ? "0.0.0.0/0" : r.SourceNetwork;
+        c.DestinationNetwork = r.DestinationNetwork.Length == 0 ? "0.0.0.0/0" : r.DestinationNetwork;
+        if (c.SrcPortUpper == 0 && c.SrcPortLower > 0)
+        {
+            c.SrcPortUpper = c.SrcPortLower;
+        }
+
+        if (c.DstPortUpper == 0 && c.DstPortLower > 0)
+        {
+            c.DstPortUpper = c.DstPortLower;
+        }
+
+        return c;
+    }
 
     /// <inheritdoc/>
     protected override ConfigOp Op(ConfigOp.Types.Action action, Acl value) =>
