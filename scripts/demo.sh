@@ -57,7 +57,8 @@ if "$lab" status >/dev/null 2>&1; then
 fi
 "$lab" up --nodes 2 | grep -v '^  \|^Use it:\|^$' || { echo "contiv-lab up failed" >&2; exit 1; }
 
-# 3. Workloads: small servers and clients on both nodes, a ClusterIP and a NodePort Service over the servers.
+# 3. Workloads: small servers and clients on both nodes, a ClusterIP and a NodePort Service over the servers,
+#    and a small app isolated by NetworkPolicies.
 echo
 "$lab" apply -f examples/demo.yaml --wait --timeout 90
 # Deployments, a Service and a DaemonSet: the controller-manager creates their pods.
@@ -68,6 +69,8 @@ if command -v kubectl >/dev/null 2>&1; then
 else
   sleep 15
 fi
+# NetworkPolicies (docs/policies.md): a shop in two namespaces; check shows the pairs they block.
+"$lab" apply -f examples/policies.yaml --wait --timeout 90
 
 # 4. The connectivity matrix, then the service matrix (paths and NAT44 mappings can take a moment to
 #    converge after the pods start).
@@ -102,6 +105,8 @@ Try:
   ip netns exec cl-node1 curl -s http://\$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/ | head -3
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 static mappings
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 sessions
+  kubectl get networkpolicy -A; curl -s http://127.0.0.1:$rest1/contiv/v1/policies   # docs/policies.md
+  contiv-vppctl -s $node1/vpp-cli.sock show acl-plugin acl
   kubectl expose pod web-1 --name web1-direct --port 8081 --target-port 8080; contiv-lab check
   curl -s http://127.0.0.1:$rest1/contiv/v1/ipam             # node1's agent REST API
   ip netns exec cl-node1 ping -c1 \$(kubectl get pod web-2 -o jsonpath='{.status.podIP}')

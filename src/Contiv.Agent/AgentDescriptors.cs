@@ -25,6 +25,7 @@ internal static class AgentDescriptors
         scheduler.Register(new VppNat44AddressDescriptor(dataplane));
         scheduler.Register(new VppNat44StaticMappingDescriptor(dataplane));
         scheduler.Register(new VppNat44IdentityMappingDescriptor(dataplane));
+        scheduler.Register(new VppAclDescriptor(dataplane));
         scheduler.Register(new LinuxLinkUpDescriptor(linux));
         scheduler.Register(new LinuxAddressDescriptor(linux));
         scheduler.Register(new LinuxRouteDescriptor(linux));

@@ -8,6 +8,7 @@ using Contiv.Agent.Kube;
 using Contiv.Agent.LinuxConfig;
 using Contiv.Agent.NodeSync;
 using Contiv.Agent.PodManager;
+using Contiv.Agent.Policy;
 using Contiv.Agent.Rest;
 using Contiv.Agent.Scheduler;
 using Contiv.Agent.Services;
@@ -110,6 +111,8 @@ internal static class AgentHost
         var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
         loop.AddHandler(ipnet);
         loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, loggers.CreateLogger("service")));
+        var policy = new PolicyHandler(ctx, () => AclSupportProbe.Probe(dataplane), loggers.CreateLogger("policy"));
+        loop.AddHandler(policy);
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
@@ -124,6 +127,7 @@ internal static class AgentHost
             app.MapGrpcService<PodCheckService>();
             RestApi.Map(app, ctx, loop, scheduler, dataplane, () => watcher, options.AllowCliChanges);
             VppDumpEndpoints.Map(app, dataplane);
+            PolicyDump.Map(app, policy);
             app.MapDaemonMetrics(metrics: registry, stats: registry);
             holder.Loop = loop;
 

@@ -55,7 +55,7 @@ internal static class KubeResources
                 "node" => ProtoJson.Parse<Node>(json),
                 "pod" => ProtoJson.Parse<Pod>(json),
                 "namespace" => ProtoJson.Parse<Namespace>(json),
-                "policy" => ProtoJson.Parse<Policy>(json),
+                "policy" => ProtoJson.Parse<Model.Ksr.Policy>(json),
                 "service" => ProtoJson.Parse<Service>(json),
                 "endpoints" => ProtoJson.Parse<Endpoints>(json),
                 "customnetwork" => ProtoJson.Parse<CustomNetwork>(json),

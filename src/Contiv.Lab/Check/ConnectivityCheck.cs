@@ -15,7 +15,8 @@ namespace Contiv.Lab.Check;
 /// <param name="Netns">Namespace probes are sent from.</param>
 /// <param name="TcpPort">Port probed by TCP (the pod's first containerPort, else the check's own listener).</param>
 /// <param name="OwnListener">True when the check listens on <see cref="TcpPort"/> itself.</param>
-public sealed record CheckEndpoint(string Label, string Kind, string Node, string Ip, string Netns, int TcpPort, bool OwnListener);
+/// <param name="AllowedFrom">Sources the pod expects connections from, all others blocked (<see cref="PolicyExpectations"/>); null = everyone.</param>
+public sealed record CheckEndpoint(string Label, string Kind, string Node, string Ip, string Netns, int TcpPort, bool OwnListener, IReadOnlyList<string>? AllowedFrom = null);
 
 /// <summary>Result of the probes from one endpoint to another.</summary>
 /// <param name="From">Source label.</param>
@@ -23,10 +24,22 @@ public sealed record CheckEndpoint(string Label, string Kind, string Node, strin
 /// <param name="Ping">ICMP echo answered.</param>
 /// <param name="Tcp">TCP handshake completed.</param>
 /// <param name="Target">Address (and port) probed.</param>
-public sealed record ProbeResult(string From, string To, bool Ping, bool Tcp, string Target)
+/// <param name="Expected">
+/// What policies should let through: true = TCP allowed, false = TCP blocked, null = no expectation (ping and TCP
+/// must both pass).
+/// </param>
+public sealed record ProbeResult(string From, string To, bool Ping, bool Tcp, string Target, bool? Expected = null)
 {
-    /// <summary>Both probes passed.</summary>
-    public bool Ok => Ping && Tcp;
+    /// <summary>The pair behaves as expected: both probes passed, or TCP allowed / blocked as the destination expects.</summary>
+    public bool Ok => Expected switch
+    {
+        true => Tcp,
+        false => !Tcp,
+        null => Ping && Tcp,
+    };
+
+    /// <summary>Blocked as the destination expects (a pass).</summary>
+    public bool BlockedAsExpected => Expected == false && !Tcp;
 }
 
 /// <summary>The whole check: the pod matrix and the service matrix.</summary>
@@ -112,7 +125,8 @@ public static class ConnectivityCheck
                     var thread = threads[p.From.Netns];
                     var pingTask = Probes.PingAsync(thread, ip, 3, TimeSpan.FromSeconds(1), ct);
                     var tcpTask = Probes.TcpConnectAsync(thread, ip, p.To.TcpPort, 3, TimeSpan.FromSeconds(1), ct);
-                    return new ProbeResult(p.From.Label, p.To.Label, await pingTask.ConfigureAwait(false), await tcpTask.ConfigureAwait(false), $"{p.To.Ip}:{p.To.TcpPort}");
+                    bool? expected = p.To.AllowedFrom is { } allowed ? PolicyExpectations.Allows(allowed, p.From.Label) : null;
+                    return new ProbeResult(p.From.Label, p.To.Label, await pingTask.ConfigureAwait(false), await tcpTask.ConfigureAwait(false), $"{p.To.Ip}:{p.To.TcpPort}", expected);
                 }
                 finally
                 {
@@ -203,7 +217,7 @@ public static class ConnectivityCheck
             }
 
             var declared = pod.Spec.Containers.SelectMany(c => c.Ports ?? []).FirstOrDefault(p => (p.Protocol ?? "TCP") == "TCP");
-            endpoints.Add(new CheckEndpoint(label, "pod", node.Name, ip, netns, declared?.ContainerPort ?? port, declared is null));
+            endpoints.Add(new CheckEndpoint(label, "pod", node.Name, ip, netns, declared?.ContainerPort ?? port, declared is null, PolicyExpectations.Parse(pod.Metadata.Annotations)));
         }
 
         foreach (var node in state.Nodes)

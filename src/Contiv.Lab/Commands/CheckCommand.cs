@@ -19,7 +19,7 @@ internal static class CheckCommand
             {
                 passed = report.Passed,
                 endpoints = report.Endpoints,
-                results = report.Results.Select(r => new { r.From, r.To, r.Target, r.Ping, r.Tcp }),
+                results = report.Results.Select(r => new { r.From, r.To, r.Target, r.Ping, r.Tcp, r.Expected, r.Ok }),
                 problems = report.Problems,
                 serviceTargets = report.ServiceTargets,
                 serviceResults = report.ServiceResults,
@@ -43,7 +43,10 @@ internal static class CheckCommand
             {
                 var r = report.Results.FirstOrDefault(x => x.From == from.Label && x.To == to.Label);
                 cells.Add(r is null ? "[grey]-[/]"
+                    : r.BlockedAsExpected ? "[green]blocked[/]"
+                    : r.Expected == false ? "[red]NOT blocked[/]"
                     : r.Ok ? "[green]ok[/]"
+                    : r.Expected == true ? "[red]tcp FAIL[/]"
                     : $"[red]{(r.Ping ? "ping ok" : "ping FAIL")}\n{(r.Tcp ? "tcp ok" : "tcp FAIL")}[/]");
             }
 
@@ -58,18 +61,20 @@ internal static class CheckCommand
 
         WriteServiceMatrix(report);
         var passed = report.Results.Count(r => r.Ok);
+        var blocked = report.Results.Count(r => r.BlockedAsExpected);
+        var blockedNote = blocked == 0 ? string.Empty : $" ({blocked} blocked by policies as expected)";
         var servicesPassed = report.ServiceResults.Count(r => r.Tcp);
         var services = report.ServiceTargets.Count == 0 ? string.Empty
             : $"; {servicesPassed}/{report.ServiceResults.Count} Service probes (TCP) to {report.ServiceTargets.Count} frontends of {report.ServiceTargets.Select(t => t.Service).Distinct(StringComparer.Ordinal).Count()} Services";
         if (report.Passed)
         {
-            AnsiConsole.MarkupLine($"[green]PASS[/]: {passed}/{report.Results.Count} pairs (ping and TCP) between {report.Endpoints.Count(e => e.Kind == "pod")} pods and {report.Endpoints.Count(e => e.Kind == "host")} node hosts{services}");
+            AnsiConsole.MarkupLine($"[green]PASS[/]: {passed}/{report.Results.Count} pairs (ping and TCP) between {report.Endpoints.Count(e => e.Kind == "pod")} pods and {report.Endpoints.Count(e => e.Kind == "host")} node hosts{blockedNote}{services}");
         }
         else
         {
             AnsiConsole.MarkupLine(report.Results.Count == 0
                 ? "[red]FAIL[/]: nothing to probe (no running pods?)"
-                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed{services}");
+                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed{blockedNote}{services}");
         }
 
         return report.Passed ? 0 : 1;

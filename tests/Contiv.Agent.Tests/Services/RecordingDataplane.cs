@@ -114,6 +114,7 @@ internal sealed class RecordingDataplane : IDataplaneConfigApi
                     }
 
                 case ConfigOp.ObjectOneofCase.Nat44IdentityMapping: d.Nat44IdentityMappings.Add(op.Nat44IdentityMapping.Clone()); break;
+                case ConfigOp.ObjectOneofCase.Acl: d.Acls.Add(op.Acl.Clone()); break;
             }
         }
 
@@ -148,6 +149,7 @@ internal sealed class RecordingDataplane : IDataplaneConfigApi
             $"nat-static {Proto(op.Nat44StaticMapping.Protocol)}/{op.Nat44StaticMapping.ExternalIp}:{op.Nat44StaticMapping.ExternalPort}"),
         ConfigOp.ObjectOneofCase.Nat44IdentityMapping => string.Create(CultureInfo.InvariantCulture,
             $"nat-identity vrf/{op.Nat44IdentityMapping.VrfId}/{(op.Nat44IdentityMapping.AddrOnly ? "any" : Proto(op.Nat44IdentityMapping.Protocol))}/{op.Nat44IdentityMapping.IpAddress}:{op.Nat44IdentityMapping.Port}"),
+        ConfigOp.ObjectOneofCase.Acl => "acl " + op.Acl.Name,
         _ => throw new InvalidOperationException($"the recording data plane does not know {op.ObjectCase}"),
     };
 
@@ -182,6 +184,13 @@ internal sealed class RecordingDataplane : IDataplaneConfigApi
                 foreach (var vrf in op.Nat44StaticMapping.Locals.Select(l => l.VrfId).Distinct())
                 {
                     yield return "vrf " + vrf.ToString(CultureInfo.InvariantCulture);
+                }
+
+                break;
+            case ConfigOp.ObjectOneofCase.Acl:
+                foreach (var i in op.Acl.IngressInterfaces.Concat(op.Acl.EgressInterfaces).Distinct())
+                {
+                    yield return "if " + i;
                 }
 
                 break;
