@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Contiv.Crd.Definitions;
+using k8s;
 
 namespace Contiv.Crd.Tests.Acceptance;
 
