@@ -51,6 +51,9 @@ public sealed class LabState
     /// <summary>contiv-ksr HTTP port (probes, stats) on 127.0.0.1.</summary>
     public int KsrPort { get; set; }
 
+    /// <summary>contiv-crd HTTP port (probes, metrics) on 127.0.0.1.</summary>
+    public int CrdPort { get; set; }
+
     /// <summary>Namespaces created by the lab (lab namespace and node namespaces; pods are found by prefix).</summary>
     public List<string> Namespaces { get; set; } = [];
 
