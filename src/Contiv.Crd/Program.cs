@@ -81,6 +81,12 @@ internal static class Program
     {
         "validate-interval" => "minutes between topology validation rounds, 0 = off (env CONTIV_CRD_VALIDATE_INTERVAL) [5]",
         "validate-state" => "state the validation reads from the agents: SB, NB or internal [SB]",
+        "agent-endpoints" => "agents' REST URLs 'node1=http://127.0.0.1:9991,…' or '@FILE' re-read every round (env CONTIV_AGENT_ENDPOINTS) [{management IP}:{agent-port}]",
+        "agent-port" => "agents' REST port [9999]",
+        "agent-https" => "reach the agents over HTTPS (true/false) [false]",
+        "agent-ca-file" => "PEM CA of the agents' server certificates",
+        "agent-user" => "basic-auth user for the agents (with agent-password-file)",
+        "agent-password-file" => "file whose first line is the agents' basic-auth password",
         "disable-netctl-rest" => "do not serve POST /netctl (env DISABLE_NETCTL_REST) [false]",
         "http-address" => "listen address of /liveness, /readiness, /metrics, /netctl [127.0.0.1:9090]",
         "election" => "campaign on /contiv-crd/election before writing (true/false) [true]",

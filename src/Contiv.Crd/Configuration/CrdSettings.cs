@@ -47,8 +47,31 @@ internal sealed class CrdSettings
     /// <summary>No <c>POST /netctl</c> (<c>disable-netctl-rest</c>, env <c>DISABLE_NETCTL_REST</c>).</summary>
     public bool DisableNetctlRest { get; set; }
 
+    /// <summary>
+    /// Agents' REST URLs overriding <c>{management IP}:{agent-port}</c> (<c>agent-endpoints</c>, also
+    /// <c>CONTIV_AGENT_ENDPOINTS</c>): <c>node1=http://127.0.0.1:9991,…</c>, or <c>@FILE</c> holding that
+    /// text, re-read every round (the lab keeps such a file as nodes come and go).
+    /// </summary>
+    public string? AgentEndpoints { get; set; }
+
+    /// <summary>Agents' REST port (<c>agent-port</c>).</summary>
+    public int AgentPort { get; set; } = 9999;
+
+    /// <summary>Reach the agents over HTTPS (<c>agent-https</c>).</summary>
+    public bool AgentHttps { get; set; }
+
+    /// <summary>PEM CA of the agents' server certificates (<c>agent-ca-file</c>).</summary>
+    public string? AgentCaFile { get; set; }
+
+    /// <summary>Basic-auth user for the agents (<c>agent-user</c>).</summary>
+    public string? AgentUser { get; set; }
+
+    /// <summary>File whose first line is the agents' basic-auth password (<c>agent-password-file</c>).</summary>
+    public string? AgentPasswordFile { get; set; }
+
     /// <summary>Keys of the settings that are contiv-crd's own.</summary>
-    public static IReadOnlyList<string> OwnKeys { get; } = ["validate-interval", "validate-state", "disable-netctl-rest"];
+    public static IReadOnlyList<string> OwnKeys { get; } =
+        ["validate-interval", "validate-state", "disable-netctl-rest", "agent-endpoints", "agent-port", "agent-https", "agent-ca-file", "agent-user", "agent-password-file"];
 
     /// <summary>Sets one setting from text (an own key or one of KSR's).</summary>
     /// <param name="key">Setting key.</param>
@@ -75,6 +98,28 @@ internal sealed class CrdSettings
                     ? disable
                     : throw new ArgumentException($"{source}: bad value '{value}' for 'disable-netctl-rest' (true or false)");
                 break;
+            case "agent-endpoints":
+                AgentEndpoints = value.Length == 0 ? null : value;
+                break;
+            case "agent-port":
+                AgentPort = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var agentPort) && agentPort is > 0 and < 65536
+                    ? agentPort
+                    : throw new ArgumentException($"{source}: bad value '{value}' for 'agent-port' (1-65535)");
+                break;
+            case "agent-https":
+                AgentHttps = bool.TryParse(value, out var https)
+                    ? https
+                    : throw new ArgumentException($"{source}: bad value '{value}' for 'agent-https' (true or false)");
+                break;
+            case "agent-ca-file":
+                AgentCaFile = value.Length == 0 ? null : value;
+                break;
+            case "agent-user":
+                AgentUser = value.Length == 0 ? null : value;
+                break;
+            case "agent-password-file":
+                AgentPasswordFile = value.Length == 0 ? null : value;
+                break;
             default:
                 Common.Set(key, [value], source);
                 break;
@@ -93,6 +138,12 @@ internal sealed class CrdSettings
             {
                 Set(key, value, $"environment variable {name}");
             }
+        }
+
+        // contiv-netctl's variable (set by `contiv-lab env`) when contiv-crd's own is absent.
+        if (AgentEndpoints is null && environment.TryGetValue("CONTIV_AGENT_ENDPOINTS", out var endpoints) && !string.IsNullOrEmpty(endpoints))
+        {
+            AgentEndpoints = endpoints;
         }
 
         if (environment.TryGetValue("DISABLE_NETCTL_REST", out var disable) && disable is not null)

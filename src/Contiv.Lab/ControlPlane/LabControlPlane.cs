@@ -83,6 +83,10 @@ public static class LabControlPlane
             "--http-address", $"127.0.0.1:{state.CrdPort}",
             "--identity", "contiv-lab-crd",
             "--log-level", "Information",
+            // The agents listen on 127.0.0.1 with a port each, not on {management IP}:9999.
+            "--agent-endpoints", "@" + LabState.AgentEndpointsFile(lab),
+            "--validate-interval", "1",
+            .. LabSecurity.CrdAgentArguments(lab, state),
             .. LabSecurity.EtcdClientArguments(lab, state, "--etcd-ca-file", "--etcd-cert-file", "--etcd-key-file"),
             .. LabSecurity.KsrHttpArguments(lab, state),
         ];

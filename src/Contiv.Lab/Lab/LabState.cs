@@ -102,6 +102,18 @@ public sealed class LabState
         var tmp = lab.StateFile + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
         File.Move(tmp, lab.StateFile, overwrite: true);
+
+        // contiv-crd's topology validation re-reads the agents' URLs from here every round (docs/crd.md).
+        var endpoints = AgentEndpointsFile(lab);
+        File.WriteAllText(endpoints + ".tmp", string.Join(",", Nodes.OrderBy(n => n.Index).Select(n => $"{n.Name}={n.RestUrl}")));
+        File.Move(endpoints + ".tmp", endpoints, overwrite: true);
+    }
+
+    /// <summary>The file holding <c>node1=URL,node2=URL</c> of every node's agent REST (contiv-crd's <c>--agent-endpoints @FILE</c>).</summary>
+    public static string AgentEndpointsFile(LabInstance lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        return Path.Combine(lab.StateDir, "agent-endpoints");
     }
 
     /// <summary>
