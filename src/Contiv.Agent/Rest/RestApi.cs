@@ -179,7 +179,14 @@ internal static class RestApi
     {
         if (string.IsNullOrEmpty(descriptor))
         {
-            return Results.Json(scheduler.DescriptorNames);
+            return Results.Json(scheduler.DescriptorNames.Append(LinuxInterfaceView.Name));
+        }
+
+        // linux-interface is a view over linux-address items (LinuxInterfaceView).
+        var view = descriptor == LinuxInterfaceView.Name;
+        if (view)
+        {
+            descriptor = LinuxInterfaceView.Source;
         }
 
         if (!scheduler.DescriptorNames.Contains(descriptor))
@@ -212,6 +219,11 @@ internal static class RestApi
                 return Results.Json(new { error = $"unknown state '{state}' (use NB, SB or internal)" }, statusCode: 400);
         }
 
+        if (view)
+        {
+            items = LinuxInterfaceView.From(items);
+        }
+
         // Same shape as the vpp-agent kvscheduler dump: [{"Key": …, "Value": {…}}].
         return Results.Json(items.Select(kv => new { Key = kv.Key, Value = ValueJson.ToElement(kv.Value) }), Verbatim);
     }
@@ -224,7 +236,9 @@ internal static class RestApi
         startupResyncDone = loop.StartupResyncDone,
         nodeName = ctx.NodeName,
         nodeId = ctx.NodeId,
-        buildVersion = typeof(RestApi).Assembly.GetName().Version?.ToString(),
+        buildVersion = AgentBuildInfo.Version,
+        buildDate = AgentBuildInfo.Date,
+        startTime = AgentBuildInfo.StartTime,
     }, statusCode: ok ? 200 : 503);
 
     private static JsonElement SafeElement(string json)
