@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Contiv.Crd.Configuration;
 using Contiv.Crd.Hosting;
+using Contiv.Crd.Telemetry;
+using Contiv.Telemetry.Collection;
 using Contiv.Ksr.Configuration;
 
 namespace Contiv.Crd;
@@ -18,7 +20,9 @@ internal static class Program
             + "NodeConfig, CustomNetwork, ExternalInterface, ServiceFunctionChain and CustomConfiguration objects into etcd "
             + "(protobuf-JSON, mark-and-sweep resync, leader election on /contiv-crd/election), setting each object's status "
             + "to Success or Failure. Settings: defaults < --config YAML file < CONTIV_CRD_* environment variables "
-            + "(and DISABLE_NETCTL_REST) < command-line options. HTTP: /liveness, /readiness, /metrics.");
+            + "(and DISABLE_NETCTL_REST) < command-line options. Every validate-interval minutes it validates every node's "
+            + "vSwitch state (Contiv.Telemetry) into the TelemetryReport default/default-telemetry. "
+            + "HTTP: /liveness, /readiness, /metrics, POST /netctl (a JSON array of contiv-netctl arguments).");
         var config = new Option<string?>("--config") { Description = "YAML config file (keys as the long options below)" };
         root.Options.Add(config);
         var options = new Dictionary<string, Option<string?>>(StringComparer.Ordinal);
@@ -57,7 +61,19 @@ internal static class Program
                 return 2;
             }
 
-            return await CrdHost.RunAsync(settings, validation: null, netctl: null, ct).ConfigureAwait(false);
+            var agents = new AgentAccess(settings);
+            var state = settings.ValidateState switch
+            {
+                ValidateState.NB => ValidationState.NB,
+                ValidateState.Internal => ValidationState.Internal,
+                _ => ValidationState.SB,
+            };
+            var netctl = new NetctlProcess(agents, TimeSpan.FromSeconds(60));
+            return await CrdHost.RunAsync(
+                settings,
+                store => new TelemetryValidation(store, agents.Options, state),
+                settings.DisableNetctlRest ? null : netctl.RunAsync,
+                ct).ConfigureAwait(false);
         });
 
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -13,18 +13,18 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Crd.Hosting;
 
 /// <summary>
-/// The contiv-crd process: <see cref="CrdRunner"/> plus its HTTP server (probes, metrics, and —
-/// once a netctl implementation is plugged in — <c>POST /netctl</c>), stopped gracefully on SIGTERM/SIGINT.
+/// The contiv-crd process: <see cref="CrdRunner"/> plus its HTTP server (probes, metrics and
+/// <c>POST /netctl</c>), stopped gracefully on SIGTERM/SIGINT.
 /// </summary>
 internal static partial class CrdHost
 {
     /// <summary>Runs until SIGTERM/SIGINT or <paramref name="ct"/>.</summary>
     /// <param name="settings">Validated settings.</param>
-    /// <param name="validation">The topology validation, or null.</param>
+    /// <param name="validation">Makes the topology validation over contiv-crd's etcd broker, or null (no reports).</param>
     /// <param name="netctl">Runs one contiv-netctl command line and returns its output and exit code, or null (no <c>POST /netctl</c>).</param>
     /// <param name="ct">Stops the process.</param>
     /// <returns>Exit code.</returns>
-    public static async Task<int> RunAsync(CrdSettings settings, ITopologyValidation? validation, Func<string[], CancellationToken, Task<(int ExitCode, string Output)>>? netctl, CancellationToken ct)
+    public static async Task<int> RunAsync(CrdSettings settings, Func<Contiv.Store.IEtcdBroker, ITopologyValidation>? validation, Func<string[], CancellationToken, Task<(int ExitCode, string Output)>>? netctl, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var common = settings.Common;
@@ -53,7 +53,7 @@ internal static partial class CrdHost
         {
             var kube = KsrRunner.CreateKubernetesClient(common);
             var store = KsrRunner.CreateStore(common, loggers);
-            runner = new CrdRunner(settings, kube, store, loggers, validation, ownsStore: true);
+            runner = new CrdRunner(settings, kube, store, loggers, validation?.Invoke(store), ownsStore: true);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or k8s.Exceptions.KubeConfigException)
         {

@@ -109,7 +109,8 @@ internal sealed partial class TelemetryReporter
     private async Task WriteAsync(JsonObject status, CancellationToken ct)
     {
         var kind = CrdKind.TelemetryReport;
-        var patch = new V1Patch(new JsonObject { ["status"] = status.DeepClone() }.ToJsonString(), V1Patch.PatchType.MergePatch);
+        // JSON Patch "add" replaces the whole status: a merge patch would keep the reports of nodes that left.
+        var patch = new V1Patch(new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/status", ["value"] = status.DeepClone() }).ToJsonString(), V1Patch.PatchType.JsonPatch);
         try
         {
             await _kube.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, kind.Group, kind.Version, ReportNamespace, kind.Plural, ReportName, cancellationToken: ct).ConfigureAwait(false);
