@@ -54,5 +54,20 @@ public sealed class SecureLabTests
             Assert.True(DateTime.UtcNow < deadline, $"check failed in the secure lab:\n{raw}\n{lab.Diagnostics()}");
             Thread.Sleep(1000);
         }
+
+        // contiv-netctl through the lab's env: mTLS etcd, HTTPS agents checked against the lab's CA, basic auth.
+        CommandResult Netctl(string extraEnv, params string[] args) => Shell.Run("/bin/bash",
+            ["-c", $"eval \"$('{Lab.Executable}' env --instance {lab.Instance})\" && {extraEnv} exec contiv-netctl \"$@\"", "contiv-netctl", .. args],
+            env: new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" }, timeout: TimeSpan.FromSeconds(60));
+        var validate = Netctl(string.Empty, "validate");
+        Assert.True(validate.ExitCode == 0 && validate.StdOut == "global: validation OK\n", $"netctl validate in the secure lab ({validate.ExitCode}):\n{validate.StdOut}{validate.StdErr}");
+        var ipam = Netctl(string.Empty, "ipam", "node1");
+        Assert.True(ipam.ExitCode == 0 && ipam.StdOut.Contains("192.168.30.1/24", StringComparison.Ordinal), ipam.StdOut + ipam.StdErr);
+        var anonymous = Netctl("unset CONTIV_AGENT_USER CONTIV_AGENT_PASSWORD_FILE;", "ipam", "node1");
+        Assert.NotEqual(0, anonymous.ExitCode);
+        Assert.Contains($"node node1: agent at https://127.0.0.1:{restPort}/contiv/v1/ipam: HTTP 401", anonymous.StdErr, StringComparison.Ordinal);
+        var untrusted = Netctl("unset CONTIV_AGENT_CA_FILE;", "ipam", "node1");
+        Assert.NotEqual(0, untrusted.ExitCode);
+        Assert.Contains("node node1: agent at https://127.0.0.1:", untrusted.StdErr, StringComparison.Ordinal);
     }
 }
