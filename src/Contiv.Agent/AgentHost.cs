@@ -27,9 +27,10 @@ internal static class AgentHost
     {
         ArgumentNullException.ThrowIfNull(options);
         NodeSettings settings;
+        ContivConfig config;
         try
         {
-            var config = ConfigLoader.Load(options.ConfigPath);
+            config = ConfigLoader.Load(options.ConfigPath);
             settings = NodeSettings.For(config, options.NodeName);
         }
         catch (ConfigException e)
@@ -50,6 +51,26 @@ internal static class AgentHost
         {
             await Console.Error.WriteLineAsync($"contiv-agent: {e.Message}").ConfigureAwait(false);
             return 2;
+        }
+
+        // NodeConfig CRD: read before anything uses the settings; a later change restarts the agent.
+        Model.Crd.NodeConfig? crdNodeConfig = null;
+        if (!config.CrdNodeConfigurationDisabled)
+        {
+            await using var crdStore = new EtcdBroker(etcdOptions);
+            (crdNodeConfig, var answered) = await CrdNodeConfig.ReadAsync(crdStore, options.NodeName, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(answered
+                ? $"contiv-agent: NodeConfig CRD for {options.NodeName}: {(crdNodeConfig is null ? "none, using contiv.conf" : "overrides contiv.conf's nodeConfig entry")}"
+                : $"contiv-agent: etcd did not answer for the NodeConfig CRD of {options.NodeName}; using contiv.conf (a CRD seen later restarts the agent)").ConfigureAwait(false);
+            try
+            {
+                settings = NodeSettings.For(CrdNodeConfig.Apply(config, options.NodeName, crdNodeConfig), options.NodeName);
+            }
+            catch (ConfigException e)
+            {
+                await Console.Error.WriteLineAsync($"contiv-agent: NodeConfig CRD of {options.NodeName}: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
         }
 
         var builder = SlimHost.CreateBuilder();
@@ -118,6 +139,7 @@ internal static class AgentHost
             Path.Combine(options.StateDir, $"contiv-agent-{options.NodeName}.kube.json"), TimeSpan.FromSeconds(5));
         var dpWatcher = new DataplaneWatcher(dataplane, loop, loggers.CreateLogger("dataplane"), TimeSpan.FromSeconds(1));
         using var natCleanup = new NatSessionCleanup(new DataplaneNat44Sessions(dataplane), settings.Config.Service, registry, loggers.CreateLogger("service"));
+        var nodeConfigChanged = false;
         await using (watcher.ConfigureAwait(false))
         await using (dpWatcher.ConfigureAwait(false))
         {
@@ -148,6 +170,25 @@ internal static class AgentHost
             dpWatcher.Start();
             watcher.Start();
             natCleanup.Start();
+            if (!config.CrdNodeConfigurationDisabled)
+            {
+                var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await CrdNodeConfig.WatchAsync(broker, options.NodeName, crdNodeConfig, lifetime.ApplicationStopping).ConfigureAwait(false);
+                        log.LogWarning("NodeConfig CRD of {Node} changed: restarting the agent to apply it", options.NodeName);
+                        nodeConfigChanged = true;
+                        lifetime.StopApplication();
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // shutting down
+                    }
+                }, CancellationToken.None);
+            }
+
             log.LogInformation("contiv-agent for node {Node}: etcd {Etcd}, data plane {Vpp}, CNI {Cni}, REST {Address}:{Port}, host netns {Netns}",
                 options.NodeName, string.Join(",", endpoints), options.VppApiSocket, options.CniSocket, options.RestAddress, options.RestPort, options.Netns ?? "(own)");
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
@@ -157,8 +198,11 @@ internal static class AgentHost
 
         await app.DisposeAsync().ConfigureAwait(false);
         TryDelete(options.CniSocket);
-        return loop.State == LoopState.Fatal ? 1 : 0;
+        return loop.State == LoopState.Fatal ? 1 : nodeConfigChanged ? ExitNodeConfigChanged : 0;
     }
+
+    /// <summary>Exit code after a NodeConfig CRD change: the supervisor (DaemonSet, lab) starts the agent again with it.</summary>
+    public const int ExitNodeConfigChanged = 3;
 
     private sealed class LoopHolder
     {

@@ -121,8 +121,9 @@ internal sealed class KsrSettings
 
     /// <summary>Applies a YAML config file (top-level keys as in <see cref="Properties"/>).</summary>
     /// <param name="path">The file.</param>
+    /// <param name="ignore">Keys another reader of the same file handles (contiv-crd's own settings).</param>
     /// <exception cref="ArgumentException">The file names an unknown key or a bad value.</exception>
-    public void ApplyYamlFile(string path)
+    public void ApplyYamlFile(string path, IReadOnlyCollection<string>? ignore = null)
     {
         if (!File.Exists(path))
         {
@@ -148,6 +149,11 @@ internal sealed class KsrSettings
         foreach (var (keyNode, valueNode) in root.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value ?? string.Empty;
+            if (ignore?.Contains(key) == true)
+            {
+                continue;
+            }
+
             var values = valueNode switch
             {
                 YamlSequenceNode seq => seq.Children.Select(c => ((YamlScalarNode)c).Value ?? string.Empty).ToList(),

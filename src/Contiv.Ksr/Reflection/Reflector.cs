@@ -78,6 +78,13 @@ internal sealed partial class Reflector : IInformerSink
     /// <summary>Called after a key was deleted from etcd (used to clean up after deleted nodes).</summary>
     public Func<string, CancellationToken, Task>? AfterDelete { get; set; }
 
+    /// <summary>
+    /// Which stored keys under <see cref="Prefix"/> this reflector owns (null: all). A resync sweeps
+    /// only owned keys, so a reflector whose prefix is shared with other writers (contiv-crd's
+    /// CustomConfiguration under <c>/vnf-agent/</c>) never deletes what it did not write.
+    /// </summary>
+    public Func<string, bool>? OwnsKey { get; init; }
+
     /// <summary>Reflector name (<c>Pod</c>, <c>Namespace</c>, <c>Service</c>, …).</summary>
     public string Name { get; }
 
@@ -216,6 +223,11 @@ internal sealed partial class Reflector : IInformerSink
         var stored = new Dictionary<string, IMessage?>(snapshot.Items.Count, StringComparer.Ordinal);
         foreach (var kv in snapshot.Items)
         {
+            if (OwnsKey is { } owns && !owns(kv.Key))
+            {
+                continue;
+            }
+
             IMessage? record = null;
             try
             {

@@ -71,6 +71,9 @@ internal sealed partial class SyncController
     /// <summary>How often the statistics key is checked for data loss and rewritten.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Key of the statistics record that doubles as the data-loss canary (contiv-crd uses its own).</summary>
+    public string StatsKey { get; init; } = Keys.KsrStatsKey;
+
     /// <summary>Writers per reflector.</summary>
     public int WritersPerReflector { get; init; } = 2;
 
@@ -284,16 +287,16 @@ internal sealed partial class SyncController
         var token = _epoch.Token;
         try
         {
-            var current = await _store.GetAsync(Keys.KsrStatsKey, token).ConfigureAwait(false);
+            var current = await _store.GetAsync(StatsKey, token).ConfigureAwait(false);
             if (_lastStatsRevision > 0 && (current is null || current.ModRevision < _lastStatsRevision))
             {
                 Interlocked.Increment(ref _dataLossEvents);
-                LogDataLoss(_log, Keys.KsrStatsKey, _lastStatsRevision, current?.ModRevision ?? 0);
+                LogDataLoss(_log, StatsKey, _lastStatsRevision, current?.ModRevision ?? 0);
                 FullResync(ct);
                 return;
             }
 
-            _lastStatsRevision = await _store.PutAsync(Keys.KsrStatsKey, ProtoJson.Format(StatsRecord()), 0, token).ConfigureAwait(false);
+            _lastStatsRevision = await _store.PutAsync(StatsKey, ProtoJson.Format(StatsRecord()), 0, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

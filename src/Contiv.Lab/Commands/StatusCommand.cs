@@ -22,6 +22,7 @@ internal static class StatusCommand
         AddProcessRow(control, state, "etcd", state.EtcdUrl);
         AddProcessRow(control, state, "apiserver", state.ApiServerUrl.ToString());
         AddProcessRow(control, state, "ksr", $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness");
+        AddProcessRow(control, state, "crd", $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.CrdPort}/readiness");
         AddProcessRow(control, state, "scheduler", string.Empty);
         if (state.UiPort != 0)
         {

@@ -7,7 +7,7 @@ namespace Contiv.Lab.ControlPlane;
 /// <summary>
 /// The lab's control plane, all on 127.0.0.1 in the root namespace so that the real
 /// <c>kubectl</c> and <c>etcdctl</c> reach it: a real etcd (Debian's), the lab API server
-/// (<c>contiv-apiserver</c>, persisting into that etcd) and <c>contiv-ksr</c>.
+/// (<c>contiv-apiserver</c>, persisting into that etcd), <c>contiv-ksr</c> and <c>contiv-crd</c>.
 /// </summary>
 public static class LabControlPlane
 {
@@ -67,6 +67,33 @@ public static class LabControlPlane
         var record = DetachedProcess.Start(lab, "ksr", bins.Path("contiv-ksr"), args, Path.Combine(lab.LogDir, "ksr.log"));
         Record(lab, state, record);
         await WaitHttpAsync("contiv-ksr", record, $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.KsrPort}/readiness", _ => true, TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(lab, state)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts contiv-crd against the API server and etcd (it registers the CRDs of deploy/crds/ and mirrors
+    /// them into etcd); waits for its readiness probe.
+    /// </summary>
+    public static async Task StartCrdAsync(LabInstance lab, LabState state, LabBinaries bins, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string[] args =
+        [
+            "--etcd", state.EtcdUrl,
+            "--master", state.ApiServerUrl.ToString().TrimEnd('/'),
+            "--http-address", $"127.0.0.1:{state.CrdPort}",
+            "--identity", "contiv-lab-crd",
+            "--log-level", "Information",
+            // The agents listen on 127.0.0.1 with a port each, not on {management IP}:9999.
+            // One token: System.CommandLine would read a separate "@FILE" argument as a response file.
+            "--agent-endpoints=@" + LabState.AgentEndpointsFile(lab),
+            "--validate-interval", "1",
+            .. LabSecurity.CrdAgentArguments(lab, state),
+            .. LabSecurity.EtcdClientArguments(lab, state, "--etcd-ca-file", "--etcd-cert-file", "--etcd-key-file"),
+            .. LabSecurity.KsrHttpArguments(lab, state),
+        ];
+        var record = DetachedProcess.Start(lab, "crd", bins.Path("contiv-crd"), args, Path.Combine(lab.LogDir, "crd.log"));
+        Record(lab, state, record);
+        await WaitHttpAsync("contiv-crd", record, $"{LabSecurity.Scheme(state)}://127.0.0.1:{state.CrdPort}/readiness", _ => true, TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(lab, state)).ConfigureAwait(false);
     }
 
     /// <summary>Adds a process record to the state file (and the in-memory copy).</summary>

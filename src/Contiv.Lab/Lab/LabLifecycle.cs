@@ -65,7 +65,7 @@ public static class LabLifecycle
         }
 
         var bins = LabBinaries.Locate();
-        var needed = new List<string> { "contiv-apiserver", "contiv-ksr" };
+        var needed = new List<string> { "contiv-apiserver", "contiv-ksr", "contiv-crd" };
         if (options.Network == NetworkMode.Contiv)
         {
             needed.AddRange(["contiv-vpp", "contiv-agent", "contiv-cni"]);
@@ -88,6 +88,7 @@ public static class LabLifecycle
             Secure = options.Secure,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
+            CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
         };
         if (options.ExternalEtcd is { } url)
         {
@@ -124,6 +125,8 @@ public static class LabLifecycle
             await LabControlPlane.StartApiServerAsync(lab, state, bins, ct).ConfigureAwait(false);
             log($"contiv-ksr (probes on 127.0.0.1:{state.KsrPort})");
             await LabControlPlane.StartKsrAsync(lab, state, bins, ct).ConfigureAwait(false);
+            log($"contiv-crd (probes on 127.0.0.1:{state.CrdPort})");
+            await LabControlPlane.StartCrdAsync(lab, state, bins, ct).ConfigureAwait(false);
             StartScheduler(lab, state);
             StartControllerManager(lab, state);
 

@@ -75,6 +75,19 @@ public static class LabSecurity
         return ["--http-cert-file", c.ServerCertFile, "--http-key-file", c.ServerKeyFile, "--http-user", LabCertificates.RestUser, "--http-password-file", c.RestPasswordFile];
     }
 
+    /// <summary>contiv-crd's options to reach the agents' REST (HTTPS, CA, basic auth) when secure.</summary>
+    public static IEnumerable<string> CrdAgentArguments(LabInstance lab, LabState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.Secure)
+        {
+            return [];
+        }
+
+        var c = LabCertificates.Of(lab);
+        return ["--agent-https", "true", "--agent-ca-file", c.CaFile, "--agent-user", LabCertificates.RestUser, "--agent-password-file", c.RestPasswordFile];
+    }
+
     /// <summary>A client for the lab's endpoints: trusting the lab CA, with the client certificate and REST credentials when secure.</summary>
     public static HttpClient HttpClient(LabInstance lab, LabState state)
     {

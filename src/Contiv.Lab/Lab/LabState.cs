@@ -54,6 +54,9 @@ public sealed class LabState
     /// <summary>contiv-ui port on 127.0.0.1 (0: not started).</summary>
     public int UiPort { get; set; }
 
+    /// <summary>contiv-crd HTTP port (probes, metrics) on 127.0.0.1.</summary>
+    public int CrdPort { get; set; }
+
     /// <summary>Namespaces created by the lab (lab namespace and node namespaces; pods are found by prefix).</summary>
     public List<string> Namespaces { get; set; } = [];
 
@@ -102,6 +105,18 @@ public sealed class LabState
         var tmp = lab.StateFile + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
         File.Move(tmp, lab.StateFile, overwrite: true);
+
+        // contiv-crd's topology validation re-reads the agents' URLs from here every round (docs/crd.md).
+        var endpoints = AgentEndpointsFile(lab);
+        File.WriteAllText(endpoints + ".tmp", string.Join(",", Nodes.OrderBy(n => n.Index).Select(n => $"{n.Name}={n.RestUrl}")));
+        File.Move(endpoints + ".tmp", endpoints, overwrite: true);
+    }
+
+    /// <summary>The file holding <c>node1=URL,node2=URL</c> of every node's agent REST (contiv-crd's <c>--agent-endpoints @FILE</c>).</summary>
+    public static string AgentEndpointsFile(LabInstance lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        return Path.Combine(lab.StateDir, "agent-endpoints");
     }
 
     /// <summary>

@@ -110,6 +110,7 @@ public static class NodeFiles
         mtuSize: 1450
         natExternalTraffic: true
         routeServiceCIDRToVPP: true
+        crdNodeConfigurationDisabled: false
         ipamConfig:
           podSubnetCIDR: 10.1.0.0/16
           podSubnetOneNodePrefixLen: 24
