@@ -47,8 +47,8 @@ download() { # pkgs… → .deb files in $debs (apt's own cache and mirror; no r
     compgen -G "$debs/${p}_*.deb" >/dev/null || missing+=("$p")
   done
   if ((${#missing[@]})); then
-    (cd "$debs" && apt-get download -q "${missing[@]}" >/dev/null) || {
-      apt-get update -q >/dev/null && (cd "$debs" && apt-get download -q "${missing[@]}" >/dev/null)
+    (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) || {
+      apt-get update -q >/dev/null && (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null)
     }
   fi
 }
@@ -102,7 +102,11 @@ commit() { # component rootfs user entrypoint… : buildah image + OCI archive
 
 check() { # dir command… : the command runs inside the root file system (catches a missing library)
   local dir="$1"; shift
-  if ! chroot "$dir" "$@" >"$work/check.log" 2>&1; then
+  mkdir -p "$dir/proc" "$dir/dev"
+  # A private mount namespace: /proc and /dev (which the .NET runtime needs) vanish with the process.
+  if ! unshare --mount --propagation private --pid --fork sh -c \
+      'd="$1"; shift; mount -t proc proc "$d/proc" && mount --rbind /dev "$d/dev" && exec chroot "$d" "$@"' _ "$dir" "$@" \
+      >"$work/check.log" 2>&1; then
     cat "$work/check.log" >&2; echo "images.sh: '$*' fails inside $dir" >&2; exit 1
   fi
 }
