@@ -66,7 +66,17 @@ internal static class Rendered
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start kubectl");
+        Process? started;
+        try
+        {
+            started = Process.Start(psi);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("these tests need kubectl (with its built-in kustomize) on the PATH: " + e.Message, e);
+        }
+
+        using var process = started ?? throw new InvalidOperationException("cannot start kubectl");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), $"kubectl kustomize {dir} did not finish in 60 s");
