@@ -98,7 +98,9 @@ export async function renderPolicies(c: Cluster, target: HTMLElement): Promise<v
   try { policies = (await k8s<KubeList<KubePolicy>>('apis/networking.k8s.io/v1/networkpolicies')).items; } catch (e) { policyError = (e as Error).message; }
   const nodes = await Promise.all(c.nodes.map(n => loadNode(n.mgmtIp, n.name)));
   const byNode = new Map(nodes.map(n => [n.node, n]));
-  const pods = c.pods.filter(p => !p.hostNetwork);
+  // Pods some policy selects first (what an operator comes here for), then the others; each by namespace/name.
+  const selected = (p: PodView): boolean => policies.some(x => (x.metadata.namespace ?? 'default') === p.namespace && selects(x.spec?.podSelector, p.labels));
+  const pods = c.pods.filter(p => !p.hostNetwork).sort((a, b) => Number(selected(b)) - Number(selected(a)));
   clear(target);
   if (policyError) target.append(errorBox(`network policies: ${policyError}`));
   target.append(
