@@ -15,7 +15,7 @@ internal static class Program
         var root = new RootCommand(
             "contiv-ui — the web UI of the Contiv-VPP cluster network: topology (nodes, vSwitches, pods, VXLAN tunnels), "
             + "IPAM, Kubernetes objects, Services per vSwitch and a vSwitch CLI console. Proxies /api/k8s/<path> to the "
-            + "Kubernetes API and /api/contiv/<path>?vswitch=<node IP> to the node's agent REST; /api/events streams changes.");
+            + "Kubernetes API, /api/contiv/<path>?vswitch=<node IP> to the node's agent REST and POST /api/netctl to contiv-crd; /api/events streams changes.");
         var config = new Option<string?>("--config") { Description = "YAML config (default $CONTIV_UI_CONF): port, basicAuth, serverCrt/serverKey, contiv* agent options, kubeconfig, vswitchEndpoints (docs/ui.md)" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig for the Kubernetes API (overrides the config; default: in-cluster service account)" };
         var port = new Option<int?>("--port") { Description = "listening port (overrides the config; default 9500)" };

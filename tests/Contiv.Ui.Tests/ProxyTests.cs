@@ -172,14 +172,4 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
         Assert.Equal("data plane unreachable at /run/vpp/api.sock", await ErrorOf(r));
     }
-
-    [Fact]
-    public async Task Netctl_answers_that_it_is_not_available()
-    {
-        using var body = new StringContent("""["nodes"]""", System.Text.Encoding.UTF8, "application/json");
-        using var r = await _ui.Http.PostAsync("api/netctl?master=127.0.0.1", body);
-
-        Assert.Equal(HttpStatusCode.NotImplemented, r.StatusCode);
-        Assert.Contains("netctl is not available", await ErrorOf(r), StringComparison.Ordinal);
-    }
 }

@@ -36,6 +36,8 @@ public sealed class UpstreamPathTests
             contivBasicAuthPass: x
             contivInsecureSkipVerify: true
             contivPort: 9998
+            contivCRDPort: 9091
+            crdEndpoint: http://127.0.0.1:9090
             upstreamTimeout: 500ms
             vswitchEndpoints: {"192.168.56.1": "https://127.0.0.1:9991"}
             """, "test.yaml");
@@ -45,6 +47,8 @@ public sealed class UpstreamPathTests
         Assert.True(c.ContivHttpsEnabled);
         Assert.True(c.ContivInsecureSkipVerify);
         Assert.Equal(9998, c.ContivPort);
+        Assert.Equal(9091, c.ContivCrdPort);
+        Assert.Equal("http://127.0.0.1:9090", c.CrdEndpoint);
         Assert.Equal(TimeSpan.FromMilliseconds(500), c.UpstreamTimeout);
         Assert.Equal("https://127.0.0.1:9991", c.VswitchEndpoints["192.168.56.1"]);
         Assert.Equal(9500, UiConfig.Parse("{}", "x").Port);
@@ -54,6 +58,8 @@ public sealed class UpstreamPathTests
     [InlineData("port: 70000", "port 70000")]
     [InlineData("serverCrt: /a.pem", "serverCrt and serverKey go together")]
     [InlineData("vswitchEndpoints: {node1: 'http://x'}", "vswitchEndpoints 'node1'")]
+    [InlineData("contivCRDPort: 0", "contivCRDPort 0")]
+    [InlineData("crdEndpoint: 127.0.0.1:9090", "crdEndpoint '127.0.0.1:9090' must be an http(s) URL")]
     [InlineData("upstreamTimeout: soon", "'soon' is not a duration")]
     public void Bad_config_names_the_key_and_value(string yaml, string message)
         => Assert.Contains(message, Assert.Throws<ArgumentException>(() => UiConfig.Parse(yaml, "ui.yaml")).Message, StringComparison.Ordinal);

@@ -7,7 +7,8 @@ namespace Contiv.Lab.ControlPlane;
 /// <summary>
 /// contiv-ui in the lab: on 127.0.0.1 (port 9500 when free), supervised like the other daemons, reading the lab's
 /// kubeconfig and reaching each node's agent through <c>vswitchEndpoints</c> (node management IP → the agent's REST on
-/// 127.0.0.1, since the management IPs live inside the node namespaces). A secure lab serves it over HTTPS with the
+/// 127.0.0.1, since the management IPs live inside the node namespaces) and contiv-crd's netctl through
+/// <c>crdEndpoint</c>. A secure lab serves it over HTTPS with the
 /// lab's server certificate and the REST user's basic auth, and gives it the agents' CA and credentials.
 /// </summary>
 internal static class LabUi
@@ -46,6 +47,8 @@ internal static class LabUi
             .AppendLine("address: 127.0.0.1")
             .AppendLine($"port: {state.UiPort}")
             .AppendLine($"kubeconfig: {Quote(lab.KubeconfigPath)}")
+            // contiv-crd listens on 127.0.0.1 (not on a node address): POST /api/netctl goes there.
+            .AppendLine($"crdEndpoint: {Quote($"{LabSecurity.Scheme(state)}://127.0.0.1:{state.CrdPort}")}")
             .AppendLine("vswitchEndpoints:");
         foreach (var n in state.Nodes)
         {

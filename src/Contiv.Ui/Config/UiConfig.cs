@@ -6,7 +6,7 @@ namespace Contiv.Ui.Config;
 
 /// <summary>
 /// contiv-ui's YAML config (SPEC §1.9, file named by <c>--config</c> or <c>$CONTIV_UI_CONF</c>): keys as the original
-/// UI backend's, plus <c>address</c>, <c>kubeconfig</c>, <c>vswitchEndpoints</c>, <c>webRoot</c> and <c>upstreamTimeout</c>
+/// UI backend's, plus <c>address</c>, <c>kubeconfig</c>, <c>crdEndpoint</c>, <c>vswitchEndpoints</c>, <c>webRoot</c> and <c>upstreamTimeout</c>
 /// (ours). Keys are matched case-insensitively.
 /// </summary>
 internal sealed record UiConfig
@@ -44,8 +44,14 @@ internal sealed record UiConfig
     /// <summary>The agents' REST port.</summary>
     public int ContivPort { get; init; } = 9999;
 
-    /// <summary>contiv-crd's netctl port.</summary>
+    /// <summary>contiv-crd's netctl port on the <c>?master=</c> node address.</summary>
     public int ContivCrdPort { get; init; } = 9090;
+
+    /// <summary>
+    /// contiv-crd's base URL when it is not at <c>&lt;master&gt;:contivCRDPort</c> (ours; the lab's contiv-crd listens on
+    /// 127.0.0.1): <c>POST /api/netctl</c> then goes there whatever <c>?master=</c> says.
+    /// </summary>
+    public string? CrdEndpoint { get; init; }
 
     /// <summary>Kubeconfig for the Kubernetes API (ours); null = in-cluster service account.</summary>
     public string? Kubeconfig { get; init; }
@@ -126,6 +132,16 @@ internal sealed record UiConfig
         if (ContivPort is < 1 or > 65535)
         {
             throw new ArgumentException($"{source}: contivPort {ContivPort}: must be 1-65535");
+        }
+
+        if (ContivCrdPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"{source}: contivCRDPort {ContivCrdPort}: must be 1-65535");
+        }
+
+        if (CrdEndpoint is { } crd && (!Uri.TryCreate(crd, UriKind.Absolute, out var c) || (c.Scheme != "http" && c.Scheme != "https")))
+        {
+            throw new ArgumentException($"{source}: crdEndpoint '{crd}' must be an http(s) URL");
         }
 
         if (!System.Net.IPAddress.TryParse(Address, out _))

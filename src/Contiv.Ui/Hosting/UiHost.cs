@@ -56,8 +56,7 @@ internal static class UiHost
         app.MapGet("/readiness", () => Results.Json(new { state = "OK" }));
         app.Map("/api/k8s/{**path}", (HttpContext c, string? path, UiProxy proxy) => proxy.KubeAsync(c, path));
         app.Map("/api/contiv/{**path}", (HttpContext c, string? path, UiProxy proxy) => proxy.ContivAsync(c, path));
-        app.MapPost("/api/netctl", (HttpContext c) => UiProxy.ErrorAsync(c, HttpStatusCode.NotImplemented,
-            "netctl is not available: this cluster has no contiv-netctl/contiv-crd yet (use the vSwitch CLI console or the agent REST dumps)"));
+        app.MapPost("/api/netctl", (HttpContext c, UiProxy proxy) => proxy.NetctlAsync(c));
         app.MapGet("/api/events", (HttpContext c, KubeChangeFeed feed) => EventStreamEndpoint.ServeAsync(c, feed));
         app.MapGet("/api/config", () => Results.Json(new { contivPort = config.ContivPort, resources = KubeChangeFeed.Resources }));
 

@@ -6,7 +6,7 @@ namespace Contiv.Ui.Proxy;
 
 /// <summary>
 /// The UI backend's proxies (SPEC §1.9): <c>/api/k8s/&lt;path&gt;</c> to the Kubernetes API and
-/// <c>/api/contiv/&lt;path&gt;?vswitch=&lt;ip&gt;</c> to a node's agent. Upstream answers are passed through with their
+/// <c>/api/contiv/&lt;path&gt;?vswitch=&lt;ip&gt;</c> to a node's agent, <c>POST /api/netctl</c> to contiv-crd. Upstream answers are passed through with their
 /// status; what goes wrong on the way (a refused address, a bad path, no answer in time, a connection error) becomes a
 /// JSON <c>{"error": "..."}</c> naming the upstream and the cause — never a stack trace.
 /// </summary>
@@ -48,21 +48,8 @@ internal sealed class UiProxy(UiConfig config, KubeUpstream kube, VswitchUpstrea
             return;
         }
 
-        IReadOnlyDictionary<string, string> known;
-        try
+        if (await NodeOfAsync(context, vswitch, "vswitch").ConfigureAwait(false) is not { } node)
         {
-            known = await nodes.AddressesAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
-        {
-            await ErrorAsync(context, HttpStatusCode.BadGateway, $"cannot check vswitch {vswitch} against the cluster's nodes: {Describe(e)}").ConfigureAwait(false);
-            return;
-        }
-
-        if (!known.ContainsKey(vswitch))
-        {
-            await ErrorAsync(context, HttpStatusCode.Forbidden,
-                $"vswitch {vswitch} is not an address of a node of this cluster (nodes: {string.Join(", ", known.Select(kv => $"{kv.Value} {kv.Key}").Order(StringComparer.Ordinal))})").ConfigureAwait(false);
             return;
         }
 
@@ -70,7 +57,66 @@ internal sealed class UiProxy(UiConfig config, KubeUpstream kube, VswitchUpstrea
         var query = QueryString.Create(context.Request.Query.Where(q => q.Key != "vswitch").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
         var baseUri = vswitches.BaseOf(vswitch);
         var target = new Uri(baseUri, path + query.Value);
-        await ForwardAsync(context, vswitches.Client, target, vswitches.Authorize, $"vswitch {vswitch} ({known[vswitch]}, {baseUri})").ConfigureAwait(false);
+        await ForwardAsync(context, vswitches.Client, target, vswitches.Authorize, $"vswitch {vswitch} ({node}, {baseUri})").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Forwards <c>POST /api/netctl</c> (a JSON array of contiv-netctl arguments) to contiv-crd's <c>POST /netctl</c>:
+    /// at <c>crdEndpoint</c> when configured, else at <c>&lt;master&gt;:contivCRDPort</c>, where <c>?master=</c> must be
+    /// a node's address. contiv-crd answers netctl's output as text (200, or 500 when netctl failed).
+    /// </summary>
+    public async Task NetctlAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Request.EnableBuffering();
+        string? bad;
+        try
+        {
+            using var doc = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
+            bad = doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Array || doc.RootElement.EnumerateArray().Any(a => a.ValueKind != System.Text.Json.JsonValueKind.String)
+                ? $"found a JSON {doc.RootElement.ValueKind}"
+                : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            bad = e.Message;
+        }
+
+        if (bad is not null)
+        {
+            await ErrorAsync(context, HttpStatusCode.BadRequest, $"/api/netctl: the body must be a JSON array of contiv-netctl arguments, e.g. [\"nodes\"] ({bad})").ConfigureAwait(false);
+            return;
+        }
+
+        context.Request.Body.Position = 0;
+        Uri baseUri;
+        string upstream;
+        if (config.CrdEndpoint is { } endpoint)
+        {
+            baseUri = new Uri(endpoint.TrimEnd('/') + "/");
+            upstream = $"contiv-crd {baseUri}";
+        }
+        else
+        {
+            var master = context.Request.Query["master"].ToString();
+            if (master.Length == 0 || !IPAddress.TryParse(master, out _))
+            {
+                await ErrorAsync(context, HttpStatusCode.BadRequest, $"/api/netctl: ?master= must be the IP address of the node running contiv-crd (got '{master}')").ConfigureAwait(false);
+                return;
+            }
+
+            if (await NodeOfAsync(context, master, "master").ConfigureAwait(false) is not { } node)
+            {
+                return;
+            }
+
+            var host = master.Contains(':', StringComparison.Ordinal) ? $"[{master}]" : master;
+            baseUri = new Uri($"{(config.ContivHttpsEnabled ? "https" : "http")}://{host}:{config.ContivCrdPort}/");
+            upstream = $"contiv-crd on {master} ({node}, {baseUri})";
+        }
+
+        // contiv-crd takes the agents' TLS and credentials in a deployment (and in a secure lab): the agents' client.
+        await ForwardAsync(context, vswitches.Client, new Uri(baseUri, "netctl"), vswitches.Authorize, upstream).ConfigureAwait(false);
     }
 
     /// <summary>Writes <c>{"error": message}</c> with <paramref name="status"/>.</summary>
@@ -79,6 +125,33 @@ internal sealed class UiProxy(UiConfig config, KubeUpstream kube, VswitchUpstrea
         ArgumentNullException.ThrowIfNull(context);
         context.Response.StatusCode = (int)status;
         await context.Response.WriteAsJsonAsync(new { error = message }, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The name of the node with address <paramref name="ip"/>; null after answering 403 (not a node's address, nothing
+    /// is sent there) or 502 (the node list could not be read). <paramref name="role"/> names the parameter in errors.
+    /// </summary>
+    private async Task<string?> NodeOfAsync(HttpContext context, string ip, string role)
+    {
+        IReadOnlyDictionary<string, string> known;
+        try
+        {
+            known = await nodes.AddressesAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            await ErrorAsync(context, HttpStatusCode.BadGateway, $"cannot check {role} {ip} against the cluster's nodes: {Describe(e)}").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!known.TryGetValue(ip, out var node))
+        {
+            await ErrorAsync(context, HttpStatusCode.Forbidden,
+                $"{role} {ip} is not an address of a node of this cluster (nodes: {string.Join(", ", known.Select(kv => $"{kv.Value} {kv.Key}").Order(StringComparer.Ordinal))})").ConfigureAwait(false);
+            return null;
+        }
+
+        return node;
     }
 
     private async Task ForwardAsync(HttpContext context, HttpClient client, Uri target, Action<HttpRequestMessage> authorize, string upstream)

@@ -195,6 +195,90 @@ public sealed class UiBrowserTests(UiLabFixture lab) : IClassFixture<UiLabFixtur
     }
 
     [RootFact]
+    public async Task The_policies_view_shows_per_pod_the_selecting_policies_and_the_acls_the_vswitch_holds()
+    {
+        lab.SkipIfNotReady();
+        var policies = Path.Combine(RepoPaths.Root, "examples", "policies.yaml");
+        var apply = lab.Lab(TimeSpan.FromSeconds(200), "apply", "-f", policies, "--wait", "--timeout", "120");
+        Assert.True(apply.ExitCode == 0, $"examples/policies.yaml did not become ready:\n{apply.StdOut}\n{apply.StdErr}");
+        try
+        {
+            string Ip(string ns, string pod) => lab.Kubectl(null, "get", "pod", pod, "-n", ns, "-o", "jsonpath={.status.podIP}").EnsureSuccess("kubectl get pod " + pod).StdOut.Trim();
+            var apiIp = Ip("shop-back", "api");
+            var dbIp = Ip("shop-back", "db");
+            var page = await OpenAsync("policies");
+
+            // db (node2): selected by two policies; isolated; its own ACL out of its TAP (towards it), reflection into it;
+            // the rules as node2's vSwitch holds them: api on the named port redis = 6379, the NAT loopback, then deny.
+            // Agents render asynchronously: the page follows the pods' changes, so wait for the ACL to show.
+            var db = page.Locator("#policies-pods tbody tr", new() { HasText = "shop-back/db" });
+            await Assertions.Expect(db).ToContainTextAsync($"permit+reflect src {apiIp}/32 dst any TCP sport any dport 6379", new() { Timeout = 60_000 });
+            var dbRow = Assert.Single(await RowsAsync(page, "policies-pods"), r => r.StartsWith("shop-back/db ", StringComparison.Ordinal));
+            Assert.Contains($"node2 · {dbIp} · vpp-tap-", dbRow, StringComparison.Ordinal);
+            Assert.Contains("shop-back/db-from-api (Ingress) shop-back/default-deny-ingress (Ingress)", dbRow, StringComparison.Ordinal);
+            Assert.Matches("isolated: table contiv-policy-[0-9a-f]{16} ", dbRow);
+            Assert.Matches("contiv-policy-REFLECTION — inbound \\(from the pod\\)", dbRow);
+            Assert.Matches("contiv-policy-[0-9a-f]{16} — outbound \\(to the pod\\)", dbRow);
+            Assert.Contains("permit+reflect src 10.1.2.254/32 dst any any protocol", dbRow, StringComparison.Ordinal);
+            Assert.EndsWith("deny src any dst any any protocol", dbRow, StringComparison.Ordinal);
+
+            // api (node1): its own policy plus the namespace's default deny; frontend's namespace has none.
+            var apiRow = Assert.Single(await RowsAsync(page, "policies-pods"), r => r.StartsWith("shop-back/api ", StringComparison.Ordinal));
+            Assert.Contains("shop-back/api-from-front (Ingress) shop-back/default-deny-ingress (Ingress)", apiRow, StringComparison.Ordinal);
+            Assert.Contains("dport 8080", apiRow, StringComparison.Ordinal);
+            var front = Assert.Single(await RowsAsync(page, "policies-pods"), r => r.StartsWith("shop-front/frontend ", StringComparison.Ordinal));
+            Assert.Contains(" none not isolated (all traffic allowed) contiv-policy-REFLECTION — inbound (from the pod)", front, StringComparison.Ordinal);
+            Assert.Contains(await RowsAsync(page, "policies-pods"), r => r.StartsWith("default/web-1 node1 ", StringComparison.Ordinal) && r.Contains("not isolated", StringComparison.Ordinal));
+
+            // Each vSwitch's ACLs as its data plane holds them.
+            Assert.Contains(await RowsAsync(page, "acls-node2"), r => r.StartsWith("contiv-policy-REFLECTION 0: permit+reflect src any dst any any protocol", StringComparison.Ordinal));
+            Assert.Contains(await RowsAsync(page, "acls-node1"), r => r.Contains("dport 8080", StringComparison.Ordinal));
+            await ShotAsync(page, "policies");
+        }
+        finally
+        {
+            // The other tests count the demo's 4 pods: these go, and are waited for; the namespaces may stay.
+            foreach (var ns in new[] { "shop-front", "shop-back", "other" })
+            {
+                lab.Kubectl(null, "delete", "pod,networkpolicy", "--all", "-n", ns, "--wait=true", "--timeout=50s");
+            }
+
+            lab.Kubectl(null, "delete", "namespace", "shop-front", "shop-back", "other", "--wait=false");
+        }
+    }
+
+    [RootFact]
+    public async Task The_netctl_box_runs_nodes_ipam_and_validate_through_contiv_crd()
+    {
+        lab.SkipIfNotReady();
+        var page = await OpenAsync("netctl");
+        var output = page.Locator("#netctl-output");
+
+        await page.ClickAsync("#netctl-nodes");
+        await Assertions.Expect(output).ToContainTextAsync("NODE-NAME", new() { Timeout = 30_000 });
+        var text = await output.InnerTextAsync();
+        Assert.StartsWith("$ contiv-netctl nodes", text, StringComparison.Ordinal);
+        Assert.Matches("1 +node1 +192\\.168\\.16\\.1/24 +192\\.168\\.56\\.1 +\\S+ +OK", text);
+        Assert.Matches("2 +node2 +192\\.168\\.16\\.2/24 +192\\.168\\.56\\.2 +\\S+ +OK", text);
+
+        await page.ClickAsync("#netctl-ipam");
+        await Assertions.Expect(output).ToContainTextAsync("POD-CIDR", new() { Timeout = 30_000 });
+        Assert.Matches("2 +node2 +192\\.168\\.16\\.2 +192\\.168\\.30\\.2/24 +10\\.1\\.2\\.0/24", await output.InnerTextAsync());
+
+        // An argument line typed in: a node's pods.
+        await page.FillAsync("#netctl-input", "pods node2");
+        await page.PressAsync("#netctl-input", "Enter");
+        await Assertions.Expect(output).ToContainTextAsync(lab.PodIp("web-2"), new() { Timeout = 30_000 });
+
+        // The healthy lab validates: every agent polled by contiv-crd's netctl, no finding.
+        await page.ClickAsync("#netctl-validate");
+        await Assertions.Expect(output).ToContainTextAsync("global: ", new() { Timeout = 60_000 });
+        var validate = (await output.InnerTextAsync())[(await output.InnerTextAsync()).IndexOf("$ contiv-netctl validate", StringComparison.Ordinal)..];
+        Assert.Contains("global: validation OK", validate, StringComparison.Ordinal);
+        await ShotAsync(page, "netctl");
+    }
+
+    [RootFact]
     public async Task Basic_auth_refuses_a_wrong_password()
     {
         lab.SkipIfNotReady();

@@ -32,3 +32,13 @@ export const cli = async (vswitch: string, command: string): Promise<string> => 
   });
   return typeof body === 'string' ? body : JSON.stringify(body, null, 2);
 };
+
+/** Runs contiv-netctl through contiv-crd (POST /api/netctl); its output as printed. */
+export const netctl = async (args: string[], master: string): Promise<string> => {
+  const body = await read(`/api/netctl?master=${encodeURIComponent(master)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/plain, application/json' },
+    body: JSON.stringify(args),
+  });
+  return typeof body === 'string' ? body : JSON.stringify(body, null, 2);
+};

@@ -1,18 +1,22 @@
-// contiv-ui's page: tabs for the topology, IPAM, Kubernetes objects, Services per vSwitch and the CLI console.
+// contiv-ui's page: tabs for the topology, IPAM, Kubernetes objects, Services per vSwitch, policies per pod, the CLI
+// console and netctl.
 // Live: the backend's /api/events stream (a Kubernetes watch) says what changed; the page re-reads only then.
 import { loadCluster, type Cluster } from './model';
 import { render } from './topology';
 import { renderIpam, renderKube, renderServices } from './tables';
 import { setupCli } from './cli';
+import { setupNetctl } from './netctl';
+import { renderPolicies } from './policies';
 import { clear, errorBox } from './dom';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 let cluster: Cluster | null = null;
-const views = ['topology', 'ipam', 'kubernetes', 'services', 'cli'] as const;
+const views = ['topology', 'ipam', 'kubernetes', 'services', 'policies', 'cli', 'netctl'] as const;
 type View = (typeof views)[number];
 const paths: Record<string, View> = { '/': 'topology', '/kubernetes/nodes': 'kubernetes', '/bridge-domain': 'topology', '/services': 'services', '/contiv': 'ipam' };
 let active: View = (location.hash.slice(1) as View) || paths[location.pathname] || 'topology';
 const cliConsole = setupCli($('view-cli'), () => cluster);
+setupNetctl($('view-netctl'), () => cluster);
 
 function status(text: string): void { $('status').textContent = text; }
 
@@ -41,6 +45,7 @@ async function show(view: View): Promise<void> {
     if (view === 'ipam') await renderIpam(cluster, $('ipam-tables'));
     if (view === 'kubernetes') await renderKube($('kube-tables'));
     if (view === 'services') await renderServices(cluster, $('service-tables'));
+    if (view === 'policies') await renderPolicies(cluster, $('policy-tables'));
     if (view === 'cli') cliConsole.refreshNodes();
   } catch (e) {
     $('load-error').append(errorBox((e as Error).message));

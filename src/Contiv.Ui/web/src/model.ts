@@ -11,7 +11,8 @@ export interface KubePod {
 }
 export interface KubeService { metadata: KubeMeta; spec: { type?: string; clusterIP?: string; ports?: { name?: string; port: number; targetPort?: number | string; nodePort?: number; protocol?: string }[]; selector?: Record<string, string> } }
 export interface KubeEndpoints { metadata: KubeMeta; subsets?: { addresses?: { ip: string; nodeName?: string; targetRef?: { name: string } }[]; ports?: { name?: string; port: number; protocol?: string }[] }[] }
-export interface KubePolicy { metadata: KubeMeta; spec?: { podSelector?: { matchLabels?: Record<string, string> }; policyTypes?: string[] } }
+export interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+export interface KubePolicy { metadata: KubeMeta; spec?: { podSelector?: LabelSelector; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] } }
 
 export interface Ipam { nodeId: number; nodeName: string; nodeIP: string; podSubnetThisNode: string; vppHostNetwork: string; config: Record<string, unknown> }
 export interface VppInterface {
@@ -37,7 +38,7 @@ export interface NodeView {
   error: string | null;
 }
 
-export interface PodView { name: string; namespace: string; node: string; ip: string; phase: string; hostNetwork: boolean; tap: VppInterfaceEntry | null }
+export interface PodView { name: string; namespace: string; node: string; ip: string; phase: string; hostNetwork: boolean; labels: Record<string, string>; tap: VppInterfaceEntry | null }
 
 export interface TunnelEnd { node: string; name: string; src: string; dst: string; vni: number; up: boolean }
 
@@ -82,7 +83,7 @@ export async function loadCluster(): Promise<Cluster> {
       const tap = arp && node ? node.interfaces.find(i => i.interface.name === arp.Arp.interface) ?? null : null;
       return {
         name: p.metadata.name, namespace: p.metadata.namespace ?? 'default', node: p.spec.nodeName ?? '', ip,
-        phase: p.status?.phase ?? 'Pending', hostNetwork: p.spec.hostNetwork ?? false, tap,
+        phase: p.status?.phase ?? 'Pending', hostNetwork: p.spec.hostNetwork ?? false, labels: p.metadata.labels ?? {}, tap,
       };
     })
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
