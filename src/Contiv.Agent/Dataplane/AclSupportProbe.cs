@@ -4,8 +4,8 @@ using Grpc.Core;
 namespace Contiv.Agent.Dataplane;
 
 /// <summary>
-/// Asks the data plane whether it understands ACL operations, by deleting an ACL that cannot exist (as
-/// <see cref="Nat44SupportProbe"/> does for NAT44): a data plane built before ACLs answers "empty operation".
+/// Asks the data plane whether it understands ACL operations, by deleting an ACL that cannot exist: a data plane
+/// built before ACLs answers "empty operation".
 /// Transitional: lets an agent with policies run against an older contiv-vpp without failing every transaction.
 /// </summary>
 internal static class AclSupportProbe
