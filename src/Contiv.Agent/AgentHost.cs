@@ -132,7 +132,7 @@ internal static class AgentHost
         var ipnet = new IpNetHandler(ctx, linux, podStore, loggers.CreateLogger("ipnet"));
         loop.AddHandler(ipnet);
         loop.AddHandler(new ServiceHandler(ctx, ipnet.HostIps, loggers.CreateLogger("service")));
-        var policy = new PolicyHandler(ctx, () => AclSupportProbe.Probe(dataplane), loggers.CreateLogger("policy"));
+        var policy = new PolicyHandler(ctx, loggers.CreateLogger("policy"));
         loop.AddHandler(policy);
 
         var watcher = new KsrWatcher(broker, loop, loggers.CreateLogger("dbwatcher"),

@@ -19,12 +19,8 @@ namespace Contiv.Agent.Policy;
 /// transaction as the ACLs naming it) and, for deletes, before it.
 /// </summary>
 /// <param name="ctx">This node's state (addressing, local pods).</param>
-/// <param name="aclSupported">
-/// Asked on every resync whether the data plane understands ACL operations (null: cannot tell now, keep the last
-/// answer). Without ACLs the policies are computed but nothing is put.
-/// </param>
 /// <param name="log">Logger.</param>
-internal sealed class PolicyHandler(AgentContext ctx, Func<bool?> aclSupported, ILogger log) : IEventHandler
+internal sealed class PolicyHandler(AgentContext ctx, ILogger log) : IEventHandler
 {
     private const string NamespaceResource = "namespace";
     private const string PolicyResource = "policy";
@@ -33,8 +29,6 @@ internal sealed class PolicyHandler(AgentContext ctx, Func<bool?> aclSupported, 
     private Dictionary<string, Acl> _rendered = new(StringComparer.Ordinal);
     private PolicyProcessor? _processor;
     private PolicyRendererCache? _cache;
-    private bool _aclEnabled = true;
-    private bool _warnedNoAcl;
     private AddPod? _podAddedBy;
 
     /// <inheritdoc/>
@@ -59,11 +53,6 @@ internal sealed class PolicyHandler(AgentContext ctx, Func<bool?> aclSupported, 
     {
         ArgumentNullException.ThrowIfNull(kubeState);
         ArgumentNullException.ThrowIfNull(txn);
-        if (aclSupported() is { } supported)
-        {
-            _aclEnabled = supported;
-        }
-
         if (ctx.Addressing is not { } addressing)
         {
             return; // no node ID yet: no pods either
@@ -93,18 +82,6 @@ internal sealed class PolicyHandler(AgentContext ctx, Func<bool?> aclSupported, 
         _podAddedBy = null;
         _rendered = AclRenderer.Render(cache, _taps, OutputInterfaces());
 
-        if (!_aclEnabled)
-        {
-            if (!_warnedNoAcl)
-            {
-                log.LogWarning("the data plane does not support ACLs: {Policies} policies are computed but not configured", processor.Cache.Policies.Count);
-                _warnedNoAcl = true;
-            }
-
-            return;
-        }
-
-        _warnedNoAcl = false;
         foreach (var (name, acl) in _rendered)
         {
             txn.Put(AclRenderer.Key(name), acl);
@@ -205,17 +182,14 @@ internal sealed class PolicyHandler(AgentContext ctx, Func<bool?> aclSupported, 
         }
 
         var (puts, deletes) = Rerender();
-        if (_aclEnabled)
+        foreach (var acl in puts)
         {
-            foreach (var acl in puts)
-            {
-                txn.Put(AclRenderer.Key(acl.Name), acl);
-            }
+            txn.Put(AclRenderer.Key(acl.Name), acl);
+        }
 
-            foreach (var name in deletes)
-            {
-                txn.Delete(AclRenderer.Key(name));
-            }
+        foreach (var name in deletes)
+        {
+            txn.Delete(AclRenderer.Key(name));
         }
 
         return puts.Count + deletes.Count == 0 ? string.Empty : $"{what}: {changed.Count} pods recomputed, {puts.Count} ACLs put, {deletes.Count} deleted";

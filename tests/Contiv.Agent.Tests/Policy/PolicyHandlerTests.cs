@@ -173,15 +173,4 @@ public sealed class PolicyHandlerTests : IDisposable
         Assert.False(_w.Acls.ContainsKey(table));
         Assert.Contains(TapOf(Db), _w.Acls[AclRenderer.ReflectionName].EgressInterfaces);
     }
-
-    [Fact]
-    public async Task A_data_plane_without_acls_gets_nothing()
-    {
-        using var w = new PolicyHandlerWorld(aclSupported: () => false);
-        w.Seed("policy", PolicyKey("x"), DbFromWeb());
-        await w.ResyncAsync();
-
-        Assert.Empty(w.Acls);
-        Assert.NotEmpty(w.Handler.Rendered); // computed all the same
-    }
 }

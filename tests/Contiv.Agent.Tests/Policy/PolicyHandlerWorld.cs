@@ -28,7 +28,7 @@ internal sealed class PolicyHandlerWorld : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
 
-    public PolicyHandlerWorld(RecordingDataplane? dataplane = null, Func<bool?>? aclSupported = null)
+    public PolicyHandlerWorld(RecordingDataplane? dataplane = null)
     {
         Dataplane = dataplane ?? new RecordingDataplane();
         var settings = NodeSettings.For(ConfigLoader.Parse(ServiceWorld.Node1Yaml + "\ncontroller: { enableRetry: false }\n", new Hashtable()), "node1");
@@ -38,7 +38,7 @@ internal sealed class PolicyHandlerWorld : IDisposable
         Scheduler.Register(new VppVrfDescriptor(Dataplane));
         Scheduler.Register(new VppInterfaceDescriptor(Dataplane));
         Scheduler.Register(new VppAclDescriptor(Dataplane));
-        Handler = new PolicyHandler(Ctx, aclSupported ?? (() => true), NullLogger.Instance);
+        Handler = new PolicyHandler(Ctx, NullLogger.Instance);
         Loop = new EventLoop(Scheduler, settings.Config.Controller, time: _time);
         Loop.AddHandler(new NodeStandIn(Ctx));
         Loop.AddHandler(Handler);
