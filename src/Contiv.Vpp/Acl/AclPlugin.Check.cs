@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 // The per-packet path: sessions first, then the interface direction's lookup context. Called by the ACL
@@ -101,7 +103,7 @@ internal sealed partial class AclPlugin
         if (t.Protocol == AclTuple.Tcp)
         {
             // A new connection reusing the 5-tuple of a closed one is classified afresh.
-            if (c == AclTimeoutClass.TcpClosed && (t.TcpFlags & (AclTuple.Syn | AclTuple.Ack)) == AclTuple.Syn)
+            if (c == SessionTimeoutClass.TcpClosed && (t.TcpFlags & (AclTuple.Syn | AclTuple.Ack)) == AclTuple.Syn)
             {
                 RemoveSession(i);
                 return false;
@@ -130,14 +132,14 @@ internal sealed partial class AclPlugin
         var c = t.Protocol switch
         {
             AclTuple.Tcp => AclTcpTracker.Update(ref state, t.TcpFlags, fromLo),
-            AclTuple.Icmp => AclTimeoutClass.Icmp,
-            _ => AclTimeoutClass.Udp,
+            AclTuple.Icmp => SessionTimeoutClass.Icmp,
+            _ => SessionTimeoutClass.Udp,
         };
         var i = Sessions.Add(key, c, now, fromLo);
         if (i < 0)
         {
             // Full: reclaim the oldest closed TCP session rather than refuse a new flow.
-            var oldest = Sessions.Oldest(AclTimeoutClass.TcpClosed);
+            var oldest = Sessions.Oldest(SessionTimeoutClass.TcpClosed);
             if (oldest < 0)
             {
                 return false;

@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 /// <summary>
@@ -240,7 +242,7 @@ internal sealed partial class AclPlugin
     public int Expire(double now, int budget)
     {
         var removed = 0;
-        for (var c = AclTimeoutClass.TcpTransitory; c <= AclTimeoutClass.TcpClosed; c++)
+        for (var c = SessionTimeoutClass.TcpTransitory; c <= SessionTimeoutClass.TcpClosed; c++)
         {
             var timeout = Timeouts.Of(c);
             for (var n = 0; n < budget; n++)

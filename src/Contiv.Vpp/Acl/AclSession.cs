@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 /// <summary>One reflective session slot (live when <see cref="InUse"/>); threaded on its class's LRU list.</summary>
@@ -7,12 +9,10 @@ internal struct AclSession
     /// <summary>Seconds (data plane clock) of the last packet.</summary>
     public double LastHeard;
     public long Packets;
-    public AclTimeoutClass Class;
+    public SessionTimeoutClass Class;
     /// <summary>TCP: <see cref="AclTcpTracker"/>'s bits.</summary>
     public byte TcpState;
     /// <summary>True when the packet that created the session came from the key's lower endpoint.</summary>
     public bool CreatedFromLo;
     public bool InUse;
-    public int Prev;
-    public int Next;
 }

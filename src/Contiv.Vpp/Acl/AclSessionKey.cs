@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 /// <summary>
@@ -52,8 +54,6 @@ internal readonly struct AclSessionKey : IEquatable<AclSessionKey>
     {
         var a = ((ulong)LoAddress << 32) | HiAddress;
         var b = ((ulong)LoPort << 48) | ((ulong)HiPort << 32) | ((ulong)Protocol << 24) ^ (uint)SwIfIndex;
-        var h = (a * 0x9E3779B97F4A7C15UL) ^ ((b + 0x632BE59BD9B4E019UL) * 0xBF58476D1CE4E5B9UL);
-        h ^= h >> 31;
-        return (int)(h ^ (h >> 32));
+        return FlowHash.Mix(a, b);
     }
 }

@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 /// <summary>
@@ -9,7 +11,7 @@ internal static class AclTcpTracker
     private const byte AckLo = 1, AckHi = 2, FinLo = 4, FinHi = 8, Reset = 16;
 
     /// <summary>Updates <paramref name="state"/> with a packet's flags; returns the session's new class.</summary>
-    public static AclTimeoutClass Update(ref byte state, byte flags, bool fromLo)
+    public static SessionTimeoutClass Update(ref byte state, byte flags, bool fromLo)
     {
         if ((flags & AclTuple.Rst) != 0)
         {
@@ -28,17 +30,17 @@ internal static class AclTcpTracker
 
         if ((state & Reset) != 0 || (state & (FinLo | FinHi)) == (FinLo | FinHi))
         {
-            return AclTimeoutClass.TcpClosed;
+            return SessionTimeoutClass.TcpClosed;
         }
 
-        return (state & (AckLo | AckHi)) == (AckLo | AckHi) ? AclTimeoutClass.TcpEstablished : AclTimeoutClass.TcpTransitory;
+        return (state & (AckLo | AckHi)) == (AckLo | AckHi) ? SessionTimeoutClass.TcpEstablished : SessionTimeoutClass.TcpTransitory;
     }
 
     /// <summary>Words for <c>show acl-plugin sessions</c>.</summary>
-    public static string Describe(byte state, AclTimeoutClass c) => c switch
+    public static string Describe(byte state, SessionTimeoutClass c) => c switch
     {
-        AclTimeoutClass.TcpClosed => (state & Reset) != 0 ? "closed (rst)" : "closed (fin)",
-        AclTimeoutClass.TcpEstablished => (state & (FinLo | FinHi)) != 0 ? "closing" : "established",
+        SessionTimeoutClass.TcpClosed => (state & Reset) != 0 ? "closed (rst)" : "closed (fin)",
+        SessionTimeoutClass.TcpEstablished => (state & (FinLo | FinHi)) != 0 ? "closing" : "established",
         _ => "transitory",
     };
 }

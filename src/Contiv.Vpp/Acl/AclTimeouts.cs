@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Acl;
 
 /// <summary>
@@ -18,27 +20,12 @@ public sealed record AclTimeouts
     /// <summary>ICMP echo sessions.</summary>
     public double Icmp { get; init; } = 60;
 
-    internal double Of(AclTimeoutClass c) => c switch
+    internal double Of(SessionTimeoutClass c) => c switch
     {
-        AclTimeoutClass.TcpEstablished => TcpEstablished,
-        AclTimeoutClass.TcpTransitory => TcpTransitory,
-        AclTimeoutClass.TcpClosed => TcpClosed,
-        AclTimeoutClass.Icmp => Icmp,
+        SessionTimeoutClass.TcpEstablished => TcpEstablished,
+        SessionTimeoutClass.TcpTransitory => TcpTransitory,
+        SessionTimeoutClass.TcpClosed => TcpClosed,
+        SessionTimeoutClass.Icmp => Icmp,
         _ => Udp,
     };
-}
-
-/// <summary>Sessions sharing one idle timeout: one LRU list each, so a list's head is the next to expire.</summary>
-internal enum AclTimeoutClass : byte
-{
-    /// <summary>TCP opening.</summary>
-    TcpTransitory = 0,
-    /// <summary>TCP established.</summary>
-    TcpEstablished = 1,
-    /// <summary>UDP, SCTP, other protocols.</summary>
-    Udp = 2,
-    /// <summary>ICMP echo.</summary>
-    Icmp = 3,
-    /// <summary>TCP closed (FIN both ways or RST).</summary>
-    TcpClosed = 4,
 }

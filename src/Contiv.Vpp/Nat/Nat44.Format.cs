@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Contiv.Vpp.Ip4;
+using Contiv.Vpp.Sessions;
 
 namespace Contiv.Vpp.Nat;
 
@@ -90,8 +91,8 @@ internal sealed partial class Nat44
         sb.Append(c, $"total timed out sessions: {TimedOutSessions}\n");
         sb.Append(c, $"total sessions: {Sessions.Count}\n");
         sb.Append(c, $"total tcp sessions: {tcp}\n");
-        sb.Append(c, $"total tcp established sessions: {Sessions.CountOf(NatTimeoutClass.TcpEstablished)}\n");
-        sb.Append(c, $"total tcp transitory sessions: {Sessions.CountOf(NatTimeoutClass.TcpTransitory) + Sessions.CountOf(NatTimeoutClass.TcpClosed)}\n");
+        sb.Append(c, $"total tcp established sessions: {Sessions.CountOf(SessionTimeoutClass.TcpEstablished)}\n");
+        sb.Append(c, $"total tcp transitory sessions: {Sessions.CountOf(SessionTimeoutClass.TcpTransitory) + Sessions.CountOf(SessionTimeoutClass.TcpClosed)}\n");
         sb.Append(c, $"total tcp transitory (WAIT-CLOSED) sessions: {closing}\n");
         sb.Append(c, $"total tcp transitory (CLOSED) sessions: {closed}\n");
         sb.Append(c, $"total udp sessions: {udp}\n");

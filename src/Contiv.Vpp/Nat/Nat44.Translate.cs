@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Nat;
 
 internal sealed partial class Nat44
@@ -214,9 +216,9 @@ internal sealed partial class Nat44
         var protocol = h.Protocol;
         var c = protocol switch
         {
-            NatProtocol.Tcp => NatTimeoutClass.TcpTransitory,
-            NatProtocol.Udp => NatTimeoutClass.Udp,
-            _ => NatTimeoutClass.Icmp,
+            NatProtocol.Tcp => SessionTimeoutClass.TcpTransitory,
+            NatProtocol.Udp => SessionTimeoutClass.Udp,
+            _ => SessionTimeoutClass.Icmp,
         };
         var si = Sessions.Add(i2o, o2i, c, now);
         if (si == -1 && ReclaimClosedTcp())
@@ -251,7 +253,7 @@ internal sealed partial class Nat44
     // its transitory timeout) rather than refuse a new flow: O(1), the head of one LRU list.
     private bool ReclaimClosedTcp()
     {
-        var oldest = Sessions.Oldest(NatTimeoutClass.TcpClosed);
+        var oldest = Sessions.Oldest(SessionTimeoutClass.TcpClosed);
         if (oldest < 0)
         {
             return false;

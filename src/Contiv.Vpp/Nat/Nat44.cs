@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Nat;
 
 /// <summary>
@@ -66,7 +68,7 @@ internal sealed partial class Nat44
     public int Expire(double now, int budget)
     {
         var removed = 0;
-        for (var c = NatTimeoutClass.TcpTransitory; c <= NatTimeoutClass.TcpClosed; c++)
+        for (var c = SessionTimeoutClass.TcpTransitory; c <= SessionTimeoutClass.TcpClosed; c++)
         {
             var timeout = Timeouts.Of(c);
             for (var n = 0; n < budget; n++)

@@ -1,4 +1,5 @@
 using Contiv.Vpp.Ip4;
+using Contiv.Vpp.Sessions;
 
 namespace Contiv.Vpp.Nat;
 
@@ -47,13 +48,9 @@ internal readonly struct NatFlowKey : IEquatable<NatFlowKey>
     /// <inheritdoc />
     public override int GetHashCode()
     {
-        // Two 64-bit words through a multiply-xorshift mix: cheap, and flows differing only in the
-        // source port (the common case behind one client) spread over all buckets.
         var a = ((ulong)Src << 32) | Dst;
         var b = ((ulong)SrcPort << 48) | ((ulong)DstPort << 32) | ((ulong)(byte)Protocol << 24) ^ Fib;
-        var h = (a * 0x9E3779B97F4A7C15UL) ^ ((b + 0x632BE59BD9B4E019UL) * 0xBF58476D1CE4E5B9UL);
-        h ^= h >> 31;
-        return (int)(h ^ (h >> 32));
+        return FlowHash.Mix(a, b);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Nat;
 
 /// <summary>How a session came to be (VPP prints these as the last lines of a session).</summary>
@@ -69,16 +71,12 @@ internal struct NatSession
     public long Bytes;
     /// <summary>Pool entry that owns the allocated port, or -1.</summary>
     public int PoolIndex;
-    /// <summary>LRU neighbours in this session's timeout class list (or the free list's next), -1 = none.</summary>
-    public int Prev;
-    /// <summary>See <see cref="Prev"/>.</summary>
-    public int Next;
     /// <summary>Port (or ICMP id) allocated from <see cref="PoolIndex"/>.</summary>
     public ushort PoolPort;
     /// <summary>Kind of session.</summary>
     public NatSessionFlags Flags;
     /// <summary>The LRU list the session is on.</summary>
-    public NatTimeoutClass TimeoutClass;
+    public SessionTimeoutClass TimeoutClass;
     /// <summary>TCP state.</summary>
     public NatTcpState TcpState;
     /// <summary>TCP segments seen.</summary>

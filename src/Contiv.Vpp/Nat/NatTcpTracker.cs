@@ -1,3 +1,5 @@
+using Contiv.Vpp.Sessions;
+
 namespace Contiv.Vpp.Nat;
 
 /// <summary>
@@ -13,7 +15,7 @@ internal static class NatTcpTracker
     private const NatTcpSeen FinBoth = NatTcpSeen.FinIn2Out | NatTcpSeen.FinOut2In;
 
     /// <summary>Updates the state for a segment with <paramref name="flags"/>; returns the session's timeout class.</summary>
-    public static NatTimeoutClass Update(ref NatSession s, byte flags, bool in2Out)
+    public static SessionTimeoutClass Update(ref NatSession s, byte flags, bool in2Out)
     {
         if ((flags & NatHeaders.Rst) != 0)
         {
@@ -54,9 +56,9 @@ internal static class NatTcpTracker
 
         return s.TcpState switch
         {
-            NatTcpState.Established => NatTimeoutClass.TcpEstablished,
-            NatTcpState.Closed => NatTimeoutClass.TcpClosed,
-            _ => NatTimeoutClass.TcpTransitory,
+            NatTcpState.Established => SessionTimeoutClass.TcpEstablished,
+            NatTcpState.Closed => SessionTimeoutClass.TcpClosed,
+            _ => SessionTimeoutClass.TcpTransitory,
         };
     }
 }

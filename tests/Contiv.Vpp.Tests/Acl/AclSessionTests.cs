@@ -1,4 +1,5 @@
 using Contiv.Vpp.Acl;
+using Contiv.Vpp.Sessions;
 using static Contiv.Vpp.Tests.Acl.AclPackets;
 using static Contiv.Vpp.Tests.Nat.NatPackets;
 
@@ -71,15 +72,15 @@ public sealed class AclSessionTests
         var p = Plugin(new AclTimeouts { TcpTransitory = 10, TcpEstablished = 1000, TcpClosed = 2 });
         In(p, Tcp(Pod, 40000, Peer, 80, Syn), 0);
         Out(p, Tcp(Peer, 80, Pod, 40000, Syn | Ack), 0);
-        Assert.Equal(AclTimeoutClass.TcpTransitory, p.Sessions[p.Sessions.Oldest(AclTimeoutClass.TcpTransitory)].Class);
+        Assert.Equal(SessionTimeoutClass.TcpTransitory, p.Sessions[p.Sessions.Oldest(SessionTimeoutClass.TcpTransitory)].Class);
         In(p, Tcp(Pod, 40000, Peer, 80, Ack), 0);
-        Assert.True(p.Sessions.Oldest(AclTimeoutClass.TcpEstablished) >= 0);
+        Assert.True(p.Sessions.Oldest(SessionTimeoutClass.TcpEstablished) >= 0);
         Assert.Equal(0, p.Expire(500, 64)); // established: long timeout
 
         In(p, Tcp(Pod, 40000, Peer, 80, Fin | Ack), 500);
-        Assert.True(p.Sessions.Oldest(AclTimeoutClass.TcpEstablished) >= 0); // half closed
+        Assert.True(p.Sessions.Oldest(SessionTimeoutClass.TcpEstablished) >= 0); // half closed
         Assert.Equal(AclVerdict.ExistingSession, Out(p, Tcp(Peer, 80, Pod, 40000, Fin | Ack), 500));
-        Assert.True(p.Sessions.Oldest(AclTimeoutClass.TcpClosed) >= 0);
+        Assert.True(p.Sessions.Oldest(SessionTimeoutClass.TcpClosed) >= 0);
         Assert.Equal(AclVerdict.ExistingSession, In(p, Tcp(Pod, 40000, Peer, 80, Ack), 500.5)); // the last ACK
         Assert.Equal(1, p.Expire(503, 64));
         Assert.Equal(AclVerdict.Deny, Out(p, Tcp(Peer, 80, Pod, 40000, Ack), 503));
@@ -91,11 +92,11 @@ public sealed class AclSessionTests
         var p = Plugin(new AclTimeouts { TcpClosed = 2 });
         In(p, Tcp(Pod, 40000, Peer, 80, Syn), 0);
         Assert.Equal(AclVerdict.ExistingSession, Out(p, Tcp(Peer, 80, Pod, 40000, Rst | Ack), 0.1));
-        var closed = p.Sessions.Oldest(AclTimeoutClass.TcpClosed);
+        var closed = p.Sessions.Oldest(SessionTimeoutClass.TcpClosed);
         Assert.True(closed >= 0);
 
         Assert.Equal(AclVerdict.PermitNewSession, In(p, Tcp(Pod, 40000, Peer, 80, Syn), 1));
-        Assert.Equal(-1, p.Sessions.Oldest(AclTimeoutClass.TcpClosed));
+        Assert.Equal(-1, p.Sessions.Oldest(SessionTimeoutClass.TcpClosed));
         Assert.Equal(1, p.Sessions.Count);
         Assert.Equal(2, p.Sessions.Added);
 

@@ -1,4 +1,5 @@
 using Contiv.Vpp.Nat;
+using Contiv.Vpp.Sessions;
 using static Contiv.Vpp.Tests.Nat.NatPackets;
 
 namespace Contiv.Vpp.Tests.Nat;
@@ -82,7 +83,7 @@ public sealed class NatSessionTests
         Handshake(nat, 40000, now: 0);
         nat.Out2In(Tcp("10.1.9.9", 40001, "10.96.0.10", 80, Syn), 1, now: 0);
 
-        Assert.Equal(1, nat.Sessions.CountOf(NatTimeoutClass.TcpEstablished));
+        Assert.Equal(1, nat.Sessions.CountOf(SessionTimeoutClass.TcpEstablished));
         Assert.Equal(1, nat.Expire(now: 300, budget: 100));
         Assert.Equal(40000, nat.Sessions[nat.SessionIndexes().Single()].Out2InKey.SrcPort);
         Assert.Equal(1, nat.Expire(now: 7440, budget: 100));
@@ -101,7 +102,7 @@ public sealed class NatSessionTests
         nat.In2Out(Tcp(b0, 8080, "10.1.9.9", 40000, Fin | Ack), 1, 0, 10, false);
         nat.Out2In(Tcp("10.1.9.9", 40001, "10.96.0.10", 80, Rst), 1, 10);
 
-        Assert.Equal(2, nat.Sessions.CountOf(NatTimeoutClass.TcpClosed));
+        Assert.Equal(2, nat.Sessions.CountOf(SessionTimeoutClass.TcpClosed));
         Assert.Contains("total tcp transitory (CLOSED) sessions: 2", nat.FormatSummary(), StringComparison.Ordinal);
         Assert.Equal(2, nat.Expire(now: 250, budget: 100));
     }
