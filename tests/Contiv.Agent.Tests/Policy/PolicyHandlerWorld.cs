@@ -40,7 +40,7 @@ internal sealed class PolicyHandlerWorld : IDisposable
         Scheduler.Register(new VppAclDescriptor(Dataplane));
         Handler = new PolicyHandler(Ctx, NullLogger.Instance);
         Loop = new EventLoop(Scheduler, settings.Config.Controller, time: _time);
-        Loop.AddHandler(new NodeStandIn(Ctx));
+        Loop.AddHandler(new IpNetStandIn(Ctx));
         Loop.AddHandler(Handler);
         Loop.Start();
     }
@@ -99,61 +99,5 @@ internal sealed class PolicyHandlerWorld : IDisposable
     {
         Loop.Push(ev);
         await ev.Completion.WaitAsync(TimeSpan.FromSeconds(20));
-    }
-
-    private sealed class NodeStandIn(AgentContext ctx) : IEventHandler
-    {
-        public string Name => "ipnet";
-
-        public bool HandlesEvent(AgentEvent ev) => ev.Method != EventMethod.Update || ev is AddPod or DeletePod;
-
-        public void Resync(AgentEvent ev, KubeStateData kubeState, int resyncCount, IResyncOperations txn)
-        {
-            txn.Put(VppKeys.Vrf(0), new VrfTable { Id = 0 });
-            txn.Put(VppKeys.Vrf(1), new VrfTable { Id = 1 });
-            foreach (var (name, vrf) in new[] { ("eth1", 0u), (IpNetConfig.HostTap, 0u), (IpNetConfig.VxlanBvi, 1u) })
-            {
-                txn.Put(VppKeys.Interface(name), new Interface { Name = name, Enabled = true, Vrf = vrf });
-            }
-
-            foreach (var pod in ctx.LocalPods.Values)
-            {
-                var tap = IpNetConfig.PodTapName(pod.ContainerId);
-                txn.Put(VppKeys.Interface(tap), new Interface { Name = tap, Enabled = true, Vrf = 1 });
-            }
-        }
-
-        public string Update(AgentEvent ev, IUpdateOperations txn)
-        {
-            switch (ev)
-            {
-                case AddPod add:
-                    {
-                        var ip = add.Pod.Name["pod-".Length..].Replace('-', '.');
-                        ctx.LocalPods[add.Pod] = new LocalPod(add.Pod.Name, add.Pod.Namespace, add.ContainerId, add.NetworkNamespace, "eth0", ip);
-                        var tap = IpNetConfig.PodTapName(add.ContainerId);
-                        txn.Put(VppKeys.Interface(tap), new Interface { Name = tap, Enabled = true, Vrf = 1 });
-                        return "pod wired";
-                    }
-
-                case DeletePod del:
-                    if (ctx.LocalPods.Remove(del.Pod, out var pod))
-                    {
-                        txn.Delete(VppKeys.Interface(IpNetConfig.PodTapName(pod.ContainerId)));
-                    }
-
-                    return "pod unwired";
-                default:
-                    return string.Empty;
-            }
-        }
-
-        public void Revert(AgentEvent ev)
-        {
-            if (ev is AddPod add)
-            {
-                ctx.LocalPods.Remove(add.Pod);
-            }
-        }
     }
 }
