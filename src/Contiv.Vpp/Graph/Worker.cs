@@ -217,8 +217,11 @@ internal sealed unsafe class Worker : IDisposable
 
         _stop = true;
         Wake();
-        _thread?.Join(TimeSpan.FromSeconds(5));
-        Context.DisposeTx();
+        // The ring's memory is unmapped on dispose: only once the thread has really stopped using it.
+        if (_thread is null || _thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            Context.DisposeTx();
+        }
         _ = Libc.Close(_eventfd);
         _ = Libc.Close(_epfd);
     }
