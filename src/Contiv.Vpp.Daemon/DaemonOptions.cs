@@ -37,6 +37,9 @@ public sealed class DaemonOptions
     /// <summary>Microseconds a worker keeps polling after traffic before sleeping in epoll.</summary>
     public int SpinMicroseconds { get; set; } = 50;
 
+    /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
+    public bool BatchTx { get; set; } = true;
+
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
@@ -60,6 +63,7 @@ public sealed class DaemonOptions
           --buffers <n>             packet buffers                                        [16384]
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
+          --no-batch-tx             one write() per packet instead of io_uring batches
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -127,6 +131,9 @@ public sealed class DaemonOptions
                     break;
                 case "--poll":
                     o.PollMode = true;
+                    break;
+                case "--no-batch-tx":
+                    o.BatchTx = false;
                     break;
                 case "--log-level":
                     o.LogLevel = Level(Value(args, ref i));

@@ -36,6 +36,7 @@ try
         Buffers = options.Buffers,
         PollMode = options.PollMode,
         SpinMicroseconds = options.SpinMicroseconds,
+        BatchTx = options.BatchTx,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

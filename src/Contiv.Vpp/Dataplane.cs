@@ -25,6 +25,12 @@ public sealed record DataplaneOptions
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
+    /// <summary>
+    /// Workers queue TAP writes on an io_uring and submit a whole vector's writes with one system call
+    /// (falls back to one write() per packet when the kernel has no io_uring). False: write() per packet.
+    /// </summary>
+    public bool BatchTx { get; init; } = true;
+
     /// <summary>Dynamic ARP entries older than this are removed.</summary>
     public TimeSpan ArpAge { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -53,6 +53,11 @@ internal sealed unsafe class Worker : IDisposable
         }
 
         _waitFd = _epfd;
+        if (dp.Options.BatchTx)
+        {
+            TxBatchingUnavailable = ctx.EnableTxBatching();
+        }
+
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = WakeToken };
         if (Libc.EpollCtl(_epfd, Libc.EPOLL_CTL_ADD, _eventfd, &ev) != 0)
         {
@@ -64,6 +69,9 @@ internal sealed unsafe class Worker : IDisposable
 
     /// <summary>Held by the worker while it processes; the barrier holds it to keep the worker out.</summary>
     public Lock Gate { get; } = new();
+
+    /// <summary>Why writes are not batched on io_uring (the kernel refused it), or null.</summary>
+    public string? TxBatchingUnavailable { get; }
 
     /// <summary>Number of devices this worker polls.</summary>
     public int DeviceCount { get; private set; }
@@ -135,7 +143,8 @@ internal sealed unsafe class Worker : IDisposable
         {
             // Interrupt mode with a short adaptive poll: right after traffic, keep polling (non-blocking)
             // for a few tens of microseconds so back-to-back packets do not pay a sleep/wake-up each.
-            var timeout = _pollMode || Stopwatch.GetTimestamp() - lastWork < spinTicks ? 0 : -1;
+            // Writes the kernel parked (rare) complete later: keep polling until they are reaped.
+            var timeout = _pollMode || ctx.TxOutstanding > 0 || Stopwatch.GetTimestamp() - lastWork < spinTicks ? 0 : -1;
             var n = Libc.EpollWait(Volatile.Read(ref _waitFd), events, 64, timeout);
             if (n < 0)
             {
@@ -180,6 +189,9 @@ internal sealed unsafe class Worker : IDisposable
                         ctx.Dispatch();
                     }
                 }
+
+                // One system call for every packet written during this pass (all devices' vectors).
+                ctx.FlushTx();
             }
             finally
             {
@@ -205,7 +217,11 @@ internal sealed unsafe class Worker : IDisposable
 
         _stop = true;
         Wake();
-        _thread?.Join(TimeSpan.FromSeconds(5));
+        // The ring's memory is unmapped on dispose: only once the thread has really stopped using it.
+        if (_thread is null || _thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            Context.DisposeTx();
+        }
         _ = Libc.Close(_eventfd);
         _ = Libc.Close(_epfd);
     }

@@ -19,6 +19,7 @@ public sealed partial class WorkerContext
         var handled = new bool[_dp.Buffers.Count];
         _dp.Buffers.MarkFree(handled);
         Buffers.MarkCached(handled);
+        MarkTxQueued(handled);
         foreach (var frame in _pending)
         {
             for (var i = 0; i < frame.Count; i++)
