@@ -9,7 +9,8 @@ namespace Contiv.Lab.Processes;
 /// the daemon as its child (same session, so the lab's stop signals the whole group; same stdout/stderr, so the log
 /// continues), restarts it with <see cref="RestartBackOff"/> whenever it exits, and reports each state in a
 /// <see cref="SupervisedStatus"/> file. SIGTERM/SIGINT stop it: the signal is passed on to the daemon and the
-/// supervisor exits when the daemon did.
+/// supervisor exits when the daemon did. As the <see cref="Subreaper"/> of the daemon's tree it kills whatever the
+/// daemon left running when it exited before starting it again.
 /// </summary>
 /// <param name="name">Component name (for the status and the log).</param>
 /// <param name="statusFile">Where the status is written.</param>
@@ -47,6 +48,7 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
                 return await StopAsync(child).ConfigureAwait(false);
             }
 
+            await KillOrphansAsync().ConfigureAwait(false);
             var ran = DateTimeOffset.UtcNow - started;
             if (!await BackOffAsync(ran, $"{Describe(child.ExitCode)} after {ran.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s", stop).ConfigureAwait(false))
             {
@@ -140,6 +142,7 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
             await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        await KillOrphansAsync().ConfigureAwait(false);
         _status.State = SupervisedStatus.Stopped;
         _status.Pid = 0;
         _status.StartTicks = 0;
@@ -147,6 +150,16 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
         _status.LastExitAt = DateTimeOffset.UtcNow;
         Save();
         return child.ExitCode;
+    }
+
+    // What the daemon left running when it exited (its own children, re-parented to this subreaper) goes too.
+    private static async Task KillOrphansAsync()
+    {
+        var killed = await Subreaper.KillOrphansAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (killed > 0)
+        {
+            Log($"killed {killed} process(es) the daemon left behind");
+        }
     }
 
     private void Save()
@@ -200,6 +213,11 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        if (!Subreaper.Become())
+        {
+            Log($"{name}: cannot become the subreaper of the daemon's processes (errno {Marshal.GetLastPInvokeError()}); its orphans are left to init");
+        }
+
         var supervisor = new Supervisor(name, status, argv[i + 1], argv.Skip(i + 2).ToList(), RestartBackOff.CreateDefault());
         return await supervisor.RunAsync(stop.Token).ConfigureAwait(false);
     }
