@@ -106,8 +106,8 @@ public static class NodeFiles
 
     /// <summary>
     /// contiv.conf of a node in an <c>up --stn</c> lab: the node's NIC is stolen (<c>stealInterface</c>) and is the
-    /// main interface; no static IP: contiv-init asks contiv-stn (<c>stnSocketFile</c>) to steal it and the agent takes
-    /// the node IP and the routes from contiv-stn's answer (SPEC §1.8).
+    /// main interface (no <c>mainVPPInterface</c>, no static IP): contiv-init asks contiv-stn (<c>stnSocketFile</c>) to
+    /// steal it and the agent takes the node IP and the routes from contiv-stn's answer (SPEC §1.8).
     /// </summary>
     public static string StnContivConfText(LabNode node) => $"""
         # contiv.conf written by contiv-lab for {node.Name} (namespace {node.Netns}, STN: {node.StnInterface} is stolen).
@@ -130,8 +130,6 @@ public static class NodeFiles
         nodeConfig:
           - nodeName: {node.Name}
             stealInterface: {node.StnInterface}
-            mainVPPInterface:
-              interfaceName: {node.StnInterface}
 
         """;
 
