@@ -64,7 +64,7 @@ public sealed class SupervisorTests : IDisposable
     {
         var status = Path.Combine(_dir, "parent.json");
         var pids = Path.Combine(_dir, "children");
-        using var supervisor = Start("parent", status, "/bin/sh", "-c", $"sleep 600 & echo $! >> {pids}; sleep 1; exit 1");
+        using var supervisor = StartKillingOrphans("parent", status, "/bin/sh", "-c", $"sleep 600 & echo $! >> {pids}; sleep 1; exit 1");
         try
         {
             WaitFor(status, TimeSpan.FromSeconds(10), j => j.GetProperty("restarts").GetInt32() >= 1);
@@ -89,10 +89,14 @@ public sealed class SupervisorTests : IDisposable
         }
     }
 
-    private static Process Start(string name, string status, params string[] command)
+    private static Process Start(string name, string status, params string[] command) => Launch(["supervise", "--name", name, "--status", status, "--", .. command]);
+
+    private static Process StartKillingOrphans(string name, string status, params string[] command) => Launch(["supervise", "--name", name, "--status", status, "--kill-orphans", "--", .. command]);
+
+    private static Process Launch(string[] argv)
     {
         var psi = new ProcessStartInfo(RepoPaths.Executable("contiv-lab")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "supervise", "--name", name, "--status", status, "--" }.Concat(command))
+        foreach (var a in argv)
         {
             psi.ArgumentList.Add(a);
         }

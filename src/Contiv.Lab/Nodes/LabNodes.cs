@@ -301,10 +301,10 @@ public static class LabNodes
     }
 
     /// <summary>Starts a node component under the lab's supervisor and records it.</summary>
-    internal static LabProcessRecord Start(LabInstance lab, LabState state, string component, LabNode node, string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    internal static LabProcessRecord Start(LabInstance lab, LabState state, string component, LabNode node, string file, IEnumerable<string> args, IDictionary<string, string>? env = null, bool killOrphans = false)
     {
         var name = ProcessName(component, node.Name);
-        var record = DetachedProcess.Start(lab, name, file, args, Path.Combine(lab.LogDir, name + ".log"), node.Name, env);
+        var record = DetachedProcess.Start(lab, name, file, args, Path.Combine(lab.LogDir, name + ".log"), node.Name, env, killOrphans: killOrphans);
         LabControlPlane.Record(lab, state, record);
         return record;
     }

@@ -66,7 +66,8 @@ public static class StnNodes
         // With '=': values starting with "--" must not be taken for contiv-init's own options.
         args.AddRange(LabNodes.VppArguments(node).Select(a => "--vpp-arg=" + a));
         args.AddRange(LabNodes.AgentArguments(lab, state, node).Select(a => "--agent-arg=" + a));
-        var record = LabNodes.Start(lab, state, Init, node, bins.Path("contiv-init"), args, LabNodes.AgentEnvironment(node));
+        // killOrphans: a kill -9 of contiv-init must not leave its data plane and agent running next to the new ones.
+        var record = LabNodes.Start(lab, state, Init, node, bins.Path("contiv-init"), args, LabNodes.AgentEnvironment(node), killOrphans: true);
         await LabNodes.WaitForAsync("contiv-init", record, () => LabNodes.HasNodeIdAsync(state, node.Name).GetAwaiter().GetResult(), TimeSpan.FromSeconds(90), ct).ConfigureAwait(false);
         return record;
     }
