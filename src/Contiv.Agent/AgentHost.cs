@@ -111,6 +111,10 @@ internal static class AgentHost
             {
                 ctx.Stn = await Stn.StnStartup.LoadAsync(settings, linux, ct).ConfigureAwait(false);
                 await Console.Error.WriteLineAsync($"contiv-agent: STN mode: main NIC {ctx.Stn.Name}, node IP {ctx.Stn.NodeIp}, {ctx.Stn.Routes.Count} IPv4 routes of the host").ConfigureAwait(false);
+                if (Stn.StolenLinkIsolation.Apply(options.Netns, ctx.Stn.Name) is { } problem)
+                {
+                    await Console.Error.WriteLineAsync($"contiv-agent: STN: {problem}").ConfigureAwait(false);
+                }
             }
             catch (Stn.StnUnavailableException e)
             {
