@@ -25,6 +25,9 @@ internal sealed class AgentContext(NodeSettings settings)
     /// <summary>This node's main (VPP) IP with prefix length.</summary>
     public (Contiv.Linux.Ip4 Address, int Length)? NodeIp { get; set; }
 
+    /// <summary>STN mode: what contiv-stn took from the host (loaded once at start); null otherwise.</summary>
+    public Contiv.Agent.Stn.StolenInterface? Stn { get; set; }
+
     /// <summary>Every known node, including this one, by name.</summary>
     public Dictionary<string, NodeInfo> Nodes { get; } = new(StringComparer.Ordinal);
 

@@ -26,6 +26,8 @@ internal static class AgentDescriptors
         scheduler.Register(new VppNat44StaticMappingDescriptor(dataplane));
         scheduler.Register(new VppNat44IdentityMappingDescriptor(dataplane));
         scheduler.Register(new VppAclDescriptor(dataplane));
+        scheduler.Register(new Stn.VppStnRuleDescriptor(dataplane));
+        scheduler.Register(new Stn.VppProxyArpDescriptor(dataplane));
         scheduler.Register(new LinuxLinkUpDescriptor(linux));
         scheduler.Register(new LinuxAddressDescriptor(linux));
         scheduler.Register(new LinuxRouteDescriptor(linux));

@@ -104,6 +104,24 @@ internal static class AgentHost
         using var linux = new LinuxNamespaces(options.Netns);
         using var dataplane = new DataplaneConnection(options.VppApiSocket);
         var ctx = new AgentContext(settings);
+        if (settings.StnMode)
+        {
+            // STN: the NIC contiv-init had contiv-stn steal is the main NIC, with the host's addresses (docs/stn.md).
+            try
+            {
+                ctx.Stn = await Stn.StnStartup.LoadAsync(settings, linux, ct).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"contiv-agent: STN mode: main NIC {ctx.Stn.Name}, node IP {ctx.Stn.NodeIp}, {ctx.Stn.Routes.Count} IPv4 routes of the host").ConfigureAwait(false);
+                if (Stn.StolenLinkIsolation.Apply(options.Netns, ctx.Stn.Name) is { } problem)
+                {
+                    await Console.Error.WriteLineAsync($"contiv-agent: STN: {problem}").ConfigureAwait(false);
+                }
+            }
+            catch (Stn.StnUnavailableException e)
+            {
+                await Console.Error.WriteLineAsync($"contiv-agent: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        }
         var registry = Metrics.NewCustomRegistry();
         var holder = new LoopHolder();
         builder.Services.AddSingleton(_ => holder.Loop ?? throw new InvalidOperationException("event loop not started"));

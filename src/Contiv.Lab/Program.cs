@@ -44,7 +44,8 @@ public static class Program
         var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure };
+        var stn = new Option<bool>("--stn") { Description = "Single-NIC nodes: eth0 carries management and data; contiv-stn steals it for the data plane, contiv-init runs contiv-vpp and contiv-agent (docs/stn.md)" };
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, stn };
         up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
@@ -53,6 +54,7 @@ public static class Program
             KeepOnFailure = p.GetValue(keep),
             CniCheckIntervalSeconds = p.GetValue(checkInterval),
             Secure = p.GetValue(secure),
+            Stn = p.GetValue(stn),
         }, ct)));
         root.Subcommands.Add(up);
 
@@ -107,7 +109,7 @@ public static class Program
         var nodeDelete = new Command("delete", "Remove a node: its pods, daemons, Node object, namespace and links") { nodeName };
         nodeDelete.SetAction((p, ct) => Run(() => NodeDeleteCommand.RunAsync(Lab(p, instance), p.GetValue(nodeName)!, ct)));
         var restartName = new Argument<string>("node") { Description = "Node name, e.g. node1" };
-        var components = new Option<string[]>("--component", "-c") { Description = "vpp, agent, kubelet (repeatable)", DefaultValueFactory = _ => ["vpp", "agent"], AllowMultipleArgumentsPerToken = true };
+        var components = new Option<string[]>("--component", "-c") { Description = "vpp, agent, kubelet (repeatable); with --stn also stn, init (vpp and agent mean init there)", DefaultValueFactory = _ => ["vpp", "agent"], AllowMultipleArgumentsPerToken = true };
         var nodeRestart = new Command("restart", "Restart a node's daemons (default: data plane and agent; pods keep running)") { restartName, components };
         nodeRestart.SetAction((p, ct) => Run(() => NodeRestartCommand.RunAsync(Lab(p, instance), p.GetValue(restartName)!, p.GetValue(components)!, ct)));
         node.Subcommands.Add(nodeAdd);

@@ -19,6 +19,7 @@ internal sealed class HostTapHealthCheck : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task _running = Task.CompletedTask;
+    private long _lastArmed;
 
     public HostTapHealthCheck(StolenInterfaces stolen, NetworkNamespace? ns, string tapName, TimeSpan delay, ILogger log)
     {
@@ -30,11 +31,16 @@ internal sealed class HostTapHealthCheck : IAsyncDisposable
         stolen.Stolen += Arm;
     }
 
-    /// <summary>Starts the check (after the delay) unless it is already pending or watching.</summary>
+    /// <summary>
+    /// Starts the check (after the delay) unless it is already watching; a check still waiting starts its delay
+    /// again, so that a data plane restarted within the delay (release, then a new steal) gets the whole delay to
+    /// create its host interface.
+    /// </summary>
     public void Arm()
     {
         lock (_gate)
         {
+            _lastArmed = Environment.TickCount64;
             if (!_running.IsCompleted || _stopping.IsCancellationRequested)
             {
                 return;
@@ -59,11 +65,23 @@ internal sealed class HostTapHealthCheck : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    private TimeSpan RemainingDelay()
+    {
+        lock (_gate)
+        {
+            return _delay - TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastArmed);
+        }
+    }
+
     private async Task RunAsync(CancellationToken ct)
     {
         try
         {
-            await Task.Delay(_delay, ct).ConfigureAwait(false);
+            while (RemainingDelay() is { } wait && wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+            }
+
             if (_stolen.Count == 0)
             {
                 return;

@@ -38,6 +38,7 @@ internal sealed partial class ConfigApplier(Engine dp)
                 ConfigOp.ObjectOneofCase.Nat44StaticMapping => put ? PutNat44StaticMapping(op.Nat44StaticMapping) : DeleteNat44StaticMapping(op.Nat44StaticMapping),
                 ConfigOp.ObjectOneofCase.Nat44IdentityMapping => put ? PutNat44IdentityMapping(op.Nat44IdentityMapping) : DeleteNat44IdentityMapping(op.Nat44IdentityMapping),
                 ConfigOp.ObjectOneofCase.Acl => put ? PutAcl(op.Acl) : DeleteAcl(op.Acl),
+                ConfigOp.ObjectOneofCase.StnRule => put ? PutStnRule(op.StnRule) : DeleteStnRule(op.StnRule),
                 _ => Failed("empty operation (no object set)"),
             };
         }

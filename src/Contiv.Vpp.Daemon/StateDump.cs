@@ -85,6 +85,11 @@ internal sealed partial class StateDump(Engine dp)
             DumpAcls(reply);
         }
 
+        if (Want(ObjectKind.StnRules))
+        {
+            DumpStnRules(reply);
+        }
+
         if (Want(ObjectKind.ProxyArps))
         {
             foreach (var r in _dp.ProxyArpRanges)

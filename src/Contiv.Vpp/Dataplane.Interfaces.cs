@@ -234,6 +234,7 @@ public sealed partial class Dataplane
             RemoveRoutesVia(intf.SwIfIndex);
             ForgetNatRole(intf.SwIfIndex);
             ForgetAclInterface(intf.SwIfIndex);
+            ForgetStnRules(intf.SwIfIndex);
             var released = new List<int>();
             lock (Neighbors.Lock)
             {

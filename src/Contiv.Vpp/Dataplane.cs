@@ -303,6 +303,7 @@ public sealed partial class Dataplane : IDisposable
         Acl.AclFeatureNode.Register(this);
         Nat.Nat44Out2InNode.Register(this);
         Nat.Nat44In2OutNode.Register(this);
+        Graph.Add(new Stn.StnIp4PuntNode(), this);
         Graph.Add(new InputNode(TapInputNodeName), this);
         Graph.Add(new InputNode(AfPacketInputNodeName), this);
         Graph.Add(new InputNode(PgInputNodeName), this);

@@ -58,10 +58,45 @@ public sealed class SupervisorTests : IDisposable
         }
     }
 
-    private static Process Start(string name, string status, params string[] command)
+    /// <summary>A daemon that dies leaving a child of its own (contiv-init's contiv-vpp after a kill -9): the child goes too.</summary>
+    [RootFact]
+    public void What_a_dead_daemon_left_running_is_killed_before_the_restart()
+    {
+        var status = Path.Combine(_dir, "parent.json");
+        var pids = Path.Combine(_dir, "children");
+        using var supervisor = StartKillingOrphans("parent", status, "/bin/sh", "-c", $"sleep 600 & echo $! >> {pids}; sleep 1; exit 1");
+        try
+        {
+            WaitFor(status, TimeSpan.FromSeconds(10), j => j.GetProperty("restarts").GetInt32() >= 1);
+            var orphan = int.Parse(File.ReadAllLines(pids)[0], System.Globalization.CultureInfo.InvariantCulture);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (Directory.Exists($"/proc/{orphan}") && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.False(Directory.Exists($"/proc/{orphan}"), $"the orphaned child {orphan} of the dead daemon still runs (or is an unreaped zombie)");
+        }
+        finally
+        {
+            Stop(supervisor);
+        }
+
+        // The last run's child went with the supervisor's stop too.
+        foreach (var line in File.ReadAllLines(pids))
+        {
+            Assert.False(Directory.Exists($"/proc/{line.Trim()}"), $"child {line} outlived the supervisor");
+        }
+    }
+
+    private static Process Start(string name, string status, params string[] command) => Launch(["supervise", "--name", name, "--status", status, "--", .. command]);
+
+    private static Process StartKillingOrphans(string name, string status, params string[] command) => Launch(["supervise", "--name", name, "--status", status, "--kill-orphans", "--", .. command]);
+
+    private static Process Launch(string[] argv)
     {
         var psi = new ProcessStartInfo(RepoPaths.Executable("contiv-lab")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "supervise", "--name", name, "--status", status, "--" }.Concat(command))
+        foreach (var a in argv)
         {
             psi.ArgumentList.Add(a);
         }

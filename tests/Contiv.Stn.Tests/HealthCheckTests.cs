@@ -41,6 +41,36 @@ public sealed class HealthCheckTests
         HostNic.WaitFor(() => node.Dump() == before, TimeSpan.FromSeconds(HealthDelay + 8), "eth0 restored when vpp1 is missing\n" + stn.Output);
     }
 
+    /// <summary>
+    /// A data plane restarted within the delay (contiv-init released the NIC and stole it again, as after
+    /// <c>contiv-lab node restart</c>) gets the whole delay again to create vpp1: the check does not judge the new
+    /// data plane by the first steal's clock.
+    /// </summary>
+    [RootFact]
+    public void A_steal_after_a_release_starts_the_delay_again()
+    {
+        const double delay = 3;
+        using var node = new HostNic();
+        using var stn = new StnDaemon(node.Host, delay);
+        var before = node.Eth0Config(); // vpp1, made later, has routes of its own
+        stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
+        stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
+
+        // 3.5 s after the first steal, 1.5 s after the second, still without vpp1: still stolen.
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        Assert.Empty(node.Eth0Config());
+
+        // The new data plane's vpp1 appears in time: the check watches it, and its loss gives the NIC back.
+        var vswitch = node.Scope.Create("vsw");
+        node.Scope.Veth("vpp1", node.Host, "vpp2", vswitch);
+        Thread.Sleep(TimeSpan.FromSeconds(delay));
+        Assert.Empty(node.Eth0Config());
+        Shell.Ip($"-n {vswitch} link set vpp2 down");
+        HostNic.WaitFor(() => node.Eth0Config().SequenceEqual(before), TimeSpan.FromSeconds(10), "eth0 restored after vpp1 went down\n" + stn.Output);
+    }
+
     [RootFact]
     public void Killing_the_data_plane_that_owns_vpp1_gives_the_NIC_back_within_the_window()
     {

@@ -58,7 +58,7 @@ internal static class IpNetConfig
     public static string MainInterface(AgentContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        return ctx.Settings.MainInterfaceName.Length > 0 ? ctx.Settings.MainInterfaceName : LoopbackNic;
+        return ctx.Stn is { } stn ? stn.Name : ctx.Settings.MainInterfaceName.Length > 0 ? ctx.Settings.MainInterfaceName : LoopbackNic;
     }
 
     /// <summary>Node-level items: VRFs, NIC, host interconnect, inter-VRF and drop routes, BVI (not the BD and not per-remote-node items).</summary>
@@ -73,28 +73,39 @@ internal static class IpNetConfig
         yield return Item(VppKeys.Vrf(main), new VrfTable { Id = main, Label = "mainVRF-IPv4" });
         yield return Item(VppKeys.Vrf(pod), new VrfTable { Id = pod, Label = "podVRF-IPv4" });
 
-        // Main NIC (AF_PACKET on a Linux link) or a loopback carrying the node IP.
-        var nic = MainInterface(ctx);
-        var nicIf = new Interface { Name = nic, Enabled = true, Vrf = main };
-        if (ctx.NodeIp is { } nodeIp)
+        if (ctx.Stn is { } stn)
         {
-            nicIf.IpAddresses.Add(LinuxFormat.Prefix(nodeIp.Address, nodeIp.Length));
-        }
-
-        if (s.MainInterfaceName.Length > 0)
-        {
-            nicIf.Type = InterfaceType.AfPacket;
-            nicIf.Afpacket = new AfPacketLink { HostIfName = s.MainInterfaceName };
+            // STN: the stolen NIC, the interconnect and the host's routes (Stn/StnConfig.cs).
+            foreach (var item in Stn.StnConfig.NodeItems(ctx, stn))
+            {
+                yield return item;
+            }
         }
         else
         {
-            nicIf.Type = InterfaceType.Loopback;
-        }
+            // Main NIC (AF_PACKET on a Linux link) or a loopback carrying the node IP.
+            var nic = MainInterface(ctx);
+            var nicIf = new Interface { Name = nic, Enabled = true, Vrf = main };
+            if (ctx.NodeIp is { } nodeIp)
+            {
+                nicIf.IpAddresses.Add(LinuxFormat.Prefix(nodeIp.Address, nodeIp.Length));
+            }
 
-        yield return Item(VppKeys.Interface(nic), nicIf);
-        if (s.DefaultGateway is { } gw && s.MainInterfaceName.Length > 0)
-        {
-            yield return RouteItem(new Route { VrfId = main, DstNetwork = "0.0.0.0/0", NextHopAddr = gw.ToString(), OutInterface = nic });
+            if (s.MainInterfaceName.Length > 0)
+            {
+                nicIf.Type = InterfaceType.AfPacket;
+                nicIf.Afpacket = new AfPacketLink { HostIfName = s.MainInterfaceName };
+            }
+            else
+            {
+                nicIf.Type = InterfaceType.Loopback;
+            }
+
+            yield return Item(VppKeys.Interface(nic), nicIf);
+            if (s.DefaultGateway is { } gw && s.MainInterfaceName.Length > 0)
+            {
+                yield return RouteItem(new Route { VrfId = main, DstNetwork = "0.0.0.0/0", NextHopAddr = gw.ToString(), OutInterface = nic });
+            }
         }
 
         foreach (var other in s.OtherInterfaces)
@@ -108,51 +119,54 @@ internal static class IpNetConfig
             yield return Item(VppKeys.Interface(other.InterfaceName), o);
         }
 
-        // Host interconnect: tap-vpp2 (VPP, 172.30.N.1) <-> vpp1 (Linux, 172.30.N.2).
-        var hostSubnetLen = a.HostSubnetThisNode.Length;
-        var tap = new Interface
+        if (ctx.Stn is null)
         {
-            Name = HostTap,
-            Type = InterfaceType.Tap,
-            Enabled = true,
-            Vrf = main,
-            PhysAddress = MacAddresses.HostInterconnectMac(a.NodeId),
-            Mtu = cfg.MtuSize,
-            IpAddresses = { LinuxFormat.Prefix(a.HostInterconnectIpInVpp, hostSubnetLen) },
-            Tap = new TapLink
+            // Host interconnect: tap-vpp2 (VPP, 172.30.N.1) <-> vpp1 (Linux, 172.30.N.2).
+            var hostSubnetLen = a.HostSubnetThisNode.Length;
+            var tap = new Interface
             {
-                HostIfName = HostTapLinuxName,
-                HostUp = true,
-                EnableGso = cfg.EnableGso,
-                RxRingSize = cfg.Tapv2RxRingSize,
-                TxRingSize = cfg.Tapv2TxRingSize,
-            },
-        };
-        yield return Item(VppKeys.Interface(HostTap), tap);
-        var tapKey = VppKeys.Interface(HostTap);
-        var hostAddr = new LinuxAddress(string.Empty, HostTapLinuxName, LinuxFormat.Prefix(a.HostInterconnectIpInLinux, hostSubnetLen), tapKey);
-        yield return Item(LinuxKeys.Address(hostAddr), hostAddr);
-        var addrKey = LinuxKeys.Address(hostAddr);
-        var podRoute = new LinuxRoute(string.Empty, a.Subnets.PodSubnetCidr.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
-        yield return Item(LinuxKeys.Route(podRoute), podRoute);
-        if (cfg.RouteServiceCidrToVpp)
-        {
-            var svc = new LinuxRoute(string.Empty, a.Subnets.ServiceCidr.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
-            yield return Item(LinuxKeys.Route(svc), svc);
+                Name = HostTap,
+                Type = InterfaceType.Tap,
+                Enabled = true,
+                Vrf = main,
+                PhysAddress = MacAddresses.HostInterconnectMac(a.NodeId),
+                Mtu = cfg.MtuSize,
+                IpAddresses = { LinuxFormat.Prefix(a.HostInterconnectIpInVpp, hostSubnetLen) },
+                Tap = new TapLink
+                {
+                    HostIfName = HostTapLinuxName,
+                    HostUp = true,
+                    EnableGso = cfg.EnableGso,
+                    RxRingSize = cfg.Tapv2RxRingSize,
+                    TxRingSize = cfg.Tapv2TxRingSize,
+                },
+            };
+            yield return Item(VppKeys.Interface(HostTap), tap);
+            var tapKey = VppKeys.Interface(HostTap);
+            var hostAddr = new LinuxAddress(string.Empty, HostTapLinuxName, LinuxFormat.Prefix(a.HostInterconnectIpInLinux, hostSubnetLen), tapKey);
+            yield return Item(LinuxKeys.Address(hostAddr), hostAddr);
+            var addrKey = LinuxKeys.Address(hostAddr);
+            var podRoute = new LinuxRoute(string.Empty, a.Subnets.PodSubnetCidr.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
+            yield return Item(LinuxKeys.Route(podRoute), podRoute);
+            if (cfg.RouteServiceCidrToVpp)
+            {
+                var svc = new LinuxRoute(string.Empty, a.Subnets.ServiceCidr.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
+                yield return Item(LinuxKeys.Route(svc), svc);
 
-            // NodePorts live on the nodes' data-plane IPs, which only the data plane owns: the host reaches
-            // them (its own and other nodes') through the interconnect like the ClusterIPs.
-            if (a.Subnets.NodeInterconnectCidr is { } nodes)
-            {
-                var nodeRoute = new LinuxRoute(string.Empty, nodes.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
-                yield return Item(LinuxKeys.Route(nodeRoute), nodeRoute);
+                // NodePorts live on the nodes' data-plane IPs, which only the data plane owns: the host reaches
+                // them (its own and other nodes') through the interconnect like the ClusterIPs.
+                if (a.Subnets.NodeInterconnectCidr is { } nodes)
+                {
+                    var nodeRoute = new LinuxRoute(string.Empty, nodes.ToString(), a.HostInterconnectIpInVpp.ToString(), HostTapLinuxName, false, addrKey);
+                    yield return Item(LinuxKeys.Route(nodeRoute), nodeRoute);
+                }
             }
-        }
 
-        // Host IPs reachable through the interconnect from VRF 0.
-        foreach (var ip in hostIps.Distinct(StringComparer.Ordinal))
-        {
-            yield return RouteItem(new Route { VrfId = main, DstNetwork = ip + "/32", NextHopAddr = a.HostInterconnectIpInLinux.ToString(), OutInterface = HostTap });
+            // Host IPs reachable through the interconnect from VRF 0.
+            foreach (var ip in hostIps.Distinct(StringComparer.Ordinal))
+            {
+                yield return RouteItem(new Route { VrfId = main, DstNetwork = ip + "/32", NextHopAddr = a.HostInterconnectIpInLinux.ToString(), OutInterface = HostTap });
+            }
         }
 
         // VRF 0: cluster ranges are looked up in the pod VRF.

@@ -61,7 +61,8 @@ internal sealed class NodeSyncHandler(AgentContext ctx, IEtcdBroker broker, Acti
             log.LogInformation("node {Node} has ID {Id}; pod subnet {PodSubnet}", ctx.NodeName, nodeId, ctx.Addressing.PodSubnetThisNode);
         }
 
-        ctx.NodeIp = ctx.Settings.MainInterfaceIp ?? (ctx.Settings.Subnets.NodeInterconnectCidr is null ? null : ctx.Addressing!.NodeIpOf(nodeId));
+        ctx.NodeIp = ctx.Stn is { } stn ? (stn.NodeIp.Address, stn.NodeIp.Length)
+            : ctx.Settings.MainInterfaceIp ?? (ctx.Settings.Subnets.NodeInterconnectCidr is null ? null : ctx.Addressing!.NodeIpOf(nodeId));
         PublishNodeIps();
     }
 

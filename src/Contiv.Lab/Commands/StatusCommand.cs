@@ -15,7 +15,7 @@ internal static class StatusCommand
     {
         var state = LabState.LoadRequired(lab);
         LabConsole.WidenConsole();
-        AnsiConsole.MarkupLine($"lab [bold]{lab.Name}[/]: {state.Network} network, up since {state.CreatedAt:u}, state in {lab.StateDir}");
+        AnsiConsole.MarkupLine($"lab [bold]{lab.Name}[/]: {state.Network} network{(state.Stn ? " with STN" : string.Empty)}, up since {state.CreatedAt:u}, state in {lab.StateDir}");
 
         var control = new Table().Border(TableBorder.Rounded).Title("control plane");
         control.AddColumns("component", "pid", "state", "restarts", "last exit", "address");
@@ -33,7 +33,16 @@ internal static class StatusCommand
 
         var http = LabSecurity.HttpClient(lab, state);
         var nodes = new Table().Border(TableBorder.Rounded).Title("nodes");
-        nodes.AddColumns("node", "netns", "mgmt IP", "data IP", "vpp", "agent", "kubelet", "agent REST");
+        if (state.Stn)
+        {
+            // One NIC per node; contiv-init runs the data plane and the agent (docs/stn.md).
+            nodes.AddColumns("node", "netns", "node IP", Network.StnUnderlay.NodeLink, "stn", "init (vpp + agent)", "kubelet", "agent REST");
+        }
+        else
+        {
+            nodes.AddColumns("node", "netns", "mgmt IP", "data IP", "vpp", "agent", "kubelet", "agent REST");
+        }
+
         foreach (var n in state.Nodes)
         {
             var ready = "-";
@@ -48,6 +57,12 @@ internal static class StatusCommand
                 {
                     ready = $"[red]down[/] :{n.RestPort}";
                 }
+            }
+
+            if (state.Stn)
+            {
+                nodes.AddRow(n.Name, n.Netns, n.DataIp, Markup.Escape(Network.StnUnderlay.NicOwner(n.Netns)), Alive(state, "stn-" + n.Name), Alive(state, "init-" + n.Name), Alive(state, "kubelet-" + n.Name), ready);
+                continue;
             }
 
             nodes.AddRow(n.Name, n.Netns, n.ManagementIp, n.DataIp, Alive(state, "vpp-" + n.Name), Alive(state, "agent-" + n.Name), Alive(state, "kubelet-" + n.Name), ready);

@@ -10,7 +10,7 @@ internal static class UpCommand
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var state = await LabLifecycle.UpAsync(lab, options, LabConsole.Say, ct).ConfigureAwait(false);
-        LabConsole.Say($"lab \"{lab.Name}\" is up: {state.Nodes.Count} node(s), {state.Network} network, in {sw.Elapsed.TotalSeconds:0.0}s");
+        LabConsole.Say($"lab \"{lab.Name}\" is up: {state.Nodes.Count} node(s), {state.Network} network{(state.Stn ? " with STN" : string.Empty)}, in {sw.Elapsed.TotalSeconds:0.0}s");
         LabConsole.Say(string.Empty);
         LabConsole.Say(Usage(lab, state));
         return 0;
@@ -41,6 +41,11 @@ internal static class UpCommand
             lines.Add(state.Secure
                 ? $"  curl -s --cacert {LabCertificates.Of(lab).CaFile} -u {LabCertificates.RestUser}:$(cat {LabCertificates.Of(lab).RestPasswordFile}) {first.RestUrl}/contiv/v1/ipam"
                 : $"  curl -s {first.RestUrl}/contiv/v1/ipam");
+        }
+
+        if (first is not null && state.Stn)
+        {
+            lines.Add($"  ip netns exec {first.Netns} ip addr; contiv-lab logs{inst} {Nodes.StnNodes.Init}-{first.Name}   # the stolen NIC, contiv-init with contiv-vpp and contiv-agent");
         }
 
         lines.Add($"  contiv-lab status{inst}; contiv-lab logs{inst} <component>; contiv-lab down{inst}");

@@ -26,6 +26,9 @@ public sealed class UpOptions
 
     /// <summary>etcd with mutual TLS and REST over HTTPS with basic auth (docs/security.md).</summary>
     public bool Secure { get; init; }
+
+    /// <summary>Single-NIC nodes: contiv-stn steals each node's <c>eth0</c>, contiv-init runs the vSwitch (docs/stn.md).</summary>
+    public bool Stn { get; init; }
 }
 
 /// <summary>
@@ -52,6 +55,11 @@ public static class LabLifecycle
             throw new ArgumentException("--secure starts the lab's own etcd with TLS; it cannot be combined with --etcd");
         }
 
+        if (StnNodes.Incompatible(options) is { } stnProblem)
+        {
+            throw new ArgumentException(stnProblem);
+        }
+
         var existing = LabState.Load(lab);
         if (existing is not null && existing.Processes.Any(p => ProcessTable.IsAlive(p.Pid, p.StartTicks)))
         {
@@ -71,6 +79,11 @@ public static class LabLifecycle
             needed.AddRange(["contiv-vpp", "contiv-agent", "contiv-cni"]);
         }
 
+        if (options.Stn)
+        {
+            needed.AddRange(["contiv-stn", "contiv-init"]);
+        }
+
         foreach (var exe in needed)
         {
             _ = bins.Path(exe);
@@ -86,6 +99,7 @@ public static class LabLifecycle
             ExternalEtcd = options.ExternalEtcd is not null,
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
+            Stn = options.Stn,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
             CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
@@ -110,8 +124,10 @@ public static class LabLifecycle
 
         try
         {
-            log($"underlay: namespace {lab.LabNetns} with bridges {LabTopology.ManagementBridge} ({LabTopology.ManagementSubnet}) and {LabTopology.DataBridge} ({LabTopology.DataSubnet})");
-            LabTopology.CreateUnderlay(lab);
+            log(options.Stn
+                ? $"underlay: namespace {lab.LabNetns} with bridge {LabTopology.DataBridge} ({LabTopology.DataSubnet}, gateway {StnUnderlay.GatewayIp}), one NIC ({StnUnderlay.NodeLink}) per node for management and data"
+                : $"underlay: namespace {lab.LabNetns} with bridges {LabTopology.ManagementBridge} ({LabTopology.ManagementSubnet}) and {LabTopology.DataBridge} ({LabTopology.DataSubnet})");
+            LabTopology.CreateUnderlay(lab, options.Stn);
             state.Namespaces.Add(lab.LabNetns);
             LabState.Update(lab, s => s.Namespaces.Add(lab.LabNetns));
 
@@ -223,6 +239,12 @@ public static class LabLifecycle
     {
         var state = LabState.LoadRequired(lab);
         var node = state.FindNode(nodeName) ?? throw new ArgumentException($"node \"{nodeName}\" is not part of lab \"{lab.Name}\"");
+        if (state.Stn)
+        {
+            await StnNodes.RestartAsync(lab, state, node, components, log, ct).ConfigureAwait(false);
+            return;
+        }
+
         var mode = ParseMode(state.Network);
         var valid = LabNodes.Components(mode);
         foreach (var c in components)
@@ -278,7 +300,11 @@ public static class LabLifecycle
 
     private static async Task StartNodesAsync(LabInstance lab, LabState state, IReadOnlyList<LabNode> nodes, NetworkMode mode, LabBinaries bins, Action<string> log, CancellationToken ct)
     {
-        if (mode == NetworkMode.Contiv)
+        if (state.Stn)
+        {
+            await StnNodes.StartAsync(lab, state, nodes, bins, log, ct).ConfigureAwait(false);
+        }
+        else if (mode == NetworkMode.Contiv)
         {
             log($"data planes: {string.Join(", ", nodes.Select(n => $"{n.Name} ({n.Netns}, {n.DataIp} on {LabTopology.DataLink})"))}");
             await Task.WhenAll(nodes.Select(n => LabNodes.StartVppAsync(lab, state, n, bins, ct))).ConfigureAwait(false);
@@ -325,7 +351,8 @@ public static class LabLifecycle
 
             if (mode == NetworkMode.Contiv)
             {
-                var agent = state.Processes.Find(p => p.Name == LabNodes.ProcessName("agent", n.Name))!;
+                // With STN the agent is contiv-init's child: contiv-init's record stands for it.
+                var agent = state.Processes.Find(p => p.Name == LabNodes.ProcessName(state.Stn ? StnNodes.Init : "agent", n.Name))!;
                 await LabNodes.WaitAgentReadyAsync(n, agent, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
             }
         }

@@ -36,6 +36,9 @@ public sealed class LabState
     /// <summary>True for <c>up --secure</c>: etcd with mutual TLS, REST over HTTPS with basic auth (<see cref="LabCertificates"/>).</summary>
     public bool Secure { get; set; }
 
+    /// <summary>True for <c>up --stn</c>: one NIC per node, stolen by contiv-stn for the data plane, vSwitch run by contiv-init (docs/stn.md).</summary>
+    public bool Stn { get; set; }
+
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;
 
@@ -170,6 +173,12 @@ public sealed class LabNode
 
     /// <summary>Node interconnect address owned by the data plane on <c>data0</c> (AF_PACKET).</summary>
     public string DataIp { get; set; } = string.Empty;
+
+    /// <summary>With <c>up --stn</c>: the node's only NIC (<c>eth0</c>), which contiv-stn steals; null otherwise.</summary>
+    public string? StnInterface { get; set; }
+
+    /// <summary>contiv-stn's socket (STN mode).</summary>
+    public string StnSocket => Path.Combine(Dir, "stn.sock");
 
     /// <summary>The agent's REST port on 127.0.0.1.</summary>
     public int RestPort { get; set; }

@@ -39,16 +39,25 @@ public static class LabTopology
     /// <summary>Data plane (node interconnect) IP of node N.</summary>
     public static string DataIp(int index) => $"192.168.16.{index}";
 
-    /// <summary>Creates the lab namespace with both bridges up. Fails if it exists.</summary>
-    public static void CreateUnderlay(LabInstance lab)
+    /// <summary>
+    /// Creates the lab namespace with both bridges up (with <paramref name="stn"/> only <c>br-data</c>, which
+    /// then carries the management network too, with the underlay's gateway <see cref="StnUnderlay.GatewayIp"/>).
+    /// Fails if it exists.
+    /// </summary>
+    public static void CreateUnderlay(LabInstance lab, bool stn = false)
     {
         using var ns = NetworkNamespace.Create(lab.LabNetns);
         using var nl = RtNetlink.Open(ns);
         nl.SetLinkUp("lo");
-        foreach (var bridge in new[] { ManagementBridge, DataBridge })
+        foreach (var bridge in stn ? [DataBridge] : new[] { ManagementBridge, DataBridge })
         {
             nl.CreateBridge(bridge);
             nl.SetLinkUp(bridge);
+        }
+
+        if (stn)
+        {
+            StnUnderlay.AddGateway(nl);
         }
     }
 
@@ -144,5 +153,6 @@ public static class LabTopology
 
     private static string MgmtPort(int index) => $"n{index}-mgmt";
 
-    private static string DataPort(int index) => $"n{index}-data";
+    /// <summary>Lab-side name of node N's data link (with STN: its only link).</summary>
+    internal static string DataPort(int index) => $"n{index}-data";
 }

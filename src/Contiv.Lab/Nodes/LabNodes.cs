@@ -21,9 +21,19 @@ public static class LabNodes
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
+    // contiv-init stops the agent (up to 10 s), the data plane and gives the NIC back before it exits.
+    private static readonly TimeSpan VswitchStopGrace = TimeSpan.FromSeconds(25);
+
     /// <summary>Component names of a node's processes, in start order.</summary>
     public static IReadOnlyList<string> Components(NetworkMode mode)
         => mode == NetworkMode.Contiv ? ["vpp", "agent", "kubelet"] : ["kubelet"];
+
+    /// <summary>Component names of a node's processes in a lab of <paramref name="state"/>'s kind (<c>up --stn</c>: contiv-stn, contiv-init, kubelet).</summary>
+    public static IReadOnlyList<string> Components(LabState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Stn ? StnNodes.Components : Components(LabLifecycle.ParseMode(state.Network));
+    }
 
     /// <summary>Process name of a node component, e.g. <c>agent-node1</c>.</summary>
     public static string ProcessName(string component, string node) => $"{component}-{node}";
@@ -43,7 +53,18 @@ public static class LabNodes
             Dir = lab.NodeDir(name),
             TlsDir = state.Secure ? LabCertificates.Of(lab).Directory : null,
         };
-        LabTopology.AddNode(lab, index);
+        if (state.Stn)
+        {
+            // One NIC for everything: the node IP is the management IP too.
+            node.ManagementIp = node.DataIp;
+            node.StnInterface = StnUnderlay.NodeLink;
+            StnUnderlay.AddNode(lab, index);
+        }
+        else
+        {
+            LabTopology.AddNode(lab, index);
+        }
+
         state.Namespaces.Add(node.Netns);
         state.Nodes.Add(node);
         LabState.Update(lab, s =>
@@ -68,19 +89,31 @@ public static class LabNodes
     /// <summary>Starts the data plane of a node and waits for its API socket.</summary>
     public static async Task StartVppAsync(LabInstance lab, LabState state, LabNode node, LabBinaries bins, CancellationToken ct)
     {
-        string[] args =
-        [
-            "--netns", node.Netns,
-            "--api-socket", node.VppApiSocket,
-            "--cli-socket", node.VppCliSocket,
-            "--workers", "1",
-        ];
-        var record = Start(lab, state, "vpp", node, bins.Path("contiv-vpp"), args);
+        var record = Start(lab, state, "vpp", node, bins.Path("contiv-vpp"), VppArguments(node));
         await WaitForAsync("contiv-vpp", record, () => File.Exists(node.VppApiSocket), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
     }
 
     /// <summary>Starts the agent of a node and waits until it allocated its node ID in etcd.</summary>
     public static async Task StartAgentAsync(LabInstance lab, LabState state, LabNode node, LabBinaries bins, CancellationToken ct)
+    {
+        var record = Start(lab, state, "agent", node, bins.Path("contiv-agent"), AgentArguments(lab, state, node), AgentEnvironment(node));
+        await WaitForAsync("contiv-agent", record, () => HasNodeIdAsync(state, node.Name).GetAwaiter().GetResult(), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The data plane's arguments for a node.</summary>
+    internal static string[] VppArguments(LabNode node) =>
+    [
+        "--netns", node.Netns,
+        "--api-socket", node.VppApiSocket,
+        "--cli-socket", node.VppCliSocket,
+        "--workers", "1",
+    ];
+
+    /// <summary>The agent's environment for a node.</summary>
+    internal static Dictionary<string, string> AgentEnvironment(LabNode node) => new() { ["MICROSERVICE_LABEL"] = node.Name };
+
+    /// <summary>The agent's arguments for a node.</summary>
+    internal static string[] AgentArguments(LabInstance lab, LabState state, LabNode node)
     {
         string[] args =
         [
@@ -95,9 +128,7 @@ public static class LabNodes
             "--state-dir", Path.Combine(node.Dir, "agent"),
             .. LabSecurity.AgentArguments(lab, state),
         ];
-        var record = Start(lab, state, "agent", node, bins.Path("contiv-agent"), args,
-            new Dictionary<string, string> { ["MICROSERVICE_LABEL"] = node.Name });
-        await WaitForAsync("contiv-agent", record, () => HasNodeIdAsync(state, node.Name).GetAwaiter().GetResult(), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        return args;
     }
 
     /// <summary>Starts the kubelet stand-in of a node (a <c>contiv-lab kubelet</c> process).</summary>
@@ -126,8 +157,8 @@ public static class LabNodes
     /// <summary>Stops a node's daemons (kubelet first, so pods are removed through CNI while the agent still runs).</summary>
     public static async Task StopAsync(LabInstance lab, LabState state, LabNode node, IEnumerable<string>? components = null)
     {
-        var wanted = (components ?? ["kubelet", "agent", "vpp"]).ToList();
-        foreach (var component in new[] { "kubelet", "agent", "vpp" }.Where(wanted.Contains))
+        var wanted = (components ?? ["kubelet", "agent", "vpp", StnNodes.Init, StnNodes.Stn]).ToList();
+        foreach (var component in new[] { "kubelet", "agent", "vpp", StnNodes.Init, StnNodes.Stn }.Where(wanted.Contains))
         {
             var name = ProcessName(component, node.Name);
             var record = state.Processes.Find(p => p.Name == name);
@@ -136,7 +167,12 @@ public static class LabNodes
                 continue;
             }
 
-            await DetachedProcess.StopAsync(record, component == "kubelet" ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await DetachedProcess.StopAsync(record, component switch
+            {
+                "kubelet" => TimeSpan.FromSeconds(30),
+                StnNodes.Init => VswitchStopGrace,
+                _ => TimeSpan.FromSeconds(5),
+            }).ConfigureAwait(false);
             state.Processes.Remove(record);
             LabState.Update(lab, s => s.Processes.RemoveAll(p => p.Name == name));
         }
@@ -264,15 +300,17 @@ public static class LabNodes
         return false;
     }
 
-    private static LabProcessRecord Start(LabInstance lab, LabState state, string component, LabNode node, string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <summary>Starts a node component under the lab's supervisor and records it.</summary>
+    internal static LabProcessRecord Start(LabInstance lab, LabState state, string component, LabNode node, string file, IEnumerable<string> args, IDictionary<string, string>? env = null, bool killOrphans = false)
     {
         var name = ProcessName(component, node.Name);
-        var record = DetachedProcess.Start(lab, name, file, args, Path.Combine(lab.LogDir, name + ".log"), node.Name, env);
+        var record = DetachedProcess.Start(lab, name, file, args, Path.Combine(lab.LogDir, name + ".log"), node.Name, env, killOrphans: killOrphans);
         LabControlPlane.Record(lab, state, record);
         return record;
     }
 
-    private static async Task WaitForAsync(string what, LabProcessRecord record, Func<bool> condition, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Waits until <paramref name="condition"/> holds; fails at once when the process exits meanwhile.</summary>
+    internal static async Task WaitForAsync(string what, LabProcessRecord record, Func<bool> condition, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)

@@ -102,7 +102,38 @@ public static class NodeFiles
     };
 
     /// <summary>contiv.conf for one node: shipped defaults plus this node's main interface and static node IP.</summary>
-    public static string ContivConfText(LabNode node) => $"""
+    public static string ContivConfText(LabNode node) => node.StnInterface is null ? PlainContivConfText(node) : StnContivConfText(node);
+
+    /// <summary>
+    /// contiv.conf of a node in an <c>up --stn</c> lab: the node's NIC is stolen (<c>stealInterface</c>) and is the
+    /// main interface (no <c>mainVPPInterface</c>, no static IP): contiv-init asks contiv-stn (<c>stnSocketFile</c>) to
+    /// steal it and the agent takes the node IP and the routes from contiv-stn's answer (SPEC §1.8).
+    /// </summary>
+    public static string StnContivConfText(LabNode node) => $"""
+        # contiv.conf written by contiv-lab for {node.Name} (namespace {node.Netns}, STN: {node.StnInterface} is stolen).
+        nodeToNodeTransport: vxlan
+        useTAPInterfaces: true
+        tapInterfaceVersion: 2
+        mtuSize: 1450
+        natExternalTraffic: true
+        routeServiceCIDRToVPP: true
+        crdNodeConfigurationDisabled: false
+        stnSocketFile: {node.StnSocket}
+        ipamConfig:
+          podSubnetCIDR: 10.1.0.0/16
+          podSubnetOneNodePrefixLen: 24
+          vppHostSubnetCIDR: 172.30.0.0/16
+          vppHostSubnetOneNodePrefixLen: 24
+          nodeInterconnectCIDR: {LabTopology.DataSubnet}
+          vxlanCIDR: 192.168.30.0/24
+          serviceCIDR: 10.96.0.0/12
+        nodeConfig:
+          - nodeName: {node.Name}
+            stealInterface: {node.StnInterface}
+
+        """;
+
+    private static string PlainContivConfText(LabNode node) => $"""
         # contiv.conf written by contiv-lab for {node.Name} (namespace {node.Netns}).
         nodeToNodeTransport: vxlan
         useTAPInterfaces: true

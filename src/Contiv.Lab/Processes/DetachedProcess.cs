@@ -13,9 +13,12 @@ namespace Contiv.Lab.Processes;
 /// </summary>
 public static class DetachedProcess
 {
-    /// <summary>Starts <paramref name="file"/> with <paramref name="args"/>; returns its record (not yet saved).</summary>
+    /// <summary>
+    /// Starts <paramref name="file"/> with <paramref name="args"/>; returns its record (not yet saved). <paramref name="killOrphans"/>:
+    /// the supervisor kills what the daemon leaves running when it exits (<see cref="Subreaper"/>).
+    /// </summary>
     public static LabProcessRecord Start(LabInstance lab, string name, string file, IEnumerable<string> args, string logFile,
-        string? node = null, IDictionary<string, string>? environment = null, string? workingDirectory = null, bool supervise = true)
+        string? node = null, IDictionary<string, string>? environment = null, string? workingDirectory = null, bool supervise = true, bool killOrphans = false)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
         string? statusFile = null;
@@ -24,7 +27,10 @@ public static class DetachedProcess
             statusFile = Path.Combine(lab.StateDir, "supervise", name + ".json");
             Directory.CreateDirectory(Path.GetDirectoryName(statusFile)!);
             File.Delete(statusFile);
-            args = new[] { "supervise", "--name", name, "--status", statusFile, "--", file }.Concat(args).ToList();
+            string[] supervisor = killOrphans
+                ? ["supervise", "--name", name, "--status", statusFile, "--kill-orphans", "--", file]
+                : ["supervise", "--name", name, "--status", statusFile, "--", file];
+            args = supervisor.Concat(args).ToList();
             file = LabBinaries.Self;
         }
 

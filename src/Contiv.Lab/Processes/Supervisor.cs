@@ -9,14 +9,18 @@ namespace Contiv.Lab.Processes;
 /// the daemon as its child (same session, so the lab's stop signals the whole group; same stdout/stderr, so the log
 /// continues), restarts it with <see cref="RestartBackOff"/> whenever it exits, and reports each state in a
 /// <see cref="SupervisedStatus"/> file. SIGTERM/SIGINT stop it: the signal is passed on to the daemon and the
-/// supervisor exits when the daemon did.
+/// supervisor exits when the daemon did. With <c>killOrphans</c> (<c>--kill-orphans</c>, for a daemon that runs its own
+/// children: contiv-init) it is the <see cref="Subreaper"/> of the daemon's tree and kills whatever the daemon left
+/// running when it exited before starting it again. Not for the kubelet or a container runtime, whose workloads must
+/// outlive their restart.
 /// </summary>
 /// <param name="name">Component name (for the status and the log).</param>
 /// <param name="statusFile">Where the status is written.</param>
 /// <param name="file">The daemon's executable.</param>
 /// <param name="args">Its arguments.</param>
 /// <param name="backOff">Restart delays.</param>
-internal sealed class Supervisor(string name, string statusFile, string file, IReadOnlyList<string> args, RestartBackOff backOff)
+/// <param name="killOrphans">Kill what the daemon leaves running when it exits (the supervisor must be the subreaper).</param>
+internal sealed class Supervisor(string name, string statusFile, string file, IReadOnlyList<string> args, RestartBackOff backOff, bool killOrphans = false)
 {
     private readonly SupervisedStatus _status = new() { Name = name };
 
@@ -47,6 +51,7 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
                 return await StopAsync(child).ConfigureAwait(false);
             }
 
+            await KillOrphansAsync().ConfigureAwait(false);
             var ran = DateTimeOffset.UtcNow - started;
             if (!await BackOffAsync(ran, $"{Describe(child.ExitCode)} after {ran.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s", stop).ConfigureAwait(false))
             {
@@ -140,6 +145,7 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
             await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        await KillOrphansAsync().ConfigureAwait(false);
         _status.State = SupervisedStatus.Stopped;
         _status.Pid = 0;
         _status.StartTicks = 0;
@@ -147,6 +153,21 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
         _status.LastExitAt = DateTimeOffset.UtcNow;
         Save();
         return child.ExitCode;
+    }
+
+    // What the daemon left running when it exited (its own children, re-parented to this subreaper) goes too.
+    private async Task KillOrphansAsync()
+    {
+        if (!killOrphans)
+        {
+            return;
+        }
+
+        var killed = await Subreaper.KillOrphansAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (killed > 0)
+        {
+            Log($"killed {killed} process(es) the daemon left behind");
+        }
     }
 
     private void Save()
@@ -168,6 +189,7 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
     public static async Task<int> RunCommandAsync(IReadOnlyList<string> argv)
     {
         string? name = null, status = null;
+        var killOrphans = false;
         var i = 0;
         for (; i < argv.Count && argv[i] != "--"; i++)
         {
@@ -179,15 +201,18 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
                 case "--status" when i + 1 < argv.Count:
                     status = argv[++i];
                     break;
+                case "--kill-orphans":
+                    killOrphans = true;
+                    break;
                 default:
-                    await Console.Error.WriteLineAsync($"contiv-lab supervise: unexpected argument '{argv[i]}' (usage: supervise --name NAME --status FILE -- EXECUTABLE [ARGS...])").ConfigureAwait(false);
+                    await Console.Error.WriteLineAsync($"contiv-lab supervise: unexpected argument '{argv[i]}' (usage: supervise --name NAME --status FILE [--kill-orphans] -- EXECUTABLE [ARGS...])").ConfigureAwait(false);
                     return 2;
             }
         }
 
         if (name is null || status is null || i + 1 >= argv.Count)
         {
-            await Console.Error.WriteLineAsync("contiv-lab supervise: usage: supervise --name NAME --status FILE -- EXECUTABLE [ARGS...]").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("contiv-lab supervise: usage: supervise --name NAME --status FILE [--kill-orphans] -- EXECUTABLE [ARGS...]").ConfigureAwait(false);
             return 2;
         }
 
@@ -200,7 +225,12 @@ internal sealed class Supervisor(string name, string statusFile, string file, IR
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        var supervisor = new Supervisor(name, status, argv[i + 1], argv.Skip(i + 2).ToList(), RestartBackOff.CreateDefault());
+        if (killOrphans && !Subreaper.Become())
+        {
+            Log($"{name}: cannot become the subreaper of the daemon's processes (errno {Marshal.GetLastPInvokeError()}); its orphans are left to init");
+        }
+
+        var supervisor = new Supervisor(name, status, argv[i + 1], argv.Skip(i + 2).ToList(), RestartBackOff.CreateDefault(), killOrphans);
         return await supervisor.RunAsync(stop.Token).ConfigureAwait(false);
     }
 }

@@ -159,6 +159,7 @@ public sealed class CliEngine
             new Commands.VxlanCommands(dp),
             new Commands.Nat44Commands(dp),
             new Commands.AclCommands(dp),
+            new Commands.StnCommands(dp),
             new Commands.DiagnosticsCommands(dp),
         ];
         foreach (var m in modules)

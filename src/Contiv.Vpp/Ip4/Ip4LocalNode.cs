@@ -8,7 +8,8 @@ namespace Contiv.Vpp.Ip4;
 /// <summary>
 /// ip4-local: packets addressed to the data plane. Answers ICMP echo requests, hands UDP to a
 /// registered punt node by destination port (VXLAN registers 4789), and answers everything else
-/// with ICMP port/protocol unreachable.
+/// with ICMP port/protocol unreachable. Packets for an STN address that it would not consume go to
+/// stn-ip4-punt instead (the host behind the rule's interface answers them).
 /// </summary>
 internal sealed class Ip4LocalNode : GraphNode
 {
@@ -17,6 +18,7 @@ internal sealed class Ip4LocalNode : GraphNode
 
     private readonly NextSlot _nextLookup;
     private readonly NextSlot _nextIcmpError;
+    private readonly NextSlot _nextStn;
     private readonly ErrorSlot _errEchoReplies;
     private readonly ErrorSlot _errIcmpOther;
     private readonly ErrorSlot _errTruncated;
@@ -29,6 +31,7 @@ internal sealed class Ip4LocalNode : GraphNode
     {
         _nextLookup = AddNext("ip4-lookup");
         _nextIcmpError = AddNext("ip4-icmp-error");
+        _nextStn = AddNext(Stn.StnIp4PuntNode.NodeName);
         _errEchoReplies = AddError("ICMP echo replies sent");
         _errIcmpOther = AddError("ICMP type not handled");
         _errTruncated = AddError("l4 header truncated");
@@ -41,6 +44,7 @@ internal sealed class Ip4LocalNode : GraphNode
     {
         var ifs = Dataplane.InterfaceArray;
         var punt = Dataplane.UdpPuntNodes;
+        var stn = Dataplane.StnRuleArray;
         foreach (var b in buffers)
         {
             ref var m = ref Pool.Meta(b);
@@ -48,6 +52,13 @@ internal sealed class Ip4LocalNode : GraphNode
             var ihl = (p[0] & 15) << 2;
             var l4len = m.CurrentLength - ihl;
             var proto = p[9];
+            // STN: what the data plane does not consume itself belongs to the host that shares the address.
+            if (stn.Length != 0 && Stn.StnIp4PuntNode.Claims(Dataplane, stn, p, m.CurrentLength))
+            {
+                ctx.Enqueue(Next(_nextStn), b);
+                continue;
+            }
+
             if ((BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(p + 6, 2)) & 0x3fff) != 0)
             {
                 ctx.Drop(b, Error(_errFragment));
