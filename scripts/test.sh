@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 source "$root/scripts/lib/prereqs.sh"
 install_missing "${LAB_PREREQS[@]}" etcdctl=etcd-client iperf3=iperf3 tshark=tshark nc=netcat-openbsd \
   tcpdump=tcpdump curl=curl /usr/lib/cni/tuning=containernetworking-plugins \
-  npm=npm chromium=chromium kubectl=kubectl || exit 1
+  npm=npm chromium=chromium kubectl=kubectl podman=podman buildah=buildah jq=jq || exit 1
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 
 # 2. Build.

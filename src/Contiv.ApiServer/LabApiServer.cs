@@ -72,6 +72,7 @@ public sealed class LabApiServer : IAsyncDisposable
         EnsureNamespace(registry, "kube-system");
         EnsureNamespace(registry, "kube-public");
         EnsureNamespace(registry, "kube-node-lease");
+        registry.EnsureSystemPriorityClasses();
 
         if (!IPAddress.TryParse(options.ListenAddress, out var address))
         {

@@ -14,7 +14,7 @@ internal static partial class TablePrinter
         "daemonsets.apps" => [("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0), ("Ready", "integer", 0), ("Up-to-date", "integer", 0), ("Available", "integer", 0), ("Node Selector", "string", 0), ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)],
         "jobs.batch" => [("Name", "string", 0), ("Status", "string", 0), ("Completions", "string", 0), ("Duration", "string", 0), ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)],
         "events" => [("Last Seen", "string", 0), ("Type", "string", 0), ("Reason", "string", 0), ("Object", "string", 0), ("Message", "string", 0)],
-        _ => null,
+        _ => ClusterSetupColumns(type),
     };
 
     private static JsonNode?[]? WorkloadCells(ResourceType type, JsonObject o, string? name, string age, DateTimeOffset now)
@@ -57,7 +57,7 @@ internal static partial class TablePrinter
             }
 
             default:
-                return null;
+                return ClusterSetupCells(type, o, name, age);
         }
     }
 }

@@ -280,6 +280,9 @@ public sealed partial class ResourceRegistry
         {
             // DNS-1123 labels for namespaces and services, subdomains for the rest.
             "namespaces" or "services" => name.Length <= 63 && DnsLabel().IsMatch(name),
+            // RBAC names are path segments (kube-apiserver's own roles are named system:…).
+            "roles.rbac.authorization.k8s.io" or "clusterroles.rbac.authorization.k8s.io" or "rolebindings.rbac.authorization.k8s.io" or "clusterrolebindings.rbac.authorization.k8s.io"
+                => name is not ("." or "..") && name.IndexOfAny(['/', '%']) < 0,
             _ => name.Length <= 253 && DnsSubdomain().IsMatch(name),
         };
         if (!ok)

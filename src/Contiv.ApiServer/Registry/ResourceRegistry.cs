@@ -28,6 +28,7 @@ public sealed partial class ResourceRegistry
     private readonly ServiceAllocator _allocator;
     private readonly Dictionary<string, IResourceStrategy> _strategies;
     private readonly CrdStrategy _crds;
+    private readonly PriorityClassStrategy _priorityClasses = new();
     private readonly Random _random;
     private readonly TimeProvider _time;
     private int _historyStart;
@@ -48,7 +49,7 @@ public sealed partial class ResourceRegistry
         _strategies = new Dictionary<string, IResourceStrategy>(StringComparer.Ordinal)
         {
             ["namespaces"] = new NamespaceStrategy(),
-            ["pods"] = new PodStrategy(),
+            ["pods"] = new PodPriorityAdmission(new PodStrategy(), FindPriorityClass),
             ["services"] = new ServiceStrategy(_allocator),
             ["secrets"] = new SecretStrategy(),
             [CrdStrategy.StoreKey] = _crds,
@@ -56,6 +57,13 @@ public sealed partial class ResourceRegistry
             ["replicasets.apps"] = new ReplicaSetStrategy(),
             ["daemonsets.apps"] = new DaemonSetStrategy(),
             ["jobs.batch"] = new JobStrategy(),
+            ["statefulsets.apps"] = new StatefulSetStrategy(),
+            ["roles.rbac.authorization.k8s.io"] = new RbacStrategy(),
+            ["clusterroles.rbac.authorization.k8s.io"] = new RbacStrategy(),
+            ["rolebindings.rbac.authorization.k8s.io"] = new RbacStrategy(),
+            ["clusterrolebindings.rbac.authorization.k8s.io"] = new RbacStrategy(),
+            ["priorityclasses.scheduling.k8s.io"] = _priorityClasses,
+            ["poddisruptionbudgets.policy"] = new PodDisruptionBudgetStrategy(),
         };
     }
 

@@ -104,6 +104,7 @@ public sealed class ResourceCatalog
             new() { Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true, AllowCreateOnUpdate = true },
             new() { Group = "apiextensions.k8s.io", Version = "v1", Kind = "CustomResourceDefinition", Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Namespaced = false, ShortNames = ["crd", "crds"], HasStatusSubresource = true, HasGeneration = true, ReturnDeletedObject = true },
             .. WorkloadResources.Types(),
+            .. ClusterSetupResources.Types(),
         ];
     }
 }

@@ -60,6 +60,9 @@ public sealed class KubeletService(KubeletOptions options)
         }
     }
 
+    /// <summary>The node labelled <c>node-role.kubernetes.io/control-plane</c>.</summary>
+    internal const string ControlPlaneNode = "node1";
+
     private async Task RegisterNodeAsync(IKubernetes client, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
@@ -92,6 +95,13 @@ public sealed class KubeletService(KubeletOptions options)
             },
             Status = status,
         };
+        if (options.NodeName == ControlPlaneNode)
+        {
+            // The lab's control plane runs beside node1: label it as kubeadm does, so that manifests selecting
+            // control-plane nodes (deploy/: KSR, contiv-crd, contiv-etcd) find one. No taint: lab pods have no tolerations.
+            node.Metadata.Labels["node-role.kubernetes.io/control-plane"] = string.Empty;
+        }
+
 
         for (var attempt = 0; ; attempt++)
         {

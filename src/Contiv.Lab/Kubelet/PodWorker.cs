@@ -16,7 +16,7 @@ namespace Contiv.Lab.Kubelet;
 /// deletion stops the containers, calls CNI DEL, removes the namespace and finally deletes the pod
 /// object (grace period 0). A failing sandbox start is retried with back-off, like kubelet does.
 /// </summary>
-internal sealed class PodWorker
+internal sealed partial class PodWorker
 {
     private readonly KubeletOptions _options;
     private readonly IKubernetes _client;
@@ -90,6 +90,14 @@ internal sealed class PodWorker
                     }
 
                     return;
+                }
+
+                if (_containers.Count == 0 && NeedsMissingImage())
+                {
+                    // Nothing runs: see PodWorker.Images.cs. Checked again when the pod changes.
+                    await ReportMissingImageAsync(ct).ConfigureAwait(false);
+                    await WaitAsync(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+                    continue;
                 }
 
                 if (_sandbox?.Result is null && !(_sandbox?.HostNetwork ?? false))
