@@ -152,6 +152,15 @@ public static class Program
         controllerManager.SetAction((p, _) => Run(() => ControllerManagerCommand.RunAsync(p.GetValue(cmKubeconfig)!)));
         root.Subcommands.Add(controllerManager);
 
+        var dKubeconfig = new Option<string>("--kubeconfig") { Required = true, Description = "kubeconfig of the API server" };
+        var dListen = new Option<string>("--listen") { Description = "UDP and TCP address:port to answer on", DefaultValueFactory = _ => "0.0.0.0:53" };
+        var dDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
+        var dNetns = new Option<string?>("--api-netns") { Description = "Network namespace (path) to reach the API server from (default: $CONTIV_LAB_CONTROL_NETNS, else this process's)" };
+        var dns = new Command("dns", "(internal) the cluster DNS server of the kube-dns pods") { dKubeconfig, dListen, dDomain, dNetns };
+        dns.Hidden = true;
+        dns.SetAction((p, _) => Run(() => DnsCommand.RunAsync(p.GetValue(dKubeconfig)!, p.GetValue(dListen)!, p.GetValue(dDomain)!, p.GetValue(dNetns))));
+        root.Subcommands.Add(dns);
+
         // The kubelet handles SIGTERM itself (it removes its pods first), so no forced exit after 2 s.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
