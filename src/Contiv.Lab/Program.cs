@@ -124,7 +124,9 @@ public static class Program
         var kBin = new Option<string>("--cni-bin-dir") { Required = true, Description = "CNI_PATH (':'-separated)" };
         var kState = new Option<string>("--state-dir") { Required = true, Description = "Directory for sandbox records and pod logs" };
         var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
-        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck };
+        var kDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for the pods' resolv.conf (none: pods keep the node's)" };
+        var kDomain = new Option<string>("--cluster-domain") { Description = "Cluster domain of the pods' DNS search path", DefaultValueFactory = _ => "cluster.local" };
+        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck, kDns, kDomain };
         kubelet.Hidden = true;
         kubelet.SetAction((p, _) => Run(() => KubeletCommand.RunAsync(new KubeletOptions
         {
@@ -137,6 +139,8 @@ public static class Program
             StateDir = p.GetValue(kState)!,
             PodNetnsPrefix = Lab(p, instance).PodNetnsPrefix,
             CheckInterval = TimeSpan.FromSeconds(p.GetValue(kCheck)),
+            ClusterDns = p.GetValue(kDns),
+            ClusterDomain = p.GetValue(kDomain)!,
         })));
         root.Subcommands.Add(kubelet);
 

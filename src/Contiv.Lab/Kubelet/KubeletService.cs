@@ -33,7 +33,7 @@ public sealed class KubeletService(KubeletOptions options)
         }
 
         _events = new PodEvents(client, "kubelet", options.NodeName);
-        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf);
+        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf);
         _serverPort = server.Port;
         _ = server.RunAsync(ct);
         await RegisterNodeAsync(client, ct).ConfigureAwait(false);
@@ -57,6 +57,15 @@ public sealed class KubeletService(KubeletOptions options)
         lock (_workers)
         {
             return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name && w.NetnsPath is not null)?.NetnsPath;
+        }
+    }
+
+    /// <summary>The mount namespace of a pod running here when its containers have their own (exec sees their resolv.conf), or null.</summary>
+    private string? MountNamespaceOf(string ns, string name)
+    {
+        lock (_workers)
+        {
+            return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name)?.MountNamespacePath;
         }
     }
 

@@ -139,6 +139,13 @@ public static class LabLifecycle
             await StartNodesAsync(lab, state, nodes, options.Network, bins, log, ct).ConfigureAwait(false);
             if (options.Network == NetworkMode.Contiv)
             {
+                log($"cluster DNS: kube-system/kube-dns on {Dns.KubeDnsDeployment.ClusterIp} ({Dns.KubeDnsDeployment.Domain})");
+                using (var client = KubeClients.FromKubeconfig(lab.KubeconfigPath))
+                {
+                    await Dns.KubeDnsDeployment.ApplyAsync(client, lab.KubeconfigPath, ct).ConfigureAwait(false);
+                    await Dns.KubeDnsDeployment.WaitReadyAsync(client, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+                }
+
                 if (await ControlPlane.LabUi.StartAsync(lab, state, bins, taken, ct).ConfigureAwait(false))
                 {
                     log($"contiv-ui on {ControlPlane.LabUi.Url(state)}");
