@@ -269,6 +269,7 @@ internal sealed class PodWorker
             return null;
         }
 
+        Directory.CreateDirectory(podDir);
         var path = Path.Combine(podDir, "resolv.conf");
         File.WriteAllText(path, text);
         return path;
