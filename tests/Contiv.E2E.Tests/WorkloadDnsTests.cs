@@ -262,7 +262,7 @@ public sealed class WorkloadDnsLabFixture : IDisposable
             return;
         }
 
-        var apply = Lab.Run(TimeSpan.FromSeconds(120), "apply", "-f", WorkloadLabFixture.WriteTemp(Pods.Join(Web, Pods.Sleeper("client", "node1"))), "--wait", "--timeout", "90");
+        var apply = Lab.Run(TimeSpan.FromSeconds(120), "apply", "-f", WorkloadLabFixture.WriteTemp(Pods.Join(Web + "\n", Pods.Sleeper("client", "node1"))), "--wait", "--timeout", "90");
         if (apply.ExitCode != 0)
         {
             StartError = $"web and the client pod did not become ready:\n{apply.StdOut}\n{apply.StdErr}\n{Lab.Diagnostics()}";
