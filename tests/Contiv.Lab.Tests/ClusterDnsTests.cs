@@ -70,7 +70,7 @@ public sealed class ClusterDnsTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
             Spec = new V1PodSpec { NodeName = "node1", Hostname = hostname, Subdomain = hostname is null ? null : "db", Containers = [new V1Container { Name = "c", Image = "none" }] },
         }, "default");
-        var status = $$"""{"status":{"phase":"Running","podIP":"{{ip}}","conditions":[{"type":"Ready","status":"{{(ready ? "True" : "False")}}"}]}}""";
+        var status = $$$"""{"status":{"phase":"Running","podIP":"{{{ip}}}","conditions":[{"type":"Ready","status":"{{{(ready ? "True" : "False")}}}"}]}}""";
         await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(status, V1Patch.PatchType.MergePatch), name, "default");
     }
 
@@ -93,7 +93,7 @@ public sealed class ClusterDnsTests : IAsyncLifetime
         using var udp = new UdpClient(AddressFamily.InterNetwork);
         var id = (ushort)Random.Shared.Next(1, 65535);
         await udp.SendAsync(Query(name, id, type), _endpoint);
-        var reply = await udp.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        var reply = await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5));
         var message = DnsMessage.Parse(reply.Buffer);
         Assert.Equal(id, message.TransactionID);
         return message;
@@ -130,6 +130,8 @@ public sealed class ClusterDnsTests : IAsyncLifetime
     [Fact]
     public async Task A_headless_service_resolves_to_its_ready_pods_and_a_pod_by_its_hostname()
     {
+        // The API server's Endpoints controller writes the endpoints shortly after the pods' status.
+        Assert.True(await EventuallyAsync(async () => Addresses(await AskUdpAsync("db.default.svc.cluster.local")).SetEquals(["10.1.1.5", "10.1.2.6"])));
         Assert.Equal(["10.1.1.5", "10.1.2.6"], Addresses(await AskUdpAsync("db.default.svc.cluster.local")));
         Assert.Equal(["10.1.1.5"], Addresses(await AskUdpAsync("db-0.db.default.svc.cluster.local")));
     }
