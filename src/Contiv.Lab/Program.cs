@@ -44,7 +44,8 @@ public static class Program
         var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure };
+        var noDns = new Option<bool>("--no-cluster-dns") { Description = "No cluster DNS (kube-system/kube-dns); pods keep the node's resolv.conf" };
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, noDns };
         up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
@@ -53,6 +54,7 @@ public static class Program
             KeepOnFailure = p.GetValue(keep),
             CniCheckIntervalSeconds = p.GetValue(checkInterval),
             Secure = p.GetValue(secure),
+            ClusterDns = !p.GetValue(noDns),
         }, ct)));
         root.Subcommands.Add(up);
 

@@ -26,6 +26,9 @@ public sealed class UpOptions
 
     /// <summary>etcd with mutual TLS and REST over HTTPS with basic auth (docs/security.md).</summary>
     public bool Secure { get; init; }
+
+    /// <summary>Run the cluster DNS (kube-system/kube-dns, contiv network only).</summary>
+    public bool ClusterDns { get; init; } = true;
 }
 
 /// <summary>
@@ -86,6 +89,7 @@ public static class LabLifecycle
             ExternalEtcd = options.ExternalEtcd is not null,
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
+            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
             CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
@@ -137,7 +141,7 @@ public static class LabLifecycle
             }
 
             await StartNodesAsync(lab, state, nodes, options.Network, bins, log, ct).ConfigureAwait(false);
-            if (options.Network == NetworkMode.Contiv)
+            if (state.ClusterDns)
             {
                 log($"cluster DNS: kube-system/kube-dns on {Dns.KubeDnsDeployment.ClusterIp} ({Dns.KubeDnsDeployment.Domain})");
                 using (var client = KubeClients.FromKubeconfig(lab.KubeconfigPath))
@@ -145,7 +149,10 @@ public static class LabLifecycle
                     await Dns.KubeDnsDeployment.ApplyAsync(client, lab.KubeconfigPath, ct).ConfigureAwait(false);
                     await Dns.KubeDnsDeployment.WaitReadyAsync(client, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
                 }
+            }
 
+            if (options.Network == NetworkMode.Contiv)
+            {
                 if (await ControlPlane.LabUi.StartAsync(lab, state, bins, taken, ct).ConfigureAwait(false))
                 {
                     log($"contiv-ui on {ControlPlane.LabUi.Url(state)}");

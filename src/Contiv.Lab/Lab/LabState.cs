@@ -36,6 +36,9 @@ public sealed class LabState
     /// <summary>True for <c>up --secure</c>: etcd with mutual TLS, REST over HTTPS with basic auth (<see cref="LabCertificates"/>).</summary>
     public bool Secure { get; set; }
 
+    /// <summary>True when the lab runs the cluster DNS (kube-system/kube-dns on 10.96.0.10); the kubelets then write the pods' resolv.conf.</summary>
+    public bool ClusterDns { get; set; }
+
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;
 

@@ -116,7 +116,7 @@ public static class LabNodes
             "--state-dir", Path.Combine(node.Dir, "kubelet"),
             "--cni-check-interval", state.CniCheckIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         ];
-        if (state.Network == "contiv")
+        if (state.ClusterDns)
         {
             // Services (and so the cluster DNS Service) exist only where the data plane implements them.
             args = [.. args, "--cluster-dns", Dns.KubeDnsDeployment.ClusterIp, "--cluster-domain", Dns.KubeDnsDeployment.Domain];
