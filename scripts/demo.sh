@@ -102,6 +102,8 @@ Try:
   kubectl get deploy,rs,ds,pods -o wide                  # examples/workloads.yaml: hello, hello-client, node-probe
   kubectl scale deployment hello --replicas=5; kubectl rollout status deployment/hello
   kubectl logs deploy/hello-client;  kubectl exec deploy/hello-client -- ip -4 addr show eth0
+  kubectl exec deploy/hello-client -- curl -s http://hello | head -3   # by name: kube-dns (10.96.0.10), docs/lab.md "Cluster DNS"
+  kubectl exec deploy/hello-client -- cat /etc/resolv.conf; kubectl -n kube-system get deploy,svc,ep kube-dns
   ip netns exec cl-node1 curl -s http://\$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')/ | head -3
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 static mappings
   contiv-vppctl -s $node1/vpp-cli.sock show nat44 sessions

@@ -45,7 +45,8 @@ public static class Program
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
         var stn = new Option<bool>("--stn") { Description = "Single-NIC nodes: eth0 carries management and data; contiv-stn steals it for the data plane, contiv-init runs contiv-vpp and contiv-agent (docs/stn.md)" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, stn };
+        var noDns = new Option<bool>("--no-cluster-dns") { Description = "No cluster DNS (kube-system/kube-dns); pods keep the node's resolv.conf" };
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, stn, noDns };
         up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
@@ -55,6 +56,7 @@ public static class Program
             CniCheckIntervalSeconds = p.GetValue(checkInterval),
             Secure = p.GetValue(secure),
             Stn = p.GetValue(stn),
+            ClusterDns = !p.GetValue(noDns),
         }, ct)));
         root.Subcommands.Add(up);
 
@@ -126,7 +128,9 @@ public static class Program
         var kBin = new Option<string>("--cni-bin-dir") { Required = true, Description = "CNI_PATH (':'-separated)" };
         var kState = new Option<string>("--state-dir") { Required = true, Description = "Directory for sandbox records and pod logs" };
         var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
-        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck };
+        var kDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for the pods' resolv.conf (none: pods keep the node's)" };
+        var kDomain = new Option<string>("--cluster-domain") { Description = "Cluster domain of the pods' DNS search path", DefaultValueFactory = _ => "cluster.local" };
+        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck, kDns, kDomain };
         kubelet.Hidden = true;
         kubelet.SetAction((p, _) => Run(() => KubeletCommand.RunAsync(new KubeletOptions
         {
@@ -139,6 +143,8 @@ public static class Program
             StateDir = p.GetValue(kState)!,
             PodNetnsPrefix = Lab(p, instance).PodNetnsPrefix,
             CheckInterval = TimeSpan.FromSeconds(p.GetValue(kCheck)),
+            ClusterDns = p.GetValue(kDns),
+            ClusterDomain = p.GetValue(kDomain)!,
         })));
         root.Subcommands.Add(kubelet);
 
@@ -153,6 +159,15 @@ public static class Program
         controllerManager.Hidden = true;
         controllerManager.SetAction((p, _) => Run(() => ControllerManagerCommand.RunAsync(p.GetValue(cmKubeconfig)!)));
         root.Subcommands.Add(controllerManager);
+
+        var dKubeconfig = new Option<string>("--kubeconfig") { Required = true, Description = "kubeconfig of the API server" };
+        var dListen = new Option<string>("--listen") { Description = "UDP and TCP address:port to answer on", DefaultValueFactory = _ => "0.0.0.0:53" };
+        var dDomain = new Option<string>("--cluster-domain") { Description = "The cluster domain", DefaultValueFactory = _ => "cluster.local" };
+        var dNetns = new Option<string?>("--api-netns") { Description = "Network namespace (path) to reach the API server from (default: $CONTIV_LAB_CONTROL_NETNS, else this process's)" };
+        var dns = new Command("dns", "(internal) the cluster DNS server of the kube-dns pods") { dKubeconfig, dListen, dDomain, dNetns };
+        dns.Hidden = true;
+        dns.SetAction((p, _) => Run(() => DnsCommand.RunAsync(p.GetValue(dKubeconfig)!, p.GetValue(dListen)!, p.GetValue(dDomain)!, p.GetValue(dNetns))));
+        root.Subcommands.Add(dns);
 
         // The kubelet handles SIGTERM itself (it removes its pods first), so no forced exit after 2 s.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);

@@ -19,7 +19,8 @@ public sealed class NetctlLabFixture : IDisposable
         }
 
         Lab.Run("down");
-        var up = Lab.Run(TimeSpan.FromSeconds(300), "up", "--nodes", "3");
+        // No cluster DNS: the golden pod lists and IPs name only the test's own pods.
+        var up = Lab.Run(TimeSpan.FromSeconds(300), "up", "--nodes", "3", "--no-cluster-dns");
         if (up.ExitCode != 0)
         {
             StartError = $"contiv-lab up --nodes 3 failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";

@@ -140,7 +140,9 @@ public static class ConnectivityCheck
                 await gate.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    var ok = await Probes.TcpConnectAsync(threads[p.From.Netns], IPAddress.Parse(p.To.Ip), p.To.Port, 3, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                    var ok = p.To.Kind == "dns-name"
+                        ? await DnsNameProbe.ConnectAsync(threads[p.From.Netns], ServiceTargets.ClusterDns, p.To.Ip, p.To.Port, ct).ConfigureAwait(false)
+                        : await Probes.TcpConnectAsync(threads[p.From.Netns], IPAddress.Parse(p.To.Ip), p.To.Port, 3, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
                     return new ServiceProbeResult(p.From.Label, p.To.Label, $"{p.To.Ip}:{p.To.Port}", ok);
                 }
                 finally

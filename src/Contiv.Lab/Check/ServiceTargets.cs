@@ -8,7 +8,7 @@ namespace Contiv.Lab.Check;
 /// <summary>A column of the service matrix: one TCP frontend of one Service.</summary>
 /// <param name="Label">Column label: <c>ns/name</c> for the ClusterIP, <c>ns/name@node1</c> / <c>ns/name@node1-mgmt</c> for a NodePort on a node's data / management IP.</param>
 /// <param name="Service">The Service, <c>ns/name</c>.</param>
-/// <param name="Kind"><c>cluster-ip</c> or <c>node-port</c>.</param>
+/// <param name="Kind"><c>cluster-ip</c>, <c>node-port</c>, or <c>dns-name</c> (the ClusterIP port reached by the Service's DNS name; <paramref name="Ip"/> is then the name).</param>
 /// <param name="Node">For a NodePort: the node whose address is probed; empty for a ClusterIP.</param>
 /// <param name="Ip">Address probed.</param>
 /// <param name="Port">TCP port probed (service port, or node port).</param>
@@ -96,6 +96,24 @@ public static class ServiceTargets
             }
         }
 
+        // With the cluster DNS running, every ClusterIP frontend is probed by name too (label ns/name@dns).
+        var dns = services.Items.FirstOrDefault(s => s.Namespace() == "kube-system" && s.Name() == "kube-dns");
+        if (dns is not null && byName.TryGetValue("kube-system/kube-dns", out var dnsEndpoints) && (dnsEndpoints.Subsets ?? []).Any(s => s.Addresses is { Count: > 0 }))
+        {
+            foreach (var t in targets.Where(t => t.Kind == "cluster-ip").ToList())
+            {
+                var (ns, svcName) = (t.Service.Split('/')[0], t.Service.Split('/')[1]);
+                targets.Add(new ServiceTarget(t.Label + "@dns", t.Service, "dns-name", string.Empty, $"{svcName}.{ns}.svc.{Dns.KubeDnsDeployment.Domain}", t.Port));
+            }
+        }
+        else if (state.Network == "contiv")
+        {
+            skipped.Add("Service DNS names: kube-system/kube-dns has no ready endpoint");
+        }
+
         return (targets, skipped);
     }
+
+    /// <summary>The cluster DNS address the <c>dns-name</c> targets are resolved through.</summary>
+    public static IPAddress ClusterDns => IPAddress.Parse(Dns.KubeDnsDeployment.ClusterIp);
 }

@@ -65,8 +65,19 @@ public sealed class ContainerProcess
         }
     }
 
-    /// <summary>Starts the process inside <paramref name="netnsPath"/>.</summary>
-    public void Start(string netnsPath, string workingDirectory, IDictionary<string, string> extraEnvironment)
+    /// <summary>
+    /// The container's own mount namespace while it runs (it has one when started with a resolv.conf), for exec and
+    /// probes to see the same files; null otherwise.
+    /// </summary>
+    public string? MountNamespacePath => _ownMounts && Pid is { } pid ? $"/proc/{pid}/ns/mnt" : null;
+
+    private bool _ownMounts;
+
+    /// <summary>
+    /// Starts the process inside <paramref name="netnsPath"/>. With <paramref name="resolvConf"/> it also gets a private
+    /// mount namespace in which that file is bind-mounted onto <c>/etc/resolv.conf</c> (the host's file is untouched).
+    /// </summary>
+    public void Start(string netnsPath, string workingDirectory, IDictionary<string, string> extraEnvironment, string? resolvConf = null)
     {
         var argv = Argv;
         if (argv.Count == 0)
@@ -80,9 +91,28 @@ public sealed class ContainerProcess
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec setsid \"$@\" </dev/null >>\"$CONTIV_LAB_LOG\" 2>&1");
         psi.ArgumentList.Add("sh");
+        if (resolvConf is not null)
+        {
+            // unshare and nsenter exec (no fork), so the pid started here is the container's: /proc/<pid>/ns/mnt is its mounts.
+            psi.ArgumentList.Add(LabBinaries.Unshare);
+            psi.ArgumentList.Add("--mount");
+            psi.ArgumentList.Add("--propagation");
+            psi.ArgumentList.Add("private");
+            psi.ArgumentList.Add("--");
+        }
+
         psi.ArgumentList.Add(LabBinaries.Nsenter);
         psi.ArgumentList.Add("--net=" + netnsPath);
         psi.ArgumentList.Add("--");
+        if (resolvConf is not null)
+        {
+            psi.ArgumentList.Add("/bin/sh");
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("mount --bind \"$1\" /etc/resolv.conf || exit 127; shift; exec \"$@\"");
+            psi.ArgumentList.Add("sh");
+            psi.ArgumentList.Add(resolvConf);
+        }
+
         foreach (var a in argv)
         {
             psi.ArgumentList.Add(a);
@@ -102,6 +132,7 @@ public sealed class ContainerProcess
         File.AppendAllText(LogFile, $"--- {DateTimeOffset.UtcNow:O} start: {string.Join(' ', argv)}\n");
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"container {Name}: cannot start {argv[0]}");
         _process = p;
+        _ownMounts = resolvConf is not null;
         StartedAt = DateTimeOffset.UtcNow;
         FinishedAt = null;
         Exited = WatchAsync(p);

@@ -25,7 +25,7 @@ internal static class KubeletExec
     private const byte Close = 255;
 
     /// <summary>Runs the request's command for a WebSocket client; <paramref name="netnsPath"/> "" runs it without entering a namespace.</summary>
-    public static async Task RunAsync(HttpListenerContext ctx, string netnsPath, string component, CancellationToken ct)
+    public static async Task RunAsync(HttpListenerContext ctx, string netnsPath, string component, CancellationToken ct, string? mountNamespacePath = null)
     {
         var requested = (ctx.Request.Headers["Sec-WebSocket-Protocol"] ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var protocol = Protocols.FirstOrDefault(p => requested.Contains(p));
@@ -71,6 +71,12 @@ internal static class KubeletExec
         if (netnsPath.Length > 0)
         {
             psi.ArgumentList.Add("--net=" + netnsPath);
+            if (mountNamespacePath is not null)
+            {
+                // The container's own mounts (its resolv.conf), as an exec joins all of a container's namespaces.
+                psi.ArgumentList.Add("--mount=" + mountNamespacePath);
+            }
+
             psi.ArgumentList.Add("--");
             psi.ArgumentList.Add(command[0]);
         }

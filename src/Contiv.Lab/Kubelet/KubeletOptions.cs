@@ -33,6 +33,12 @@ public sealed class KubeletOptions
     /// <summary>Upper bound of a container's termination grace period.</summary>
     public TimeSpan MaxGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The cluster DNS Service IP written into pods' resolv.conf (kubelet's <c>--cluster-dns</c>); null: pods keep the node's resolv.conf.</summary>
+    public string? ClusterDns { get; init; }
+
+    /// <summary>The cluster domain of the pods' DNS search path (kubelet's <c>--cluster-domain</c>).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
     /// <summary>Directory of sandbox records.</summary>
     public string SandboxDir => Path.Combine(StateDir, "sandboxes");
 

@@ -19,13 +19,15 @@ public sealed class KubeletServer : IDisposable
     private readonly string _component;
 
     private readonly Func<string, string, string?> _netnsOf;
+    private readonly Func<string, string, string?>? _mountNamespaceOf;
 
     /// <summary>
     /// Listens on a free loopback port. <paramref name="netnsOf"/> maps a pod (namespace, name) to the network namespace
     /// its commands run in: a path, "" for none (the host's), null when the pod does not run here.
     /// </summary>
-    public KubeletServer(string podLogDir, string component, Func<string, string, string?> netnsOf)
+    public KubeletServer(string podLogDir, string component, Func<string, string, string?> netnsOf, Func<string, string, string?>? mountNamespaceOf = null)
     {
+        _mountNamespaceOf = mountNamespaceOf;
         _podLogDir = podLogDir;
         _netnsOf = netnsOf;
         _component = component;
@@ -88,7 +90,7 @@ public sealed class KubeletServer : IDisposable
             {
                 if (_netnsOf(ens, epod) is { } netns)
                 {
-                    await KubeletExec.RunAsync(ctx, netns, _component, ct).ConfigureAwait(false);
+                    await KubeletExec.RunAsync(ctx, netns, _component, ct, _mountNamespaceOf?.Invoke(ens, epod)).ConfigureAwait(false);
                 }
                 else
                 {

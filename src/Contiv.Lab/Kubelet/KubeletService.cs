@@ -33,7 +33,7 @@ public sealed class KubeletService(KubeletOptions options)
         }
 
         _events = new PodEvents(client, "kubelet", options.NodeName);
-        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf);
+        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf);
         _serverPort = server.Port;
         _ = server.RunAsync(ct);
         await RegisterNodeAsync(client, ct).ConfigureAwait(false);
@@ -62,6 +62,14 @@ public sealed class KubeletService(KubeletOptions options)
 
     /// <summary>The node labelled <c>node-role.kubernetes.io/control-plane</c>.</summary>
     internal const string ControlPlaneNode = "node1";
+    /// <summary>The mount namespace of a pod running here when its containers have their own (exec sees their resolv.conf), or null.</summary>
+    private string? MountNamespaceOf(string ns, string name)
+    {
+        lock (_workers)
+        {
+            return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name)?.MountNamespacePath;
+        }
+    }
 
     private async Task RegisterNodeAsync(IKubernetes client, CancellationToken ct)
     {

@@ -30,6 +30,7 @@ internal sealed partial class PodWorker
     private string? _lastStatus;
     private string? _networkProblem;
     private readonly PodEvents? _events;
+    private readonly Dictionary<ContainerProcess, ContainerProbes> _probes = [];
 
     public PodWorker(KubeletOptions options, IKubernetes client, CniInvoker cni, V1Pod pod, PodEvents? events = null)
     {
@@ -51,6 +52,9 @@ internal sealed partial class PodWorker
 
     /// <summary>The path of the pod's network namespace once its sandbox exists (exec), else null.</summary>
     public string? NetnsPath => _sandbox is { } s && (s.Result is not null || s.HostNetwork) ? s.NetnsPath : null;
+
+    /// <summary>The mount namespace of the pod's first running container when it has its own (its resolv.conf), else null.</summary>
+    public string? MountNamespacePath => _containers.FirstOrDefault(c => c.IsRunning)?.MountNamespacePath;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -111,6 +115,7 @@ internal sealed partial class PodWorker
                     }
                 }
 
+                await RestartUnhealthyAsync().ConfigureAwait(false);
                 RunContainers();
                 await ReportStatusAsync(ct).ConfigureAwait(false);
 
@@ -240,14 +245,17 @@ internal sealed partial class PodWorker
                     c.RestartCount++;
                 }
 
-                c.Start(_sandbox!.NetnsPath, Path.Combine(_options.PodLogDir, $"{_pod.Namespace()}_{_pod.Name()}_{Uid[..8]}"), new Dictionary<string, string>
+                var podDir = Path.Combine(_options.PodLogDir, $"{_pod.Namespace()}_{_pod.Name()}_{Uid[..8]}");
+                c.Start(_sandbox!.NetnsPath, podDir, new Dictionary<string, string>
                 {
+                    [Commands.DnsCommand.ControlNetnsVariable] = $"/proc/{Environment.ProcessId}/ns/net",
                     ["HOSTNAME"] = _pod.Name(),
                     ["POD_NAME"] = _pod.Name(),
                     ["POD_NAMESPACE"] = _pod.Namespace(),
                     ["POD_IP"] = PodIp(_sandbox.ResultJson) ?? _options.HostIp,
                     ["NODE_NAME"] = _options.NodeName,
-                });
+                }, WriteResolvConf(podDir));
+                StartProbes(c);
                 LabLog.Info(_component, $"container {c.Name} started (pid {c.Pid}): {string.Join(' ', c.Argv)}");
                 _events?.Normal(_pod, "Created", $"Created container {c.Name}", c.Name);
                 _events?.Normal(_pod, "Started", $"Started container {c.Name}", c.Name);
@@ -259,6 +267,91 @@ internal sealed partial class PodWorker
                 c.RestartCount++;
             }
         }
+    }
+
+    /// <summary>The pod's resolv.conf (written into its directory), or null when it keeps the node's.</summary>
+    private string? WriteResolvConf(string podDir)
+    {
+        if (PodDnsConfig.Render(_pod, _options.ClusterDns, _options.ClusterDomain) is not { } text)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(podDir);
+        var path = Path.Combine(podDir, "resolv.conf");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private void StartProbes(ContainerProcess c)
+    {
+        if (_probes.Remove(c, out var old))
+        {
+            old.Dispose();
+        }
+
+        var spec = _pod.Spec.Containers.First(s => s.Name == c.Name);
+        var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
+        _probes[c] = new ContainerProbes(spec, _sandbox!.NetnsPath, podIp, () => c.MountNamespacePath, (probe, failure) =>
+        {
+            if (failure is not null)
+            {
+                _events?.Warning(_pod, "Unhealthy", $"{probe.Kind} probe failed: {failure}", c.Name);
+            }
+
+            _wake.Release();
+        });
+    }
+
+    /// <summary>Containers whose liveness probe failed are stopped; the restart policy then starts them again.</summary>
+    private async Task RestartUnhealthyAsync()
+    {
+        foreach (var (c, probes) in _probes.ToList())
+        {
+            if (c.IsRunning && probes.LivenessFailed)
+            {
+                _events?.Normal(_pod, "Killing", $"Container {c.Name} failed liveness probe, will be restarted", c.Name);
+                probes.Dispose();
+                _probes.Remove(c);
+                await c.StopAsync(TimeSpan.FromSeconds(Math.Min(_pod.Spec.TerminationGracePeriodSeconds ?? 30, _options.MaxGrace.TotalSeconds))).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>preStop hook (exec, httpGet via the probe runner, or sleep) within the grace period, then SIGTERM/SIGKILL.</summary>
+    private async Task StopContainerAsync(ContainerProcess c, TimeSpan grace)
+    {
+        if (_probes.Remove(c, out var probes))
+        {
+            probes.Dispose();
+        }
+
+        var started = DateTime.UtcNow;
+        if (c.IsRunning && _pod.Spec.Containers.FirstOrDefault(s => s.Name == c.Name)?.Lifecycle?.PreStop is { } hook && _sandbox is { } sandbox)
+        {
+            try
+            {
+                if (hook.Sleep is { } sleep)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(sleep.Seconds, grace.TotalSeconds))).ConfigureAwait(false);
+                }
+                else if (hook.Exec?.Command is { Count: > 0 } command)
+                {
+                    var (code, output) = await PodCommand.RunAsync(sandbox.NetnsPath, c.MountNamespacePath, [.. command], grace, CancellationToken.None).ConfigureAwait(false);
+                    if (code != 0)
+                    {
+                        _events?.Warning(_pod, "FailedPreStopHook", $"PreStopHook failed: exit {code}: {output.Trim()}", c.Name);
+                    }
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                _events?.Warning(_pod, "FailedPreStopHook", $"PreStopHook failed: {e.Message}", c.Name);
+            }
+        }
+
+        var left = grace - (DateTime.UtcNow - started);
+        await c.StopAsync(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
 
     private async Task CheckNetworkAsync(CancellationToken ct)
@@ -294,7 +387,8 @@ internal sealed partial class PodWorker
         {
             _events?.Normal(_pod, "Killing", $"Stopping container {c.Name}", c.Name);
         }
-        await Task.WhenAll(_containers.Select(c => c.StopAsync(grace))).ConfigureAwait(false);
+
+        await Task.WhenAll(_containers.Select(c => StopContainerAsync(c, grace))).ConfigureAwait(false);
         if (_sandbox is null)
         {
             return;
@@ -369,6 +463,7 @@ internal sealed partial class PodWorker
         var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
         var networkReady = podIp is not null;
         var running = networkReady && _containers.Count > 0 && _containers.All(c => c.IsRunning);
+        var containersReady = running && _containers.All(ContainerReady);
         var policy = _pod.Spec.RestartPolicy ?? "Always";
         var allDone = networkReady && _containers.Count > 0 && _containers.All(c => !c.IsRunning && c.LastExitCode is not null);
         var phase = running ? "Running"
@@ -376,14 +471,14 @@ internal sealed partial class PodWorker
             : allDone && policy == "Never" ? "Failed"
             : networkReady && _containers.Any(c => c.IsRunning || c.RestartCount > 0) ? "Running"
             : "Pending";
-        var ready = running && _networkProblem is null;
+        var ready = running && _containers.All(ContainerReady) && _networkProblem is null;
 
         var conditions = new JsonArray
         {
             Condition("PodScheduled", true, null, null),
             Condition("PodReadyToStartContainers", networkReady, networkReady ? null : "NetworkNotReady", _networkProblem),
             Condition("Initialized", true, null, null),
-            Condition("ContainersReady", running, running ? null : "ContainersNotReady", null),
+            Condition("ContainersReady", containersReady, containersReady ? null : "ContainersNotReady", null),
             Condition("Ready", ready, ready ? null : _networkProblem is null ? "ContainersNotReady" : "NetworkNotReady", _networkProblem),
         };
         var statuses = new JsonArray();
@@ -400,7 +495,7 @@ internal sealed partial class PodWorker
                 ["image"] = c.Image,
                 ["imageID"] = string.Empty,
                 ["containerID"] = c.Pid is { } pid ? $"lab://{pid}" : null,
-                ["ready"] = c.IsRunning,
+                ["ready"] = ContainerReady(c),
                 ["started"] = c.IsRunning,
                 ["restartCount"] = c.RestartCount,
                 ["state"] = state,
@@ -451,6 +546,9 @@ internal sealed partial class PodWorker
             LabLog.Warn(_component, $"status update failed: {e.Message}");
         }
     }
+
+    /// <summary>Running, and its readiness probe (if any) passed.</summary>
+    private bool ContainerReady(ContainerProcess c) => c.IsRunning && (!_probes.TryGetValue(c, out var p) || p.Ready);
 
     private static JsonObject Condition(string type, bool status, string? reason, string? message) => new()
     {

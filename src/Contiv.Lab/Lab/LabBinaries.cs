@@ -15,6 +15,9 @@ public sealed class LabBinaries
     /// <summary>util-linux nsenter, used to start pod workloads and CNI plugins inside a namespace.</summary>
     public const string Nsenter = "/usr/bin/nsenter";
 
+    /// <summary>util-linux unshare (a container's private mount namespace for its resolv.conf).</summary>
+    public const string Unshare = "/usr/bin/unshare";
+
     /// <summary>Directory of the CNI reference plugins (Debian's containernetworking-plugins).</summary>
     public const string SystemCniDir = "/usr/lib/cni";
 

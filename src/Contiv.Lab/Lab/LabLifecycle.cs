@@ -29,6 +29,8 @@ public sealed class UpOptions
 
     /// <summary>Single-NIC nodes: contiv-stn steals each node's <c>eth0</c>, contiv-init runs the vSwitch (docs/stn.md).</summary>
     public bool Stn { get; init; }
+    /// <summary>Run the cluster DNS (kube-system/kube-dns, contiv network only).</summary>
+    public bool ClusterDns { get; init; } = true;
 }
 
 /// <summary>
@@ -100,6 +102,7 @@ public static class LabLifecycle
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
             Stn = options.Stn,
+            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
             CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
@@ -153,6 +156,16 @@ public static class LabLifecycle
             }
 
             await StartNodesAsync(lab, state, nodes, options.Network, bins, log, ct).ConfigureAwait(false);
+            if (state.ClusterDns)
+            {
+                log($"cluster DNS: kube-system/kube-dns on {Dns.KubeDnsDeployment.ClusterIp} ({Dns.KubeDnsDeployment.Domain})");
+                using (var client = KubeClients.FromKubeconfig(lab.KubeconfigPath))
+                {
+                    await Dns.KubeDnsDeployment.ApplyAsync(client, lab.KubeconfigPath, ct).ConfigureAwait(false);
+                    await Dns.KubeDnsDeployment.WaitReadyAsync(client, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+                }
+            }
+
             if (options.Network == NetworkMode.Contiv)
             {
                 if (await ControlPlane.LabUi.StartAsync(lab, state, bins, taken, ct).ConfigureAwait(false))

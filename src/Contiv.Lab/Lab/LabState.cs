@@ -38,6 +38,8 @@ public sealed class LabState
 
     /// <summary>True for <c>up --stn</c>: one NIC per node, stolen by contiv-stn for the data plane, vSwitch run by contiv-init (docs/stn.md).</summary>
     public bool Stn { get; set; }
+    /// <summary>True when the lab runs the cluster DNS (kube-system/kube-dns on 10.96.0.10); the kubelets then write the pods' resolv.conf.</summary>
+    public bool ClusterDns { get; set; }
 
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;

@@ -147,6 +147,12 @@ public static class LabNodes
             "--state-dir", Path.Combine(node.Dir, "kubelet"),
             "--cni-check-interval", state.CniCheckIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         ];
+        if (state.ClusterDns)
+        {
+            // Services (and so the cluster DNS Service) exist only where the data plane implements them.
+            args = [.. args, "--cluster-dns", Dns.KubeDnsDeployment.ClusterIp, "--cluster-domain", Dns.KubeDnsDeployment.Domain];
+        }
+
         return Start(lab, state, "kubelet", node, LabBinaries.Self, args);
     }
 
