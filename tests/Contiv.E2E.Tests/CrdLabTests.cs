@@ -12,7 +12,7 @@ public sealed class CrdLabTests : IDisposable
     public void A_NodeConfig_changing_a_nodes_gateway_reaches_that_nodes_agent()
     {
         _lab.Run("down");
-        var up = _lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2");
+        var up = _lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--no-cluster-dns");
         Assert.True(up.ExitCode == 0, $"contiv-lab up failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}");
         Assert.Contains("nodeconfigs.nodeconfig.contiv.vpp", _lab.Kubectl("get", "crd").EnsureSuccess("kubectl get crd").StdOut, StringComparison.Ordinal);
         Assert.Equal(string.Empty, Gateway("node2"));

@@ -23,7 +23,7 @@ public sealed class StnLabFixture : IDisposable
 
         var sw = Stopwatch.StartNew();
         Lab.Run("down");
-        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--stn");
+        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--stn", "--no-cluster-dns");
         if (up.ExitCode != 0)
         {
             StartError = $"contiv-lab up --nodes 2 --stn failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";

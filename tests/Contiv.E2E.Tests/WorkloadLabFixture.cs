@@ -16,7 +16,7 @@ public sealed class WorkloadLabFixture : IDisposable
         }
 
         Lab.Run("down");
-        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2");
+        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--no-cluster-dns");
         if (up.ExitCode != 0)
         {
             StartError = $"contiv-lab up --nodes 2 failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";
