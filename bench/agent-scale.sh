@@ -96,6 +96,15 @@ wait_for contiv-agent 120 resynced
 cat >"$work/contiv.json" <<JSON
 {"cniVersion":"1.0.0","name":"k8s-pod-network","type":"contiv-cni","grpcServer":"$work/cni.sock","logFile":"$work/cni.log","dataDir":"$work/cni-state"}
 JSON
+last_event() { curl -fsS "http://127.0.0.1:$rport/controller/event-history?last=1" | sed -n 's/.*"seqNum":\([0-9]*\).*/\1/p' | tail -1; }
+agent_add_ms() { # first event number -> median time the agent's event loop spent on each "Add Pod" since then
+  curl -fsS "http://127.0.0.1:$rport/controller/event-history?from=$1" | python3 -c '
+import json, statistics, sys
+from datetime import datetime
+s = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+v = [(s(e["processingEnd"]) - s(e["processingStart"])) * 1000 for e in json.load(sys.stdin) if e["name"] == "Add Pod" and e.get("processingEnd")]
+print(f"{statistics.median(v):.1f}" if v else "n/a")'
+}
 cycles_median() { # label first -> median ADD ms of $cycles sequential ADD+DEL cycles
   python3 "$root/bench/cni_cycles.py" --plugin "$bin/contiv-cni" --conf "$work/contiv.json" --node-netns "$node" \
     --netns-prefix "ct${tag}-p" --container-prefix "${1}${tag}" --first "$2" --count "$cycles" --parallel 1 >"$work/$1.json"
@@ -109,8 +118,9 @@ PY
 }
 
 echo "agent-scale: $locals local pods, $remotes cluster pods, $cycles ADD+DEL cycles per phase; node namespace $node; load $(cut -d' ' -f1-3 /proc/loadavg)"
+ev0=$(last_event)
 read -r base_ms base_max <<<"$(cycles_median base 0)"
-echo "no other pods:   ADD median ${base_ms} ms (max ${base_max} ms); RSS contiv-vpp $(rss_mb "$vpp_pid") MB, contiv-agent $(rss_mb "$agent_pid") MB"
+echo "no other pods:   ADD median ${base_ms} ms (max ${base_max} ms; agent's Add Pod event $(agent_add_ms $((ev0 + 1))) ms); RSS contiv-vpp $(rss_mb "$vpp_pid") MB, contiv-agent $(rss_mb "$agent_pid") MB"
 
 # The cluster's pods, as KSR writes them (protobuf JSON under the pod prefix), on 20 other nodes; 128 puts per
 # etcd transaction through the JSON gateway.
@@ -163,8 +173,9 @@ PY
 echo "$locals local pods added (10 in flight) in $(( $(now_ms) - t0 )) ms"
 settle >/dev/null
 
+ev0=$(last_event)
 read -r scale_ms scale_max <<<"$(cycles_median scale $((cycles + locals)))"
-echo "at scale:        ADD median ${scale_ms} ms (max ${scale_max} ms); RSS contiv-vpp $(rss_mb "$vpp_pid") MB, contiv-agent $(rss_mb "$agent_pid") MB"
+echo "at scale:        ADD median ${scale_ms} ms (max ${scale_max} ms; agent's Add Pod event $(agent_add_ms $((ev0 + 1))) ms); RSS contiv-vpp $(rss_mb "$vpp_pid") MB, contiv-agent $(rss_mb "$agent_pid") MB"
 
 # Startup resync at scale: restart the agent with everything in place (its state dir, the data plane's
 # pods, etcd's keys) and time it until /readiness reports the startup resync done.
