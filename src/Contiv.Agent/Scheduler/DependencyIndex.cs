@@ -112,6 +112,12 @@ internal sealed class DependencyIndex(ItemTable items)
 
     private static string[] Reindex(Dictionary<string, SortedSet<ItemState>> map, ItemState s, string[] old, object? value)
     {
+        string[] deps = value is null ? [] : Of(s, value).Distinct(StringComparer.Ordinal).ToArray();
+        if (deps.AsSpan().SequenceEqual(old))
+        {
+            return old; // the usual case (an item created, updated or read back): nothing moves
+        }
+
         foreach (var d in old)
         {
             if (map.TryGetValue(d, out var set))
@@ -124,12 +130,6 @@ internal sealed class DependencyIndex(ItemTable items)
             }
         }
 
-        if (value is null)
-        {
-            return [];
-        }
-
-        var deps = Of(s, value).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var d in deps)
         {
             if (!map.TryGetValue(d, out var set))
