@@ -157,9 +157,13 @@ internal sealed class ItemTable
                 RebuildDerived(changes.Keys);
                 return;
             case TxnKind.FullResync or TxnKind.UpstreamResync:
+                // Items the new state keeps are set once below (not cleared first: each change re-indexes).
                 foreach (var s in _items.Values)
                 {
-                    s.Desired = null;
+                    if (!changes.ContainsKey(s.Key))
+                    {
+                        s.Desired = null;
+                    }
                 }
 
                 foreach (var (key, value) in changes)
