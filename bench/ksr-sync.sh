@@ -7,7 +7,9 @@
 #
 # Usage: bench/ksr-sync.sh [N ...]        (default: 1000 5000; PARALLEL=16 creators/putters)
 # Output: one line per N, then "RESULT ksr-sync <seconds for the largest N> s baseline <seconds> ratio <x>"
-# (ratio = KSR path / direct puts; 1.0 would mean KSR adds nothing over writing etcd directly).
+# (ratio = KSR path / direct puts; 1.0 would mean KSR adds nothing over writing etcd directly), and
+# "RESULT ksr-resync-burst <s> s baseline <s> ratio <x>": KSR restarted with every pod in place and its pod
+# prefix emptied, from process start to the last key (its own listing + write path, no API creates).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,9 +21,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Build what is missing (the bench helper always; the executables when not yet published).
 dotnet build bench/KsrSync -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 helper="$root/bench/KsrSync/bin/Release/net10.0/ksr-sync-bench"
+bin="${BIN:-$root/artifacts/bin}"  # BIN=…: another published tree (e.g. a "before" build)
 for exe in contiv-ksr contiv-apiserver; do
   proj=$([ "$exe" = contiv-ksr ] && echo src/Contiv.Ksr || echo src/Contiv.ApiServer)
-  [ -x "artifacts/bin/$exe" ] || dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  [ -x "$bin/$exe" ] || dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
 done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -41,7 +44,7 @@ etcd_url="http://127.0.0.1:$etcd_port"
   --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
   --initial-cluster "bench=http://127.0.0.1:$peer_port" --log-level warn >"$work/etcd.log" 2>&1 &
 pids+=($!)
-artifacts/bin/contiv-apiserver --listen "127.0.0.1:$api_port" --no-graceful-pod-deletion --log-level Warning >"$work/apiserver.log" 2>&1 &
+"$bin/contiv-apiserver" --listen "127.0.0.1:$api_port" --no-graceful-pod-deletion --log-level Warning >"$work/apiserver.log" 2>&1 &
 pids+=($!)
 
 wait_http() { # url what
@@ -50,7 +53,7 @@ wait_http() { # url what
 }
 wait_http "$etcd_url/health" etcd
 wait_http "http://127.0.0.1:$api_port/version" contiv-apiserver
-artifacts/bin/contiv-ksr --master "http://127.0.0.1:$api_port" --etcd "$etcd_url" --election false \
+"$bin/contiv-ksr" --master "http://127.0.0.1:$api_port" --etcd "$etcd_url" --election false \
   --http-address "127.0.0.1:$ksr_port" --log-level Warning >"$work/ksr.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$ksr_port/readiness" contiv-ksr
@@ -70,5 +73,27 @@ for n in "${sizes[@]}"; do
 done
 stats=$(curl -fs "http://127.0.0.1:$ksr_port/stats" | grep -E '^(adds|addErrors)\{reflectorType="Pod"\}' | tr '\n' ' ')
 echo "contiv-ksr /stats: $stats"
+
+# KSR's own write path, without the API server's create rate in the way: every pod exists, KSR restarts
+# with its pod prefix emptied and writes them all in its startup resync. Timed from the process start
+# (runtime start, informer listing, resync, writes) to the last pod key, against the direct puts of the
+# largest N above (which wrote fewer records: the warm-up and smaller runs' pods are in this burst too).
+pods=$(ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" get --prefix --keys-only --limit 1 -w json /vnf-agent/contiv-ksr/k8s/pod/ | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" del --prefix /vnf-agent/contiv-ksr/k8s/pod/ >/dev/null
+t0=$(date +%s%N)
+"$bin/contiv-ksr" --master "http://127.0.0.1:$api_port" --etcd "$etcd_url" --election false \
+  --http-address "127.0.0.1:$ksr_port" --log-level Warning >>"$work/ksr.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 6000); do
+  got=$(ETCDCTL_API=3 etcdctl --endpoints "$etcd_url" get --prefix --keys-only --limit 1 -w json /vnf-agent/contiv-ksr/k8s/pod/ | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+  [ "${got:-0}" -ge "$pods" ] && break
+  sleep 0.05
+done
+burst=$(python3 -c "print(f'{($(date +%s%N) - $t0) / 1e9:.3f}')")
+[ "${got:-0}" -ge "$pods" ] || { echo "ksr-sync: KSR wrote only ${got:-0} of $pods pod keys after its restart" >&2; exit 1; }
+echo "ksr-sync resync burst: KSR restarted with an empty pod prefix wrote $pods pod keys in ${burst} s (from process start)"
+
 ratio=$(python3 -c "print(f'{$last_ksr/$last_direct:.2f}')")
 echo "RESULT ksr-sync ${last_ksr} s baseline ${last_direct} ratio ${ratio}"
+echo "RESULT ksr-resync-burst ${burst} s baseline ${last_direct} ratio $(python3 -c "print(f'{$burst/$last_direct:.2f}')")"

@@ -11,7 +11,9 @@ namespace Contiv.Agent.Kube;
 /// The agent's dbwatcher (SPEC §1.6.1): mirrors <c>/vnf-agent/contiv-ksr/</c> into the event loop — a
 /// <see cref="DbResync"/> for every full snapshot (startup, reconnect after compaction, resync request)
 /// and a <see cref="KubeStateChange"/> per watched change. The last state is also saved to a local file
-/// so that an agent restarted while etcd is down still gets its startup resync. When etcd comes back
+/// so that an agent restarted while etcd is down still gets its startup resync: at once for a snapshot, and at
+/// most once per <see cref="MirrorSaveDelay"/> for changes (the file holds every record, so saving it per change
+/// made a burst of N changes cost O(N²) bytes and 2N fsyncs). When etcd comes back
 /// after being unreachable, the watch is restarted from a fresh snapshot (a remote resync, SPEC
 /// §1.6.1), so nothing that changed while the agent was cut off depends on a resumed watch alone.
 /// </summary>
@@ -25,6 +27,14 @@ internal sealed class KsrWatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, (string Resource, string Json, IMessage Value)> _current = new(StringComparer.Ordinal);
+
+    /// <summary>Guards <see cref="_current"/> between the watch and a delayed mirror save, and the save's scheduling.</summary>
+    private readonly object _mirrorGate = new();
+
+    /// <summary>Serializes writes of the mirror file (one temp file).</summary>
+    private readonly object _mirrorWrite = new();
+    private Task _pendingSave = Task.CompletedTask;
+    private bool _savePending;
     private CancellationTokenSource? _round;
     private Task? _task;
     private volatile bool _gotRemote;
@@ -45,6 +55,9 @@ internal sealed class KsrWatcher : IAsyncDisposable
         _mirrorFile = mirrorFile;
         _delayLocalResync = delayLocalResync;
     }
+
+    /// <summary>How long changes are gathered before the mirror is saved again.</summary>
+    public static TimeSpan MirrorSaveDelay { get; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Starts watching.</summary>
     public void Start()
@@ -98,6 +111,14 @@ internal sealed class KsrWatcher : IAsyncDisposable
             }
         }
 
+        Task pending;
+        lock (_mirrorGate)
+        {
+            pending = _pendingSave;
+        }
+
+        await pending.ConfigureAwait(false); // a gathered save runs at once on shutdown
+
         _stop.Dispose();
     }
 
@@ -146,7 +167,7 @@ internal sealed class KsrWatcher : IAsyncDisposable
 
     private void OnSnapshot(PrefixSnapshot snapshot)
     {
-        _current.Clear();
+        var parsed = new Dictionary<string, (string Resource, string Json, IMessage Value)>(StringComparer.Ordinal);
         foreach (var kv in snapshot.Items)
         {
             var rel = kv.Key[Keys.KsrPrefix.Length..];
@@ -158,11 +179,20 @@ internal sealed class KsrWatcher : IAsyncDisposable
 
             try
             {
-                _current[rel] = (resource, kv.Value, KubeResources.Parse(resource, kv.Key, kv.Value));
+                parsed[rel] = (resource, kv.Value, KubeResources.Parse(resource, kv.Key, kv.Value));
             }
             catch (FormatException e)
             {
                 _log.LogWarning("ignoring {Key}: {Error}", kv.Key, e.Message);
+            }
+        }
+
+        lock (_mirrorGate)
+        {
+            _current.Clear();
+            foreach (var (rel, entry) in parsed)
+            {
+                _current[rel] = entry;
             }
         }
 
@@ -187,7 +217,10 @@ internal sealed class KsrWatcher : IAsyncDisposable
             try
             {
                 next = KubeResources.Parse(resource, ev.Key, ev.Current.Value);
-                _current[rel] = (resource, ev.Current.Value, next);
+                lock (_mirrorGate)
+                {
+                    _current[rel] = (resource, ev.Current.Value, next);
+                }
             }
             catch (FormatException e)
             {
@@ -202,7 +235,10 @@ internal sealed class KsrWatcher : IAsyncDisposable
                 return;
             }
 
-            _current.Remove(rel);
+            lock (_mirrorGate)
+            {
+                _current.Remove(rel);
+            }
         }
 
         if (!_loop.TryPush(new KubeStateChange(resource, rel, prev.Value, next)))
@@ -211,7 +247,7 @@ internal sealed class KsrWatcher : IAsyncDisposable
             RequestResync();
         }
 
-        SaveMirror();
+        ScheduleMirrorSave();
     }
 
     private KubeStateData BuildState()
@@ -268,6 +304,45 @@ internal sealed class KsrWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Saves the mirror after <see cref="MirrorSaveDelay"/> (or at shutdown), once for all changes until then.</summary>
+    private void ScheduleMirrorSave()
+    {
+        if (_mirrorFile is null)
+        {
+            return;
+        }
+
+        lock (_mirrorGate)
+        {
+            if (_savePending)
+            {
+                return;
+            }
+
+            _savePending = true;
+            _pendingSave = SaveMirrorLaterAsync();
+        }
+    }
+
+    private async Task SaveMirrorLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(MirrorSaveDelay, _time, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down: save what was gathered now
+        }
+
+        lock (_mirrorGate)
+        {
+            _savePending = false;
+        }
+
+        SaveMirror();
+    }
+
     private void SaveMirror()
     {
         if (_mirrorFile is null)
@@ -277,8 +352,16 @@ internal sealed class KsrWatcher : IAsyncDisposable
 
         try
         {
-            var data = _current.ToDictionary(kv => kv.Key, kv => kv.Value.Json, StringComparer.Ordinal);
-            PodManager.DurableFile.WriteAllText(_mirrorFile, JsonSerializer.Serialize(data));
+            lock (_mirrorWrite)
+            {
+                Dictionary<string, string> data;
+                lock (_mirrorGate)
+                {
+                    data = _current.ToDictionary(kv => kv.Key, kv => kv.Value.Json, StringComparer.Ordinal);
+                }
+
+                PodManager.DurableFile.WriteAllText(_mirrorFile, JsonSerializer.Serialize(data));
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

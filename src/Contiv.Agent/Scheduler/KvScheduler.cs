@@ -38,8 +38,11 @@ internal sealed class KvScheduler
 
         // Commits run on the event loop's thread, which has nothing else to do while a transaction waits to retry.
         _sleep = sleep ?? (delay => Task.Delay(delay, _time).GetAwaiter().GetResult());
-        _deps = new DependencyIndex(_items);
+        _deps = _items.Dependencies;
     }
+
+    /// <summary>The item table (tests check its indexes against full scans).</summary>
+    internal ItemTable Items => _items;
 
     /// <summary>How many transaction records are kept.</summary>
     public int HistoryLimit { get; set; } = 1000;
@@ -188,7 +191,7 @@ internal sealed class KvScheduler
         lock (_gate)
         {
             var record = new TxnRecord { SeqNum = _seq++, Kind = kind, Description = description, Start = _time.GetUtcNow(), WithRevert = revert };
-            var previous = _items.SnapshotDesired();
+            var previous = _items.SnapshotDesired(kind == TxnKind.Update ? changes.Keys : null);
             try
             {
                 _items.SetDesired(kind, changes);
@@ -302,7 +305,7 @@ internal sealed class KvScheduler
             }
 
             // Only transient failures are worth another attempt.
-            if (!_items.All.Any(s => failed.ContainsKey(s.Key) && s.LastFailureTransient))
+            if (!failed.Keys.Any(k => _items.TryGet(k, out var s) && s.LastFailureTransient))
             {
                 break;
             }

@@ -22,16 +22,6 @@ internal sealed class TransactionPass
     private readonly HashSet<string>? _scope;
     private readonly OperationBatch _batch = new();
 
-    /// <summary>
-    /// Key → items whose desired or applied value depends on it: lets an operation pull its dependents into the
-    /// scope (and into the pending batch) without scanning every item. Values do not change during the transaction,
-    /// so it stays valid.
-    /// </summary>
-    private readonly Dictionary<string, List<ItemState>> _reverse;
-
-    /// <summary>Key → applied items that depend on it (queued operations count as done).</summary>
-    private Dictionary<string, List<ItemState>> _dependents = [];
-
     /// <param name="items">The item table.</param>
     /// <param name="deps">Dependencies over <paramref name="items"/>.</param>
     /// <param name="log">Where failures are logged.</param>
@@ -51,7 +41,6 @@ internal sealed class TransactionPass
         _isRevert = isRevert;
         _failed = failed;
         _scope = scope;
-        _reverse = deps.DesiredOrAppliedDependents();
     }
 
     /// <summary>Runs the pass to its end; nothing stays queued.</summary>
@@ -61,7 +50,6 @@ internal sealed class TransactionPass
         while (progress)
         {
             progress = false;
-            _dependents = _deps.AppliedDependents();
             var candidates = _items.Candidates(_scope);
 
             // Batchable items first: a pod's data plane items gather in one batch before the Linux side needs them.
@@ -104,7 +92,7 @@ internal sealed class TransactionPass
 
                 if (NeedsRemoval(s))
                 {
-                    foreach (var b in _deps.AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
+                    foreach (var b in _deps.AppliedDependents(s.Key))
                     {
                         progress |= CascadeDelete(b);
                     }
@@ -139,20 +127,15 @@ internal sealed class TransactionPass
 
         if (s.Applied is not null && NeedsRemoval(s))
         {
-            if (_dependents.TryGetValue(s.Key, out var deps) && deps.Count > 0)
+            if (_deps.HasAppliedDependents(s.Key))
             {
-                return false; // dependents first
+                return false; // dependents first (queued operations count as done)
             }
 
             var removed = s.Applied;
             var done = Do(s, KvOp.Delete, cascade: false);
             if (s.Applied is null)
             {
-                foreach (var d in DependencyIndex.Of(s, removed))
-                {
-                    _dependents.GetValueOrDefault(d)?.Remove(s);
-                }
-
                 // What this item depended on may be removable now: queue it with this removal.
                 if (s.Descriptor.Batches)
                 {
@@ -188,7 +171,7 @@ internal sealed class TransactionPass
             // Queued data plane items that depend on this one can join the same batch.
             if (done && s.Descriptor.Batches && _batch.Contains(s))
             {
-                foreach (var dependent in _reverse.GetValueOrDefault(s.Key, []))
+                foreach (var dependent in _deps.DesiredOrAppliedDependents(s.Key))
                 {
                     if (dependent.Descriptor.Batches && InScope(dependent))
                     {
@@ -253,9 +236,6 @@ internal sealed class TransactionPass
             _record.Operations.Add(new KvOpRecord(q.State.Key, q.Op, q.Value, r.Error.Message, _attempt, _isRevert, false, ms));
             _log.LogWarning("txn {Seq}: {Op} {Key} failed: {Error}", _record.SeqNum, q.Op, q.State.Key, r.Error.Message);
         }
-
-        // Restored items count as applied again for the dependency checks that follow.
-        _dependents = _deps.AppliedDependents();
     }
 
     /// <summary>Deletes an item after (recursively) deleting everything applied that depends on it.</summary>
@@ -266,12 +246,12 @@ internal sealed class TransactionPass
             return false;
         }
 
-        foreach (var d in _deps.AppliedDependents().GetValueOrDefault(s.Key, []).ToList())
+        foreach (var d in _deps.AppliedDependents(s.Key))
         {
             CascadeDelete(d);
         }
 
-        if (_deps.AppliedDependents().ContainsKey(s.Key))
+        if (_deps.HasAppliedDependents(s.Key))
         {
             return false; // a dependent could not be deleted
         }
@@ -352,9 +332,9 @@ internal sealed class TransactionPass
     /// <summary>Items depending on this one may now be created, or must follow its removal.</summary>
     private void AddDependentsToScope(ItemState s)
     {
-        if (_scope is not null && _reverse.TryGetValue(s.Key, out var dependentItems))
+        if (_scope is not null)
         {
-            foreach (var other in dependentItems)
+            foreach (var other in _deps.DesiredOrAppliedDependents(s.Key))
             {
                 _scope.Add(other.Key);
             }

@@ -337,7 +337,6 @@ internal sealed partial class Reflector : IInformerSink
 
     private async Task WriteBatchAsync(IReadOnlyList<string> batch, CancellationToken ct)
     {
-        var ops = new List<TxnOp>(batch.Count);
         var planned = new List<(string Key, OpKind Kind, IMessage? Record)>(batch.Count);
         long epoch;
         lock (_lock)
@@ -361,12 +360,10 @@ internal sealed partial class Reflector : IInformerSink
                         continue;
                     }
 
-                    ops.Add(TxnOp.Put(key, ProtoJson.Format(desired)));
                     planned.Add((key, exists ? OpKind.Update : OpKind.Add, desired));
                 }
                 else if (exists)
                 {
-                    ops.Add(TxnOp.Delete(key));
                     planned.Add((key, OpKind.Delete, null));
                 }
                 else
@@ -376,9 +373,17 @@ internal sealed partial class Reflector : IInformerSink
             }
         }
 
-        if (ops.Count == 0)
+        if (planned.Count == 0)
         {
             return;
+        }
+
+        // Records are immutable once projected, so the JSON is written outside the lock: the informer's events
+        // (and the other writers' planning) do not wait for it during a burst.
+        var ops = new List<TxnOp>(planned.Count);
+        foreach (var (key, kind, record) in planned)
+        {
+            ops.Add(kind == OpKind.Delete ? TxnOp.Delete(key) : TxnOp.Put(key, ProtoJson.Format(record!)));
         }
 
         try
