@@ -69,7 +69,7 @@ sleep "$settle"
 # Every process of the lab: the instance marker in its environment.
 lab_pids() {
   for e in /proc/[0-9]*/environ; do
-    if tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "CONTIV_LAB_INSTANCE=$inst"; then
+    if { tr '\0' '\n' <"$e" | grep -qx "CONTIV_LAB_INSTANCE=$inst"; } 2>/dev/null; then
       p="${e#/proc/}"; echo "${p%/environ}"
     fi
   done
