@@ -37,6 +37,7 @@ internal sealed partial class SyncController
     private bool _connected;
     private bool _leader;
     private long _lastStatsRevision;
+    private string? _lastStats;
     private long _dataLossEvents;
     private long _fullResyncs;
 
@@ -225,6 +226,7 @@ internal sealed partial class SyncController
         _epoch = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _resyncs.Clear();
         _lastStatsRevision = 0;
+        _lastStats = null;
         foreach (var r in _reflectors)
         {
             r.Suspend();
@@ -296,7 +298,16 @@ internal sealed partial class SyncController
                 return;
             }
 
-            _lastStatsRevision = await _store.PutAsync(StatsKey, ProtoJson.Format(StatsRecord()), 0, token).ConfigureAwait(false);
+            // Unchanged statistics are not rewritten: an idle cluster then costs a read per interval, not an
+            // etcd write (WAL + fsync). The canary stays valid: the key keeps the revision we last wrote.
+            var stats = ProtoJson.Format(StatsRecord());
+            if (stats == _lastStats && current is not null && current.ModRevision == _lastStatsRevision)
+            {
+                return;
+            }
+
+            _lastStatsRevision = await _store.PutAsync(StatsKey, stats, 0, token).ConfigureAwait(false);
+            _lastStats = stats;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Contiv.Lab.Lab;
 using k8s;
 using k8s.Autorest;
@@ -14,39 +15,107 @@ public sealed class LabScheduler(string kubeconfig)
 {
     private const string Component = "scheduler";
 
-    /// <summary>Runs until cancelled: binds pending pods every time something changes (and every 2 s).</summary>
+    /// <summary>Runs until cancelled: binds pending pods every time an unbound pod or a node changes.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         using var client = KubeClients.FromKubeconfig(kubeconfig);
+        await RunAsync(client, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs until cancelled against <paramref name="client"/>. Event-driven: a watch on unbound pods and one
+    /// on nodes wake a scheduling pass (changes arriving during a pass collapse into one more pass), so an
+    /// idle cluster costs nothing; a pod left pending for want of a Ready node is bound when a node changes.
+    /// </summary>
+    public static async Task RunAsync(IKubernetes client, CancellationToken ct)
+    {
         var events = new PodEvents(client, "default-scheduler", null);
+        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        void Wake() => wake.Writer.TryWrite(true);
+        var pods = WatchAsync("unbound pods", async token =>
+        {
+            var list = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: UnboundPods, cancellationToken: token).ConfigureAwait(false);
+            Wake();
+            await foreach (var (type, _) in client.CoreV1.WatchListPodForAllNamespacesAsync(fieldSelector: UnboundPods,
+                resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: WatchTimeoutSeconds, cancellationToken: token).ConfigureAwait(false))
+            {
+                Wake();
+                if (type == WatchEventType.Error)
+                {
+                    return;
+                }
+            }
+        }, ct);
+        var nodes = WatchAsync("nodes", async token =>
+        {
+            var list = await client.CoreV1.ListNodeAsync(cancellationToken: token).ConfigureAwait(false);
+            Wake();
+            await foreach (var (type, _) in client.CoreV1.WatchListNodeAsync(resourceVersion: list.Metadata.ResourceVersion,
+                timeoutSeconds: WatchTimeoutSeconds, cancellationToken: token).ConfigureAwait(false))
+            {
+                Wake();
+                if (type == WatchEventType.Error)
+                {
+                    return;
+                }
+            }
+        }, ct);
+        try
+        {
+            while (await wake.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                wake.Reader.TryRead(out _);
+                try
+                {
+                    await ScheduleOnceAsync(client, ct, events).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException)
+                {
+                    LabLog.Warn(Component, e.Message);
+                    await Task.Delay(1000, ct).ConfigureAwait(false);
+                    Wake();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await Task.WhenAll(pods, nodes).ConfigureAwait(false);
+        }
+    }
+
+    private const string UnboundPods = "spec.nodeName=";
+
+    // Watches end after this long on the server side and are resumed by a fresh list (which also wakes a pass).
+    private const int WatchTimeoutSeconds = 300;
+
+    /// <summary>Runs one list + watch after another until cancelled; errors are logged and retried after 1 s.</summary>
+    private static async Task WatchAsync(string what, Func<CancellationToken, Task> listAndWatch, CancellationToken ct)
+    {
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await ScheduleOnceAsync(client, ct, events).ConfigureAwait(false);
-                var pods = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=", cancellationToken: ct).ConfigureAwait(false);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                try
-                {
-                    await foreach (var (_, _) in client.CoreV1.WatchListPodForAllNamespacesAsync(fieldSelector: "spec.nodeName=",
-                        resourceVersion: pods.Metadata.ResourceVersion, timeoutSeconds: 60, cancellationToken: timeout.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                }
+                await listAndWatch(ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException)
+            catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException or OperationCanceledException)
             {
-                LabLog.Warn(Component, e.Message);
-                await Task.Delay(1000, ct).ConfigureAwait(false);
+                // (A client-side timeout surfaces as a cancellation that is not ours.)
+                LabLog.Warn(Component, $"watch of {what} ended (re-listing): {e.Message}");
+                try
+                {
+                    await Task.Delay(1000, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }

@@ -29,6 +29,8 @@ internal sealed partial class PodWorker
     private SandboxRecord? _sandbox;
     private string? _lastStatus;
     private string? _networkProblem;
+    // When the last status was computed: an exit after it still has to be reported.
+    private DateTimeOffset _statusAt;
     private readonly PodEvents? _events;
     private readonly Dictionary<ContainerProcess, ContainerProbes> _probes = [];
 
@@ -126,7 +128,7 @@ internal sealed partial class PodWorker
                     await ReportStatusAsync(ct).ConfigureAwait(false);
                 }
 
-                await WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                await WaitAsync(IdleWait(nextCheck), ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -140,6 +142,32 @@ internal sealed partial class PodWorker
                 await TearDownAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// How long the loop may sleep: 1 s while a container waits to be (re)started (the crash back-off is
+    /// counted in whole passes) or an exit is not reported yet, else until the next CNI CHECK. Container
+    /// exits and pod updates wake the loop earlier, so a pod whose containers run costs no wake-ups.
+    /// </summary>
+    private TimeSpan IdleWait(DateTime nextCheck)
+    {
+        var policy = _pod.Spec.RestartPolicy ?? "Always";
+        foreach (var c in _containers)
+        {
+            if (c.IsRunning)
+            {
+                continue;
+            }
+
+            var restart = c.StartedAt is null || policy == "Always" || (policy == "OnFailure" && c.LastExitCode != 0);
+            if (restart || c.FinishedAt is not { } finished || finished >= _statusAt)
+            {
+                return TimeSpan.FromSeconds(1);
+            }
+        }
+
+        var wait = nextCheck - DateTime.UtcNow;
+        return wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
     }
 
     private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
@@ -459,6 +487,7 @@ internal sealed partial class PodWorker
             return;
         }
 
+        _statusAt = DateTimeOffset.UtcNow;
         var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
         var networkReady = podIp is not null;

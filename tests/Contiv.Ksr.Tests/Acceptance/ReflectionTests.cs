@@ -177,4 +177,25 @@ public sealed class ReflectionTests
         Assert.True(stats.NamespaceStats.Adds >= 4); // default, kube-system, kube-public, kube-node-lease
         Assert.True(stats.PodStats.Resyncs >= 1);
     }
+
+    [Fact]
+    public async Task Unchanged_statistics_are_not_rewritten_while_idle_but_a_change_is_written_at_once()
+    {
+        await using var lab = await KsrLab.StartAsync();
+        var ksr = lab.StartKsr(); // stats interval 200 ms
+        await ksr.WaitSyncedAsync();
+        await lab.CreatePodAsync("before-idle");
+        await lab.WaitForKeyAsync(P + "status/gauges", v => v.Contains("\"podStats\":{\"Adds\":\"1\"", StringComparison.Ordinal));
+        var first = await lab.Reader.GetAsync(P + "status/gauges");
+
+        // Ten intervals without a change: no etcd write (the key keeps its revision and version).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var idle = await lab.Reader.GetAsync(P + "status/gauges");
+        Assert.Equal(first!.ModRevision, idle!.ModRevision);
+        Assert.Equal(first.Version, idle.Version);
+
+        // A change is written within an interval or so.
+        await lab.CreatePodAsync("after-idle");
+        await lab.WaitForKeyAsync(P + "status/gauges", v => v.Contains("\"podStats\":{\"Adds\":\"2\"", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+    }
 }
