@@ -44,7 +44,9 @@ public static class Program
         var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure };
+        var runtime = new Option<string>("--runtime") { Description = "What runs the pods: process (the kubelet stand-in runs host processes and calls CNI) or containerd (one containerd per node driven over CRI; it calls CNI and runs the lab's busybox image)", DefaultValueFactory = _ => "process" };
+        runtime.AcceptOnlyFromAmong("process", "containerd");
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, runtime };
         up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
@@ -53,6 +55,7 @@ public static class Program
             KeepOnFailure = p.GetValue(keep),
             CniCheckIntervalSeconds = p.GetValue(checkInterval),
             Secure = p.GetValue(secure),
+            Runtime = p.GetValue(runtime)!,
         }, ct)));
         root.Subcommands.Add(up);
 
@@ -124,7 +127,8 @@ public static class Program
         var kBin = new Option<string>("--cni-bin-dir") { Required = true, Description = "CNI_PATH (':'-separated)" };
         var kState = new Option<string>("--state-dir") { Required = true, Description = "Directory for sandbox records and pod logs" };
         var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
-        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck };
+        var kRuntime = new Option<string?>("--container-runtime-endpoint") { Description = "CRI runtime socket (unix:///…) that runs the pods; default: host processes" };
+        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck, kRuntime };
         kubelet.Hidden = true;
         kubelet.SetAction((p, _) => Run(() => KubeletCommand.RunAsync(new KubeletOptions
         {
@@ -137,6 +141,7 @@ public static class Program
             StateDir = p.GetValue(kState)!,
             PodNetnsPrefix = Lab(p, instance).PodNetnsPrefix,
             CheckInterval = TimeSpan.FromSeconds(p.GetValue(kCheck)),
+            RuntimeEndpoint = p.GetValue(kRuntime),
         })));
         root.Subcommands.Add(kubelet);
 

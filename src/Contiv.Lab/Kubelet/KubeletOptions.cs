@@ -33,6 +33,9 @@ public sealed class KubeletOptions
     /// <summary>Upper bound of a container's termination grace period.</summary>
     public TimeSpan MaxGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>CRI runtime endpoint (<c>unix:///…</c>) that runs the pods, or null for the process runner.</summary>
+    public string? RuntimeEndpoint { get; init; }
+
     /// <summary>Directory of sandbox records.</summary>
     public string SandboxDir => Path.Combine(StateDir, "sandboxes");
 

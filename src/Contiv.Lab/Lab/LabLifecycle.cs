@@ -26,6 +26,9 @@ public sealed class UpOptions
 
     /// <summary>etcd with mutual TLS and REST over HTTPS with basic auth (docs/security.md).</summary>
     public bool Secure { get; init; }
+
+    /// <summary>What runs the pods: <c>process</c> (the kubelet stand-in, host processes) or <c>containerd</c> (CRI).</summary>
+    public string Runtime { get; init; } = "process";
 }
 
 /// <summary>
@@ -76,6 +79,11 @@ public static class LabLifecycle
             _ = bins.Path(exe);
         }
 
+        if (options.Runtime == Kubelet.Cri.LabContainerd.RuntimeName)
+        {
+            Kubelet.Cri.LabContainerd.RequirePrerequisites(bins);
+        }
+
         var taken = new HashSet<int>();
         var preferred = lab.Name == LabInstance.DefaultName;
         var state = new LabState
@@ -86,6 +94,7 @@ public static class LabLifecycle
             ExternalEtcd = options.ExternalEtcd is not null,
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
+            Runtime = options.Runtime,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
             CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
@@ -289,6 +298,12 @@ public static class LabLifecycle
                 log($"agent of {n.Name} (REST on 127.0.0.1:{n.RestPort})");
                 await LabNodes.StartAgentAsync(lab, state, n, bins, ct).ConfigureAwait(false);
             }
+        }
+
+        if (state.Runtime == Kubelet.Cri.LabContainerd.RuntimeName)
+        {
+            log($"containerd (CRI) per node: {string.Join(", ", nodes.Select(n => Kubelet.Cri.LabContainerd.Socket(n)))}");
+            await Task.WhenAll(nodes.Select(n => Kubelet.Cri.LabContainerd.StartAsync(lab, state, n, bins, ct))).ConfigureAwait(false);
         }
 
         foreach (var n in nodes)

@@ -36,6 +36,9 @@ public sealed class LabState
     /// <summary>True for <c>up --secure</c>: etcd with mutual TLS, REST over HTTPS with basic auth (<see cref="LabCertificates"/>).</summary>
     public bool Secure { get; set; }
 
+    /// <summary>What runs the pods: <c>process</c> or <c>containerd</c> (docs/lab.md, "containerd through CRI").</summary>
+    public string Runtime { get; set; } = "process";
+
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;
 
