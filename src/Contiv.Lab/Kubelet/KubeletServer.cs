@@ -157,7 +157,7 @@ public sealed class KubeletServer : IDisposable
         {
             if (!IsKubeletLine(line))
             {
-                lines.Add(line);
+                lines.Add(Cri.CriLogLine.Message(line));
             }
         }
 
@@ -198,7 +198,7 @@ public sealed class KubeletServer : IDisposable
             {
                 if (!IsKubeletLine(line))
                 {
-                    sb.Append(line).Append('\n');
+                    sb.Append(Cri.CriLogLine.Message(line)).Append('\n');
                 }
             }
 
