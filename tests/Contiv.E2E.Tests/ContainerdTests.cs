@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Contiv.E2E.Tests;
 
 /// <summary>
-/// <c>contiv-lab up --runtime containerd</c> (instance <c>e2ek</c>, contiv network, 2 nodes): the kubelet stand-ins
+/// <c>contiv-lab up --runtime containerd</c> (instance <c>e2ecri</c>, contiv network, 2 nodes): the kubelet stand-ins
 /// drive one Debian containerd per node over CRI, containerd calls contiv-cni, the pods run the lab's busybox image.
 /// One lab for the whole story, torn down at the end so that <c>down</c>'s cleanup is part of what is checked.
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class ContainerdTests(ITestOutputHelper output)
     [RootFact]
     public void Containerd_runs_the_pods_calls_contiv_cni_and_leaves_nothing_behind()
     {
-        using var lab = new Lab("e2ek");
+        using var lab = new Lab("e2ecri");
         lab.Run("down");
 
         var watch = Stopwatch.StartNew();

@@ -99,6 +99,9 @@ internal static class LabContainerd
             "  stream_server_address = \"127.0.0.1\"",
             "  stream_server_port = \"0\"",
             "  disable_apparmor = true",
+            // The sandbox's pause process would get oom_score_adj -998, which needs CAP_SYS_RESOURCE beyond what a
+            // container or VM sandbox running the lab may grant: clamp to containerd's own score instead.
+            "  restrict_oom_score_adj = true",
             "  enable_selinux = false",
             "  max_container_log_line_size = 16384",
             "",
