@@ -119,6 +119,14 @@ public sealed class ContainerdTests(ITestOutputHelper output)
             watch.Restart();
             lab.Kubectl("delete", "pod", "client", "--wait=true", "--timeout=60s").EnsureSuccess("kubectl delete pod client");
             output.WriteLine($"pod deletion: {watch.Elapsed.TotalSeconds:0.0} s");
+            // (The API server may finish the deletion when the grace period ends, before the kubelet is done.)
+            var gone = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (File.Exists("/run/netns/" + cniNamespaces[2]) && DateTime.UtcNow < gone)
+            {
+                Thread.Sleep(200);
+            }
+
+            output.WriteLine($"namespace of the deleted pod gone after {watch.Elapsed.TotalSeconds:0.0} s");
             Assert.False(File.Exists("/run/netns/" + cniNamespaces[2]), "containerd's namespace of the deleted pod is still there");
             Assert.Contains("DEL ", File.ReadAllText($"{lab.StateDir}/nodes/node2/contiv-cni.log"), StringComparison.Ordinal);
         }
@@ -135,8 +143,8 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         }
 
         // Nothing of containerd is left: no daemon, shim or container process, mount, state directory or namespace.
-        var left = Shell.Run("sh", ["-c", $"for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case \"$c\" in *{lab.StateDir}*) echo \"${{p#/proc/}} $c\";; esac; done"]).StdOut.Trim();
-        Assert.True(left.Length == 0, "processes of the lab left: " + left);
+        var left = ProcessesNaming(lab.StateDir);
+        Assert.True(left.Count == 0, "processes of the lab left: " + string.Join("; ", left));
         Assert.DoesNotContain(lab.StateDir, File.ReadAllText("/proc/self/mountinfo"), StringComparison.Ordinal);
         Assert.False(Directory.Exists(lab.StateDir));
         // (Other labs on a shared machine come and go: only this lab's namespaces count.)
@@ -155,6 +163,34 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         }
 
         throw new InvalidOperationException($"no sandbox record of {pod} on {node}");
+    }
+
+    /// <summary>Processes whose command line names <paramref name="text"/> (containerd, its shims, the lab's daemons).</summary>
+    private static List<string> ProcessesNaming(string text)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add($"{pid} {cmdline}");
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return found;
     }
 
     private static List<string> Namespaces() => Shell.Run("ip netns list").StdOut
