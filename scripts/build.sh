@@ -24,3 +24,6 @@ done
 # package-lock.json) into artifacts/bin/contiv-ui-www, next to the contiv-ui executable. Nothing is fetched at run time.
 command -v npm >/dev/null || { echo "npm is required to build contiv-ui's page (apt-get install npm)" >&2; exit 1; }
 (cd src/Contiv.Ui/web && run npm ci --no-audit --no-fund --loglevel=error && run node build.mjs "$root/artifacts/bin/contiv-ui-www")
+# The images of `contiv-lab up --runtime containerd` (busybox, pause) from Debian's busybox-static, into
+# artifacts/bin/lab-images; rebuilt only when the package or the script changed.
+run "$root/scripts/lab-images.sh"

@@ -18,4 +18,5 @@ install_missing() {
 
 # What the lab needs at run time (etcd, workloads, namespaces, the CNI chain's portmap and iptables).
 LAB_PREREQS=(etcd=etcd-server python3=python3 nsenter=util-linux setpriv=util-linux ip=iproute2 ping=iputils-ping
-  iptables=iptables /usr/lib/cni/portmap=containernetworking-plugins)
+  iptables=iptables /usr/lib/cni/portmap=containernetworking-plugins
+  containerd=containerd runc=runc buildah=buildah)

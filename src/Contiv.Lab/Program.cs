@@ -46,7 +46,9 @@ public static class Program
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
         var stn = new Option<bool>("--stn") { Description = "Single-NIC nodes: eth0 carries management and data; contiv-stn steals it for the data plane, contiv-init runs contiv-vpp and contiv-agent (docs/stn.md)" };
         var noDns = new Option<bool>("--no-cluster-dns") { Description = "No cluster DNS (kube-system/kube-dns); pods keep the node's resolv.conf" };
-        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, stn, noDns };
+        var runtime = new Option<string>("--runtime") { Description = "What runs the pods: process (the kubelet stand-in runs host processes and calls CNI) or containerd (one containerd per node driven over CRI; it calls CNI and runs the lab's busybox image)", DefaultValueFactory = _ => "process" };
+        runtime.AcceptOnlyFromAmong("process", "containerd");
+        var up = new Command("up", "Start a lab: underlay, control plane, nodes with their daemons and kubelets; registers the nodes; writes a kubeconfig") { nodes, etcd, network, checkInterval, keep, secure, stn, noDns, runtime };
         up.SetAction((p, ct) => Run(() => UpCommand.RunAsync(Lab(p, instance), new UpOptions
         {
             Nodes = p.GetValue(nodes),
@@ -57,6 +59,7 @@ public static class Program
             Secure = p.GetValue(secure),
             Stn = p.GetValue(stn),
             ClusterDns = !p.GetValue(noDns),
+            Runtime = p.GetValue(runtime)!,
         }, ct)));
         root.Subcommands.Add(up);
 
@@ -130,7 +133,8 @@ public static class Program
         var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
         var kDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for the pods' resolv.conf (none: pods keep the node's)" };
         var kDomain = new Option<string>("--cluster-domain") { Description = "Cluster domain of the pods' DNS search path", DefaultValueFactory = _ => "cluster.local" };
-        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck, kDns, kDomain };
+        var kRuntime = new Option<string?>("--container-runtime-endpoint") { Description = "CRI runtime socket (unix:///…) that runs the pods; default: host processes" };
+        var kubelet = new Command("kubelet", "(internal) the kubelet stand-in of one node") { kNode, kNetns, kHostIp, kKubeconfig, kConf, kBin, kState, kCheck, kDns, kDomain, kRuntime };
         kubelet.Hidden = true;
         kubelet.SetAction((p, _) => Run(() => KubeletCommand.RunAsync(new KubeletOptions
         {
@@ -145,6 +149,7 @@ public static class Program
             CheckInterval = TimeSpan.FromSeconds(p.GetValue(kCheck)),
             ClusterDns = p.GetValue(kDns),
             ClusterDomain = p.GetValue(kDomain)!,
+            RuntimeEndpoint = p.GetValue(kRuntime),
         })));
         root.Subcommands.Add(kubelet);
 

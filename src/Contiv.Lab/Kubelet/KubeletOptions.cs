@@ -38,6 +38,8 @@ public sealed class KubeletOptions
 
     /// <summary>The cluster domain of the pods' DNS search path (kubelet's <c>--cluster-domain</c>).</summary>
     public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>CRI runtime endpoint (<c>unix:///…</c>) that runs the pods, or null for the process runner.</summary>
+    public string? RuntimeEndpoint { get; init; }
 
     /// <summary>Directory of sandbox records.</summary>
     public string SandboxDir => Path.Combine(StateDir, "sandboxes");

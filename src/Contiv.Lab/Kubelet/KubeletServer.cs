@@ -159,7 +159,7 @@ public sealed class KubeletServer : IDisposable
         {
             if (!IsKubeletLine(line))
             {
-                lines.Add(line);
+                lines.Add(Cri.CriLogLine.Message(line));
             }
         }
 
@@ -200,7 +200,7 @@ public sealed class KubeletServer : IDisposable
             {
                 if (!IsKubeletLine(line))
                 {
-                    sb.Append(line).Append('\n');
+                    sb.Append(Cri.CriLogLine.Message(line)).Append('\n');
                 }
             }
 

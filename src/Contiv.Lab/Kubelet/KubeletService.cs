@@ -13,10 +13,12 @@ namespace Contiv.Lab.Kubelet;
 /// </summary>
 public sealed class KubeletService(KubeletOptions options)
 {
-    private readonly Dictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IPodWorker> _workers = new(StringComparer.Ordinal);
     private readonly string _component = "kubelet/" + options.NodeName;
     private PodEvents? _events;
     private int _serverPort;
+    private Cri.CriConnection? _cri;
+    private string _runtimeVersion = "contiv-lab://1";
 
     /// <summary>Runs until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -26,10 +28,25 @@ public sealed class KubeletService(KubeletOptions options)
         var cni = new CniInvoker(list, options.CniBinPath, "/run/netns/" + options.NodeNetns, options.StateDir);
         LabLog.Info(_component, $"CNI network {list.Name} (spec {list.CniVersion}) from {list.Path}: {string.Join(" → ", list.Plugins.Select(p => p["type"]))}; CHECK {(list.SupportsCheck ? $"every {options.CheckInterval.TotalSeconds:0}s" : "not supported by this spec version")}");
 
+        if (options.RuntimeEndpoint is { } endpoint)
+        {
+            _cri = Cri.CriConnection.Open(endpoint);
+            var version = await _cri.WaitReadyAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            _runtimeVersion = $"{version.RuntimeName}://{version.RuntimeVersion}";
+            LabLog.Info(_component, $"container runtime {_runtimeVersion} (CRI {version.RuntimeApiVersion}) on {endpoint}: it runs the pods and calls CNI");
+        }
+
         foreach (var stale in SandboxRecord.LoadAll(options.SandboxDir, m => LabLog.Warn(_component, m)))
         {
             LabLog.Info(_component, $"removing sandbox of pod {stale.PodNamespace}/{stale.PodName} left by a previous run");
-            await PodWorker.RemoveSandboxAsync(stale, cni, options, _component, ct).ConfigureAwait(false);
+            if (stale.Runtime == Cri.CriPodWorker.RuntimeName && _cri is not null)
+            {
+                await Cri.CriPodWorker.RemoveSandboxAsync(stale, _cri, options, _component).ConfigureAwait(false);
+            }
+            else
+            {
+                await PodWorker.RemoveSandboxAsync(stale, cni, options, _component, ct).ConfigureAwait(false);
+            }
         }
 
         _events = new PodEvents(client, "kubelet", options.NodeName);
@@ -48,6 +65,7 @@ public sealed class KubeletService(KubeletOptions options)
         {
             LabLog.Info(_component, $"stopping {_workers.Count} pod(s)");
             await Task.WhenAll(_workers.Values.Select(w => w.Completion)).ConfigureAwait(false);
+            _cri?.Dispose();
         }
     }
 
@@ -82,7 +100,7 @@ public sealed class KubeletService(KubeletOptions options)
             NodeInfo = new V1NodeSystemInfo
             {
                 Architecture = "amd64", OperatingSystem = "linux", KubeletVersion = "v1.32.0-lab", KubeProxyVersion = string.Empty,
-                ContainerRuntimeVersion = "contiv-lab://1", KernelVersion = Environment.OSVersion.Version.ToString(), OsImage = "contiv-lab",
+                ContainerRuntimeVersion = _runtimeVersion, KernelVersion = Environment.OSVersion.Version.ToString(), OsImage = "contiv-lab",
                 BootID = string.Empty, MachineID = string.Empty, SystemUUID = string.Empty,
             },
         };
@@ -223,7 +241,7 @@ public sealed class KubeletService(KubeletOptions options)
             return;
         }
 
-        worker = new PodWorker(options, client, cni, pod, _events);
+        worker = _cri is null ? new PodWorker(options, client, cni, pod, _events) : new Cri.CriPodWorker(options, client, _cri, pod, _events);
         lock (_workers)
         {
             _workers[uid] = worker;

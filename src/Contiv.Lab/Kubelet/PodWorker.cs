@@ -16,7 +16,7 @@ namespace Contiv.Lab.Kubelet;
 /// deletion stops the containers, calls CNI DEL, removes the namespace and finally deletes the pod
 /// object (grace period 0). A failing sandbox start is retried with back-off, like kubelet does.
 /// </summary>
-internal sealed partial class PodWorker
+internal sealed partial class PodWorker : IPodWorker
 {
     private readonly KubeletOptions _options;
     private readonly IKubernetes _client;

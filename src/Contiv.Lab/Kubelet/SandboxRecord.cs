@@ -35,6 +35,12 @@ public sealed class SandboxRecord
     /// <summary>runtimeConfig passed to the plugins (port mappings), as JSON text.</summary>
     public string? RuntimeConfig { get; set; }
 
+    /// <summary>
+    /// Null for sandboxes this kubelet made itself; <c>cri</c> when a CRI runtime owns the sandbox
+    /// (<see cref="ContainerId"/> is then the runtime's sandbox id and <see cref="Netns"/> the runtime's namespace).
+    /// </summary>
+    public string? Runtime { get; set; }
+
     /// <summary>The namespace's path.</summary>
     public string NetnsPath => "/run/netns/" + Netns;
 

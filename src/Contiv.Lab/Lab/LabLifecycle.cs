@@ -31,6 +31,8 @@ public sealed class UpOptions
     public bool Stn { get; init; }
     /// <summary>Run the cluster DNS (kube-system/kube-dns, contiv network only).</summary>
     public bool ClusterDns { get; init; } = true;
+    /// <summary>What runs the pods: <c>process</c> (the kubelet stand-in, host processes) or <c>containerd</c> (CRI).</summary>
+    public string Runtime { get; init; } = "process";
 }
 
 /// <summary>
@@ -91,6 +93,11 @@ public static class LabLifecycle
             _ = bins.Path(exe);
         }
 
+        if (options.Runtime == Kubelet.Cri.LabContainerd.RuntimeName)
+        {
+            Kubelet.Cri.LabContainerd.RequirePrerequisites(bins);
+        }
+
         var taken = new HashSet<int>();
         var preferred = lab.Name == LabInstance.DefaultName;
         var state = new LabState
@@ -102,7 +109,9 @@ public static class LabLifecycle
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
             Stn = options.Stn,
-            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv,
+            // The DNS server runs as a contiv-lab process in a pod: only the process runner can run it (containerd runs images).
+            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv && options.Runtime != Kubelet.Cri.LabContainerd.RuntimeName,
+            Runtime = options.Runtime,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),
             CrdPort = Ports.Pick(preferred ? 9090 : null, taken),
@@ -328,6 +337,12 @@ public static class LabLifecycle
                 log($"agent of {n.Name} (REST on 127.0.0.1:{n.RestPort})");
                 await LabNodes.StartAgentAsync(lab, state, n, bins, ct).ConfigureAwait(false);
             }
+        }
+
+        if (state.Runtime == Kubelet.Cri.LabContainerd.RuntimeName)
+        {
+            log($"containerd (CRI) per node: {string.Join(", ", nodes.Select(n => Kubelet.Cri.LabContainerd.Socket(n)))}");
+            await Task.WhenAll(nodes.Select(n => Kubelet.Cri.LabContainerd.StartAsync(lab, state, n, bins, ct))).ConfigureAwait(false);
         }
 
         foreach (var n in nodes)

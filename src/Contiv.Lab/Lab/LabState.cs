@@ -40,6 +40,8 @@ public sealed class LabState
     public bool Stn { get; set; }
     /// <summary>True when the lab runs the cluster DNS (kube-system/kube-dns on 10.96.0.10); the kubelets then write the pods' resolv.conf.</summary>
     public bool ClusterDns { get; set; }
+    /// <summary>What runs the pods: <c>process</c> or <c>containerd</c> (docs/lab.md, "containerd through CRI").</summary>
+    public string Runtime { get; set; } = "process";
 
     /// <summary>etcd client URL (on 127.0.0.1 unless external).</summary>
     public string EtcdUrl { get; set; } = string.Empty;

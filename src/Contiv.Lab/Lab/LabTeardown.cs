@@ -55,6 +55,19 @@ public static class LabTeardown
             await ProcessTable.WaitGoneAsync(state.Processes.Select(p => (p.Pid, p.StartTicks)), TimeSpan.FromSeconds(15), zombiesCount: true).ConfigureAwait(false);
         }
 
+        // containerd (--runtime containerd): its pods' namespaces and the mounts it left under the state directory.
+        var runtimeNamespaces = Kubelet.Cri.RuntimeLeftovers.Namespaces(lab);
+        foreach (var ns in runtimeNamespaces)
+        {
+            NetworkNamespace.Delete(ns);
+        }
+
+        var unmounted = Directory.Exists(lab.StateDir) ? Kubelet.Cri.RuntimeLeftovers.UnmountUnder(lab.StateDir) : 0;
+        if (unmounted > 0)
+        {
+            log($"unmounted {unmounted} container runtime mount(s) under {lab.StateDir}");
+        }
+
         var namespaces = LabTopology.ExistingNamespaces(lab)
             .OrderBy(n => n == lab.LabNetns ? 2 : n.StartsWith(lab.PodNetnsPrefix, StringComparison.Ordinal) ? 0 : 1)
             .ToList();
@@ -79,6 +92,7 @@ public static class LabTeardown
             log($"stopped {stopped} process(es)");
         }
 
+        namespaces.AddRange(runtimeNamespaces);
         if (namespaces.Count > 0)
         {
             log($"deleted {namespaces.Count} network namespace(s): {string.Join(' ', namespaces)}");
@@ -95,7 +109,7 @@ public static class LabTeardown
     {
         var spare = ProcessTable.SelfAndAncestors();
         var inodes = new HashSet<ulong>();
-        foreach (var name in LabTopology.ExistingNamespaces(lab))
+        foreach (var name in LabTopology.ExistingNamespaces(lab).Concat(Kubelet.Cri.RuntimeLeftovers.Namespaces(lab)))
         {
             try
             {

@@ -153,6 +153,11 @@ public static class LabNodes
             args = [.. args, "--cluster-dns", Dns.KubeDnsDeployment.ClusterIp, "--cluster-domain", Dns.KubeDnsDeployment.Domain];
         }
 
+        if (state.Runtime == Kubelet.Cri.LabContainerd.RuntimeName)
+        {
+            args = [.. args, "--container-runtime-endpoint", Kubelet.Cri.LabContainerd.Endpoint(node)];
+        }
+
         return Start(lab, state, "kubelet", node, LabBinaries.Self, args);
     }
 
@@ -163,8 +168,8 @@ public static class LabNodes
     /// <summary>Stops a node's daemons (kubelet first, so pods are removed through CNI while the agent still runs).</summary>
     public static async Task StopAsync(LabInstance lab, LabState state, LabNode node, IEnumerable<string>? components = null)
     {
-        var wanted = (components ?? ["kubelet", "agent", "vpp", StnNodes.Init, StnNodes.Stn]).ToList();
-        foreach (var component in new[] { "kubelet", "agent", "vpp", StnNodes.Init, StnNodes.Stn }.Where(wanted.Contains))
+        var wanted = (components ?? ["kubelet", "containerd", "agent", "vpp", StnNodes.Init, StnNodes.Stn]).ToList();
+        foreach (var component in new[] { "kubelet", "containerd", "agent", "vpp", StnNodes.Init, StnNodes.Stn }.Where(wanted.Contains))
         {
             var name = ProcessName(component, node.Name);
             var record = state.Processes.Find(p => p.Name == name);

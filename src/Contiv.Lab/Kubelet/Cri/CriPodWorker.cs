@@ -1,0 +1,587 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Contiv.Lab.Kubelet.Cri.V1;
+using Contiv.Lab.Lab;
+using Contiv.Linux;
+using Grpc.Core;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Contiv.Lab.Kubelet.Cri;
+
+/// <summary>
+/// Runs one pod through a CRI runtime, in the order kubelet's runtime manager uses:
+/// <c>RunPodSandbox</c> (the runtime creates the network namespace and calls the CNI chain itself),
+/// <c>PodSandboxStatus</c> (pod IP, namespace path), per container <c>CreateContainer</c> +
+/// <c>StartContainer</c>, <c>ContainerStatus</c> to follow them (restarts per <c>restartPolicy</c>
+/// with back-off), and on deletion <c>StopContainer</c>, <c>RemoveContainer</c>,
+/// <c>StopPodSandbox</c> (CNI DEL by the runtime) and <c>RemovePodSandbox</c>; finally the pod
+/// object is deleted. A sandbox record is kept like the process runner's, so a restarted kubelet,
+/// <c>node delete</c> and the connectivity check find the pod's namespace.
+/// </summary>
+internal sealed class CriPodWorker : IPodWorker
+{
+    /// <summary>Value of <see cref="SandboxRecord.Runtime"/> for sandboxes owned by a CRI runtime.</summary>
+    public const string RuntimeName = "cri";
+
+    private readonly KubeletOptions _options;
+    private readonly IKubernetes _client;
+    private readonly CriConnection _cri;
+    private readonly PodEvents? _events;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly List<CriContainer> _containers = [];
+    private readonly string _component;
+    private V1Pod _pod;
+    private volatile bool _removed;
+    private SandboxRecord? _sandbox;
+    private PodSandboxConfig? _sandboxConfig;
+    private string? _podIp;
+    private string? _networkProblem;
+    private string? _lastStatus;
+
+    public CriPodWorker(KubeletOptions options, IKubernetes client, CriConnection cri, V1Pod pod, PodEvents? events)
+    {
+        _options = options;
+        _client = client;
+        _cri = cri;
+        _pod = pod;
+        _events = events;
+        _component = $"kubelet/{options.NodeName} pod {pod.Namespace()}/{pod.Name()}";
+    }
+
+    /// <inheritdoc />
+    public string Uid => _pod.Uid();
+
+    /// <inheritdoc />
+    public string Namespace => _pod.Namespace();
+
+    /// <inheritdoc />
+    public string Name => _pod.Name();
+
+    /// <inheritdoc />
+    public string? NetnsPath => _sandbox is { Netns.Length: > 0 } s ? s.NetnsPath : null;
+
+    /// <inheritdoc />
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    private bool Terminating => _removed || _pod.Metadata.DeletionTimestamp is not null;
+
+    private string LogDir => Path.Combine(_options.PodLogDir, $"{_pod.Namespace()}_{_pod.Name()}_{Uid[..8]}");
+
+    /// <inheritdoc />
+    public void Start(CancellationToken ct) => Completion = Task.Run(() => RunAsync(ct), CancellationToken.None);
+
+    /// <inheritdoc />
+    public void Update(V1Pod pod)
+    {
+        _pod = pod;
+        _wake.Release();
+    }
+
+    /// <inheritdoc />
+    public void MarkRemoved()
+    {
+        _removed = true;
+        _wake.Release();
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (Terminating)
+                {
+                    await TearDownAsync(shuttingDown: false).ConfigureAwait(false);
+                    if (!_removed)
+                    {
+                        await DeletePodObjectAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                if (_sandbox is null)
+                {
+                    if (!await TryRunSandboxAsync(ct).ConfigureAwait(false))
+                    {
+                        await ReportStatusAsync(ct).ConfigureAwait(false);
+                        await WaitAsync(backoff, ct).ConfigureAwait(false);
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                        continue;
+                    }
+                }
+
+                await SyncContainersAsync(ct).ConfigureAwait(false);
+                await RefreshAsync(ct).ConfigureAwait(false);
+                await ReportStatusAsync(ct).ConfigureAwait(false);
+                await WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (ct.IsCancellationRequested)
+            {
+                // The kubelet stops (lab down, node removal): leave nothing behind in the runtime.
+                await TearDownAsync(shuttingDown: true).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
+    {
+        await _wake.WaitAsync(delay, ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private async Task<bool> TryRunSandboxAsync(CancellationToken ct)
+    {
+        _sandboxConfig ??= SandboxConfig();
+        Directory.CreateDirectory(LogDir);
+        try
+        {
+            var run = await _cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = _sandboxConfig }, cancellationToken: ct).ConfigureAwait(false);
+            var status = await _cri.Runtime.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = run.PodSandboxId, Verbose = true }, cancellationToken: ct).ConfigureAwait(false);
+            var hostNetwork = _pod.Spec.HostNetwork == true;
+            var netnsPath = hostNetwork ? "/run/netns/" + _options.NodeNetns : NetnsPathOf(status);
+            _podIp = hostNetwork ? _options.HostIp : status.Status?.Network?.Ip is { Length: > 0 } ip ? ip : null;
+            _sandbox = new SandboxRecord
+            {
+                PodUid = Uid,
+                PodNamespace = _pod.Namespace(),
+                PodName = _pod.Name(),
+                ContainerId = run.PodSandboxId,
+                HostNetwork = hostNetwork,
+                Netns = netnsPath is null ? string.Empty : Path.GetFileName(netnsPath),
+                Runtime = RuntimeName,
+                Result = _podIp is null || hostNetwork ? null : new JsonObject { ["cniVersion"] = "1.0.0", ["ips"] = new JsonArray(new JsonObject { ["address"] = _podIp + "/32" }) }.ToJsonString(),
+            };
+            _sandbox.Save(_options.SandboxDir);
+            _networkProblem = null;
+            LabLog.Info(_component, $"sandbox {run.PodSandboxId[..12]} (CRI) netns {netnsPath ?? "?"} IP {_podIp ?? "none"}");
+            return true;
+        }
+        catch (RpcException e) when (!ct.IsCancellationRequested)
+        {
+            // containerd's error carries the CNI plugin's message, as kubelet's event does.
+            _networkProblem = e.Status.Detail;
+            LabLog.Warn(_component, $"RunPodSandbox failed (will retry): {e.Status.StatusCode}: {e.Status.Detail}");
+            _events?.Warning(_pod, "FailedCreatePodSandBox", $"Failed to create pod sandbox: {e.Status.Detail}");
+            return false;
+        }
+    }
+
+    /// <summary>containerd's verbose sandbox info names the network namespace in the OCI runtime spec it created.</summary>
+    private static string? NetnsPathOf(PodSandboxStatusResponse status)
+    {
+        if (!status.Info.TryGetValue("info", out var text))
+        {
+            return null;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text)?["runtimeSpec"]?["linux"]?["namespaces"] is JsonArray namespaces)
+            {
+                foreach (var ns in namespaces)
+                {
+                    if (ns?["type"]?.GetValue<string>() == "network" && ns["path"]?.GetValue<string>() is { Length: > 0 } path)
+                    {
+                        return path;
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private PodSandboxConfig SandboxConfig()
+    {
+        var hostNetwork = _pod.Spec.HostNetwork == true;
+        var config = new PodSandboxConfig
+        {
+            Metadata = new PodSandboxMetadata { Name = _pod.Name(), Uid = Uid, Namespace = _pod.Namespace(), Attempt = 0 },
+            Hostname = hostNetwork ? string.Empty : _pod.Name(),
+            LogDirectory = LogDir,
+            Linux = new LinuxPodSandboxConfig
+            {
+                SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = Namespaces(hostNetwork) },
+            },
+        };
+        config.Labels.Add(PodLabels());
+        foreach (var c in _pod.Spec.Containers)
+        {
+            foreach (var p in c.Ports ?? [])
+            {
+                if (p.HostPort is > 0)
+                {
+                    config.PortMappings.Add(new PortMapping
+                    {
+                        Protocol = (p.Protocol ?? "TCP") switch { "UDP" => Protocol.Udp, "SCTP" => Protocol.Sctp, _ => Protocol.Tcp },
+                        ContainerPort = p.ContainerPort,
+                        HostPort = p.HostPort.Value,
+                        HostIp = p.HostIP ?? string.Empty,
+                    });
+                }
+            }
+        }
+
+        return config;
+    }
+
+    /// <summary>As kubelet sets them: the pod's network (or the node's), a PID namespace per container, the pod's IPC.</summary>
+    private static NamespaceOption Namespaces(bool hostNetwork) => new()
+    {
+        Network = hostNetwork ? NamespaceMode.Node : NamespaceMode.Pod,
+        Pid = NamespaceMode.Container,
+        Ipc = NamespaceMode.Pod,
+    };
+
+    private Dictionary<string, string> PodLabels() => new(StringComparer.Ordinal)
+    {
+        ["io.kubernetes.pod.name"] = _pod.Name(),
+        ["io.kubernetes.pod.namespace"] = _pod.Namespace(),
+        ["io.kubernetes.pod.uid"] = Uid,
+    };
+
+    private async Task SyncContainersAsync(CancellationToken ct)
+    {
+        if (_containers.Count == 0)
+        {
+            _containers.AddRange(_pod.Spec.Containers.Select(spec => new CriContainer(spec)));
+        }
+
+        var policy = _pod.Spec.RestartPolicy ?? "Always";
+        foreach (var c in _containers)
+        {
+            if (c.Id is not null && !c.HasExited)
+            {
+                continue;
+            }
+
+            var first = c.Id is null && c.StartedAt is null;
+            if (!first)
+            {
+                var restart = policy == "Always" || (policy == "OnFailure" && c.ExitCode is not 0);
+                if (!restart)
+                {
+                    continue;
+                }
+
+                // Crash-loop back-off: 1 s doubling to 10 s, measured from the last exit.
+                if (c.FinishedAt is { } finished && DateTimeOffset.UtcNow - finished < TimeSpan.FromSeconds(Math.Min(10, 1 << Math.Min(c.RestartCount, 4))))
+                {
+                    continue;
+                }
+            }
+
+            await StartContainerAsync(c, first, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartContainerAsync(CriContainer c, bool first, CancellationToken ct)
+    {
+        try
+        {
+            if (c.Id is { } old)
+            {
+                // The exited attempt goes, as kubelet's container GC would remove it.
+                await _cri.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = old }, cancellationToken: ct).ConfigureAwait(false);
+                c.Id = null;
+                c.Attempt++;
+                c.RestartCount++;
+            }
+
+            var created = await _cri.Runtime.CreateContainerAsync(new CreateContainerRequest
+            {
+                PodSandboxId = _sandbox!.ContainerId,
+                Config = BuildContainerConfig(c),
+                SandboxConfig = _sandboxConfig,
+            }, cancellationToken: ct).ConfigureAwait(false);
+            c.Id = created.ContainerId;
+            c.WaitingReason = null;
+            c.WaitingMessage = null;
+            _events?.Normal(_pod, "Created", $"Created container {c.Name}", c.Name);
+            await _cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = created.ContainerId }, cancellationToken: ct).ConfigureAwait(false);
+            c.State = ContainerState.ContainerRunning;
+            c.StartedAt = DateTimeOffset.UtcNow;
+            c.FinishedAt = null;
+            LabLog.Info(_component, $"container {c.Name} started ({created.ContainerId[..12]}, image {c.Spec.Image})");
+            _events?.Normal(_pod, "Started", $"Started container {c.Name}", c.Name);
+        }
+        catch (RpcException e) when (!ct.IsCancellationRequested)
+        {
+            LabLog.Error(_component, $"container {c.Name} cannot start: {e.Status.StatusCode}: {e.Status.Detail}");
+            _events?.Warning(_pod, "Failed", $"Error: {e.Status.Detail}", c.Name);
+            c.WaitingReason = c.Id is null ? "CreateContainerError" : "RunContainerError";
+            c.WaitingMessage = e.Status.Detail;
+            if (!first)
+            {
+                c.FinishedAt = DateTimeOffset.UtcNow;
+            }
+        }
+    }
+
+    private ContainerConfig BuildContainerConfig(CriContainer c)
+    {
+        var hostNetwork = _pod.Spec.HostNetwork == true;
+        var config = new ContainerConfig
+        {
+            Metadata = new ContainerMetadata { Name = c.Name, Attempt = c.Attempt },
+            Image = new ImageSpec { Image = c.Spec.Image ?? string.Empty },
+            WorkingDir = c.Spec.WorkingDir ?? string.Empty,
+            LogPath = c.Name + ".log",
+            Stdin = c.Spec.Stdin == true,
+            StdinOnce = c.Spec.StdinOnce == true,
+            Tty = c.Spec.Tty == true,
+            Linux = new LinuxContainerConfig
+            {
+                SecurityContext = new LinuxContainerSecurityContext
+                {
+                    Privileged = c.Spec.SecurityContext?.Privileged == true,
+                    NamespaceOptions = Namespaces(hostNetwork),
+                },
+            },
+        };
+        config.Command.Add(c.Spec.Command ?? []);
+        config.Args.Add(c.Spec.Args ?? []);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["POD_NAME"] = _pod.Name(),
+            ["POD_NAMESPACE"] = _pod.Namespace(),
+            ["POD_IP"] = _podIp ?? _options.HostIp,
+            ["NODE_NAME"] = _options.NodeName,
+        };
+        foreach (var e in c.Spec.Env ?? [])
+        {
+            env[e.Name] = e.Value ?? string.Empty;
+        }
+
+        config.Envs.Add(env.Select(kv => new KeyValue { Key = kv.Key, Value = kv.Value }));
+        config.Labels.Add(PodLabels());
+        config.Labels["io.kubernetes.container.name"] = c.Name;
+        return config;
+    }
+
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        foreach (var c in _containers.Where(c => c.Id is not null))
+        {
+            try
+            {
+                var status = await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c.Id }, cancellationToken: ct).ConfigureAwait(false);
+                var wasRunning = c.IsRunning;
+                c.Apply(status.Status);
+                if (wasRunning && c.HasExited)
+                {
+                    LabLog.Info(_component, $"container {c.Name} exited with code {c.ExitCode}");
+                }
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                c.State = ContainerState.ContainerExited;
+                c.ExitCode ??= 137;
+                c.FinishedAt ??= DateTimeOffset.UtcNow;
+            }
+        }
+    }
+
+    private async Task TearDownAsync(bool shuttingDown)
+    {
+        // A stopping kubelet (down, node delete) is itself on a deadline: containers get at most 2 s there.
+        var grace = (long)Math.Min(_pod.Spec.TerminationGracePeriodSeconds ?? 30, shuttingDown ? 2 : _options.MaxGrace.TotalSeconds);
+        await Task.WhenAll(_containers.Where(c => c.Id is not null).Select(c => StopContainerAsync(c, grace))).ConfigureAwait(false);
+
+        if (_sandbox is not null)
+        {
+            await RemoveSandboxAsync(_sandbox, _cri, _options, _component).ConfigureAwait(false);
+            _sandbox = null;
+        }
+    }
+
+    private async Task StopContainerAsync(CriContainer c, long grace)
+    {
+        try
+        {
+            if (c.IsRunning && !_removed)
+            {
+                _events?.Normal(_pod, "Killing", $"Stopping container {c.Name}", c.Name);
+            }
+
+            await _cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = c.Id, Timeout = grace }).ConfigureAwait(false);
+            await _cri.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = c.Id }).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            LabLog.Warn(_component, $"removing container {c.Name}: {e.Status.StatusCode}: {e.Status.Detail}");
+        }
+
+        c.Id = null;
+    }
+
+    /// <summary>
+    /// StopPodSandbox (the runtime stops the containers and calls CNI DEL) and RemovePodSandbox, retried like
+    /// kubelet does; then whatever is left of the namespace and the record.
+    /// </summary>
+    internal static async Task RemoveSandboxAsync(SandboxRecord sandbox, CriConnection cri, KubeletOptions options, string component)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            try
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.ContainerId }, deadline: deadline).ConfigureAwait(false);
+                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.ContainerId }, deadline: deadline).ConfigureAwait(false);
+                break;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                break;
+            }
+            catch (RpcException e)
+            {
+                var last = attempt == attempts;
+                LabLog.Warn(component, $"removing sandbox {sandbox.ContainerId[..12]} (CRI) failed (attempt {attempt}/{attempts}): {e.Status.StatusCode}: {e.Status.Detail}");
+                if (last)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+        }
+
+        if (!sandbox.HostNetwork && sandbox.Netns.Length > 0 && NetworkNamespace.Exists(sandbox.Netns))
+        {
+            Network.LabTopology.KillProcessesIn(sandbox.Netns);
+            NetworkNamespace.Delete(sandbox.Netns);
+        }
+
+        sandbox.Delete(options.SandboxDir);
+        LabLog.Info(component, $"sandbox {sandbox.ContainerId[..12]} (CRI) removed");
+    }
+
+    private async Task DeletePodObjectAsync()
+    {
+        try
+        {
+            await _client.CoreV1.DeleteNamespacedPodAsync(_pod.Name(), _pod.Namespace(),
+                new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = Uid } }).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+        {
+            // Already gone, or a new pod of the same name.
+        }
+    }
+
+    private async Task ReportStatusAsync(CancellationToken ct)
+    {
+        if (Terminating)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var networkReady = _sandbox is not null && _podIp is not null;
+        var running = networkReady && _containers.Count > 0 && _containers.All(c => c.IsRunning);
+        var policy = _pod.Spec.RestartPolicy ?? "Always";
+        var allDone = networkReady && _containers.Count > 0 && _containers.All(c => c.HasExited);
+        var phase = running ? "Running"
+            : allDone && policy != "Always" && _containers.All(c => c.ExitCode == 0) ? "Succeeded"
+            : allDone && policy == "Never" ? "Failed"
+            : networkReady && _containers.Any(c => c.IsRunning || c.RestartCount > 0) ? "Running"
+            : "Pending";
+        var conditions = new JsonArray
+        {
+            Condition("PodScheduled", true, null, null),
+            Condition("PodReadyToStartContainers", networkReady, networkReady ? null : "NetworkNotReady", _networkProblem),
+            Condition("Initialized", true, null, null),
+            Condition("ContainersReady", running, running ? null : "ContainersNotReady", null),
+            Condition("Ready", running, running ? null : "ContainersNotReady", null),
+        };
+        var statuses = new JsonArray();
+        foreach (var c in _containers)
+        {
+            JsonObject state = c.IsRunning
+                ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = Time(c.StartedAt) } }
+                : c.HasExited && c.ExitCode is { } code
+                    ? new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = code, ["startedAt"] = Time(c.StartedAt), ["finishedAt"] = Time(c.FinishedAt), ["reason"] = code == 0 ? "Completed" : "Error" } }
+                    : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = c.WaitingReason ?? "ContainerCreating", ["message"] = c.WaitingMessage } };
+            statuses.Add(new JsonObject
+            {
+                ["name"] = c.Name,
+                ["image"] = c.Spec.Image,
+                ["imageID"] = string.Empty,
+                ["containerID"] = c.Id is { } id ? "containerd://" + id : null,
+                ["ready"] = c.IsRunning,
+                ["started"] = c.IsRunning,
+                ["restartCount"] = c.RestartCount,
+                ["state"] = state,
+            });
+        }
+
+        var status = new JsonObject
+        {
+            ["phase"] = phase,
+            ["hostIP"] = _options.HostIp,
+            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = _options.HostIp }),
+            ["podIP"] = networkReady ? _podIp : null,
+            ["podIPs"] = networkReady ? new JsonArray(new JsonObject { ["ip"] = _podIp }) : null,
+            ["conditions"] = conditions,
+            ["containerStatuses"] = statuses,
+        };
+        var fingerprint = status.ToJsonString();
+        if (fingerprint == _lastStatus)
+        {
+            return;
+        }
+
+        status["startTime"] = _pod.Status?.StartTime is { } st ? st.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : now;
+        foreach (var cond in conditions)
+        {
+            cond!["lastTransitionTime"] = now;
+        }
+
+        try
+        {
+            var patch = new JsonObject { ["status"] = status }.ToJsonString();
+            var updated = await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), _pod.Name(), _pod.Namespace(), cancellationToken: ct).ConfigureAwait(false);
+            if (updated.Uid() == Uid && !Terminating)
+            {
+                _pod = updated;
+            }
+
+            _lastStatus = fingerprint;
+        }
+        catch (HttpOperationException e)
+        {
+            LabLog.Warn(_component, $"status update failed: {(int)e.Response.StatusCode} {e.Response.Content}");
+        }
+        catch (HttpRequestException e)
+        {
+            LabLog.Warn(_component, $"status update failed: {e.Message}");
+        }
+    }
+
+    private static JsonObject Condition(string type, bool status, string? reason, string? message) => new()
+    {
+        ["type"] = type,
+        ["status"] = status ? "True" : "False",
+        ["reason"] = reason,
+        ["message"] = status ? null : message,
+    };
+
+    private static string? Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+}
