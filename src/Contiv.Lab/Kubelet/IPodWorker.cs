@@ -21,6 +21,9 @@ internal interface IPodWorker
     /// <summary>The path of the pod's network namespace once its sandbox has a network, else null.</summary>
     string? NetnsPath { get; }
 
+    /// <summary>The mount namespace <c>kubectl exec</c> joins (the pod's own resolv.conf), or null for the node's.</summary>
+    string? MountNamespacePath { get; }
+
     /// <summary>Completes when the worker has removed the pod (or the kubelet stopped).</summary>
     Task Completion { get; }
 

@@ -63,6 +63,10 @@ internal sealed class CriPodWorker : IPodWorker
     /// <inheritdoc />
     public string? NetnsPath => _sandbox is { Netns.Length: > 0 } s ? s.NetnsPath : null;
 
+    /// <inheritdoc/>
+    /// <remarks>Null: exec on a containerd pod runs a node command in the pod's network namespace (no CRI Exec yet).</remarks>
+    public string? MountNamespacePath => null;
+
     /// <inheritdoc />
     public Task Completion { get; private set; } = Task.CompletedTask;
 
