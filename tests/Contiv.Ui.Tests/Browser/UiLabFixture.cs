@@ -41,7 +41,7 @@ public sealed class UiLabFixture : IAsyncLifetime
         }
 
         Lab("down");
-        var up = Lab(TimeSpan.FromSeconds(300), "up", "--nodes", "2");
+        var up = Lab(TimeSpan.FromSeconds(300), "up", "--nodes", "2", "--no-cluster-dns");
         if (up.ExitCode != 0)
         {
             StartError = $"contiv-lab up --nodes 2 failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";
