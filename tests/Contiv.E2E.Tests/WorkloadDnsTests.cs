@@ -112,8 +112,20 @@ public sealed class WorkloadDnsTests(WorkloadDnsLabFixture fixture) : IClassFixt
         Assert.True(lines.Length > 20, $"only {lines.Length} requests: {loop.Result.StdOut}{loop.Result.StdErr}");
         var failed = lines.Where(l => l.Trim() != "200 0").ToList();
         Assert.True(failed.Count == 0, $"{failed.Count} of {lines.Length} requests failed during the rollout (curl exit 7 = refused): {string.Join(", ", failed.Take(20))}");
-        Assert.Equal(string.Join(' ', Enumerable.Repeat("green", 3)),
-            Kubectl("get", "pods", "-l", "app=web", "--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.containers[0].env[0].value} {end}").Trim());
+
+        // Old pods keep phase Running while their preStop hook and grace period run: wait until they are gone.
+        var expected = string.Join(' ', Enumerable.Repeat("green", 3));
+        var colors = string.Empty;
+        for (var deadline = DateTime.UtcNow.AddSeconds(45); DateTime.UtcNow < deadline; Thread.Sleep(1000))
+        {
+            colors = Kubectl("get", "pods", "-l", "app=web", "--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.containers[0].env[0].value} {end}").Trim();
+            if (colors == expected)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(expected, colors);
     }
 
     [RootFact]
