@@ -17,27 +17,31 @@ public sealed class LinkWatcherTests : IDisposable
         using var watcher = LinkWatcher.Start(ns);
         Assert.Equal(["lo"], watcher.InitialLinks.Select(l => l.Name));
 
-        // Changes made by another tool (ip) in that namespace.
+        // Changes made by another tool (ip) in that namespace. The carrier of a veth changes asynchronously
+        // (the kernel's linkwatch work runs later, up to a second under load), so each step waits until the
+        // watcher reported the previous one; otherwise an up followed at once by a down may never show carrier.
+        var seen = new List<LinkEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        async Task WaitFor(LinkEventKind kind, int count)
+        {
+            while (seen.Count(x => x.Kind == kind) < count)
+            {
+                var e = await watcher.Events.ReadAsync(timeout.Token);
+                if (e.Link.Name is "w0" or "w1")
+                {
+                    seen.Add(e);
+                }
+            }
+        }
+
         Shell.Ip($"-n {name} link add w0 type veth peer name w1");
         Shell.Ip($"-n {name} link set w1 up");
         Shell.Ip($"-n {name} link set w0 up");
+        await WaitFor(LinkEventKind.Up, 2);
         Shell.Ip($"-n {name} link set w0 down");
+        await WaitFor(LinkEventKind.Down, 2);
         Shell.Ip($"-n {name} link del w0");
-
-        var seen = new List<LinkEvent>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await foreach (var e in watcher.ReadAllAsync(timeout.Token))
-        {
-            if (e.Link.Name is "w0" or "w1")
-            {
-                seen.Add(e);
-            }
-
-            if (seen.Count(x => x.Kind == LinkEventKind.Deleted) == 2)
-            {
-                break;
-            }
-        }
+        await WaitFor(LinkEventKind.Deleted, 2);
 
         var w0 = seen.Where(e => e.Link.Name == "w0").Select(e => e.Kind).Where(k => k != LinkEventKind.Changed).ToList();
         Assert.Equal([LinkEventKind.Added, LinkEventKind.Up, LinkEventKind.Down, LinkEventKind.Deleted], w0);
