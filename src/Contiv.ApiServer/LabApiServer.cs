@@ -90,7 +90,7 @@ public sealed class LabApiServer : IAsyncDisposable
         });
         var app = builder.Build();
         var handler = new ApiHandler(registry, options, log, app.Lifetime.ApplicationStopping);
-        app.UseWebSockets(); // pods/exec
+        app.UseWebSockets(); // pods/exec, pods/portforward
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -4,7 +4,7 @@ namespace Contiv.E2E.Tests;
 
 /// <summary>
 /// Real Kubernetes workloads in the contiv lab, through the real kubectl: Deployments (create, expose, scale, rolling
-/// update, delete with garbage collection), DaemonSets (also on a node added later), kubectl exec and logs.
+/// update, delete with garbage collection), DaemonSets (also on a node added later), kubectl exec, logs and port-forward.
 /// </summary>
 public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<WorkloadLabFixture>
 {
@@ -121,5 +121,49 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
         var describe = Kubectl("describe", "pod", "client");
         Assert.Contains("Scheduled", describe, StringComparison.Ordinal);
         Assert.Contains("Started container sleep", describe, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task Kubectl_port_forward_reaches_a_pods_http_server_over_several_and_concurrent_connections()
+    {
+        RequireLab();
+        Kubectl("run", "pf", "--image=none", "--port=8080", "--command", "--", "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0", "--directory", "/usr/share");
+        try
+        {
+            var ready = KubectlLong("wait", "--for=condition=Ready", "pod/pf", "--timeout=90s");
+            Assert.True(ready.ExitCode == 0, $"pod pf: {ready.StdOut}{ready.StdErr}\n{Lab.Diagnostics()}");
+            // Ready has no probe here: wait until the server listens inside the pod.
+            Assert.True(Eventually(() => Lab.Kubectl("exec", "pf", "--", "python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 8080), 2)").ExitCode == 0, TimeSpan.FromSeconds(20)));
+
+            using var pf = await KubectlPortForward.StartAsync(Lab.StateDir + "/kubeconfig", "default", "pf", 8080);
+            for (var i = 0; i < 5; i++)
+            {
+                var page = pf.Curl("/");
+                Assert.True(page.ExitCode == 0, $"curl {i}: {page.StdErr}\nkubectl: {pf.Output}");
+                Assert.Contains("Directory listing for /", page.StdOut, StringComparison.Ordinal);
+            }
+
+            // Two connections at once: one held half-sent while another completes.
+            using (var held = await pf.ConnectAsync())
+            {
+                var stream = held.GetStream();
+                await stream.WriteAsync("GET /doc/ HTTP/1.0\r\n"u8.ToArray());
+                var other = pf.Curl("/");
+                Assert.True(other.ExitCode == 0 && other.StdOut.Contains("Directory listing", StringComparison.Ordinal), $"{other.StdErr}\nkubectl: {pf.Output}");
+                await stream.WriteAsync("\r\n"u8.ToArray());
+                using var reader = new StreamReader(stream);
+                var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15));
+                Assert.StartsWith("HTTP/1.0 200", response, StringComparison.Ordinal);
+                Assert.Contains("Directory listing for /doc/", response, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("GET /doc/ HTTP", Kubectl("logs", "pf"), StringComparison.Ordinal);
+            Assert.True(pf.IsRunning, pf.Output);
+            Assert.Equal(0, pf.Stop());
+        }
+        finally
+        {
+            Lab.Kubectl("delete", "pod", "pf", "--wait=false");
+        }
     }
 }

@@ -63,12 +63,12 @@ public sealed class ClusterDnsTests : IAsyncLifetime
         _stop.Dispose();
     }
 
-    private async Task AddPodAsync(string name, string app, string ip, bool ready, string? hostname)
+    private async Task AddPodAsync(string name, string app, string ip, bool ready, string? hostname, string subdomain = "db")
     {
         await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
-            Spec = new V1PodSpec { NodeName = "node1", Hostname = hostname, Subdomain = hostname is null ? null : "db", Containers = [new V1Container { Name = "c", Image = "none" }] },
+            Spec = new V1PodSpec { NodeName = "node1", Hostname = hostname, Subdomain = hostname is null ? null : subdomain, Containers = [new V1Container { Name = "c", Image = "none" }] },
         }, "default");
         var status = $$$"""{"status":{"phase":"Running","podIP":"{{{ip}}}","conditions":[{"type":"Ready","status":"{{{(ready ? "True" : "False")}}}"}]}}""";
         await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(status, V1Patch.PatchType.MergePatch), name, "default");
@@ -185,5 +185,59 @@ public sealed class ClusterDnsTests : IAsyncLifetime
 
         await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"conditions":[{"type":"Ready","status":"True"}]}}""", V1Patch.PatchType.MergePatch), "db-2", "default");
         Assert.True(await EventuallyAsync(async () => Addresses(await AskUdpAsync("db.default.svc.cluster.local")).SetEquals(["10.1.1.5", "10.1.2.6", "10.1.2.7"])));
+    }
+
+    [Fact]
+    public async Task Named_ports_have_srv_records_for_cluster_ip_and_headless_services()
+    {
+        await _client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "api" },
+            Spec = new V1ServiceSpec { ClusterIP = "10.96.0.60", Selector = new Dictionary<string, string> { ["app"] = "api" }, Ports = [new V1ServicePort { Name = "https", Port = 443 }, new V1ServicePort { Port = 8080, Name = "" }] },
+        }, "default");
+        await _client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "cache" },
+            Spec = new V1ServiceSpec { ClusterIP = "None", Selector = new Dictionary<string, string> { ["app"] = "cache" }, Ports = [new V1ServicePort { Name = "redis", Port = 6379 }] },
+        }, "default");
+        await AddPodAsync("cache-0", "cache", "10.1.3.9", ready: true, hostname: "cache-0", subdomain: "cache");
+        await AddPodAsync("cache-1", "cache", "10.1.3.10", ready: true, hostname: null);
+
+        DnsMessage srv = null!;
+        Assert.True(await EventuallyAsync(async () => (srv = await AskUdpAsync("_https._tcp.api.default.svc.cluster.local", 33)).AnswerRecords.Count == 1));
+        var record = Assert.IsType<SrvRecord>(Assert.Single(srv.AnswerRecords));
+        Assert.Equal((443, "api.default.svc.cluster.local."), (record.Port, record.Target.ToString()));
+        Assert.Equal("10.96.0.60", Assert.IsType<ARecord>(Assert.Single(srv.AdditionalRecords)).Address.ToString());
+
+        Assert.True(await EventuallyAsync(async () => (srv = await AskUdpAsync("_redis._tcp.cache.default.svc.cluster.local", 33)).AnswerRecords.Count == 2));
+        Assert.Equal(["10-1-3-10.cache.default.svc.cluster.local.", "cache-0.cache.default.svc.cluster.local."],
+            srv.AnswerRecords.OfType<SrvRecord>().Select(r => r.Target.ToString()).Order(StringComparer.Ordinal));
+        Assert.All(srv.AnswerRecords.OfType<SrvRecord>(), r => Assert.Equal(6379, r.Port));
+        Assert.Equal(["10.1.3.10"], Addresses(await AskUdpAsync("10-1-3-10.cache.default.svc.cluster.local")));
+
+        // An unnamed port has no SRV name; the protocol label must match.
+        Assert.Equal(ReturnCode.NxDomain, (await AskUdpAsync("_https._udp.api.default.svc.cluster.local", 33)).ReturnCode);
+    }
+
+    [Fact]
+    public async Task External_name_services_are_cnames_and_addresses_have_ptr_records()
+    {
+        await _client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "ext" },
+            Spec = new V1ServiceSpec { Type = "ExternalName", ExternalName = "Example.ORG" },
+        }, "default");
+        DnsMessage cname = null!;
+        Assert.True(await EventuallyAsync(async () => (cname = await AskUdpAsync("ext.default.svc.cluster.local")).AnswerRecords.Count == 1));
+        Assert.Equal("example.org.", Assert.IsType<CNameRecord>(Assert.Single(cname.AnswerRecords)).CanonicalName.ToString());
+
+        var web = await AskUdpAsync("50.0.96.10.in-addr.arpa", 12);
+        Assert.Equal("web.default.svc.cluster.local.", Assert.IsType<PtrRecord>(Assert.Single(web.AnswerRecords)).PointerDomainName.ToString());
+        DnsMessage db0 = null!;
+        Assert.True(await EventuallyAsync(async () => (db0 = await AskUdpAsync("5.1.1.10.in-addr.arpa", 12)).AnswerRecords.Count == 1));
+        Assert.Equal("db-0.db.default.svc.cluster.local.", Assert.IsType<PtrRecord>(Assert.Single(db0.AnswerRecords)).PointerDomainName.ToString());
+        // A not-ready endpoint and addresses the cluster does not know are not answered (nothing is forwarded).
+        Assert.Equal(ReturnCode.Refused, (await AskUdpAsync("7.2.1.10.in-addr.arpa", 12)).ReturnCode);
+        Assert.Equal(ReturnCode.Refused, (await AskUdpAsync("9.9.9.9.in-addr.arpa", 12)).ReturnCode);
     }
 }

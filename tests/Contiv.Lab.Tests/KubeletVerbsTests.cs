@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Contiv.ApiServer;
 using Contiv.Lab.Kubelet;
 using Contiv.Testing;
@@ -9,6 +12,7 @@ namespace Contiv.Lab.Tests;
 /// <summary>
 /// The real kubectl against the project's API server and the kubelet stand-in's endpoint: <c>kubectl logs</c> (tail,
 /// container choice), <c>kubectl exec</c> over the WebSocket channel protocol (stdout, stderr, stdin, exit codes),
+/// <c>kubectl port-forward</c> (SPDY tunnelled in a WebSocket, and the plain SPDY fallback) to a server the "pod" runs,
 /// and kubelet events in <c>kubectl describe pod</c> / <c>kubectl get events</c>.
 /// </summary>
 public sealed class KubeletVerbsTests : IAsyncLifetime
@@ -137,5 +141,155 @@ public sealed class KubeletVerbsTests : IAsyncLifetime
         var list = Kubectl(null, "get", "events").EnsureSuccess("get events").StdOut;
         Assert.Contains("pod/box", list, StringComparison.Ordinal);
         Assert.Contains("Started container c", list, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Kubectl_port_forward_carries_requests_and_concurrent_connections(bool websocketTunnel)
+    {
+        using var http = new TinyHttpServer();
+        var env = websocketTunnel ? null : new Dictionary<string, string> { ["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = "false" };
+        using var pf = await KubectlPortForward.StartAsync(_kubeconfig, "default", "box", http.Port, env, Path.Combine(_dir, "cache"));
+        for (var i = 0; i < 4; i++)
+        {
+            var r = pf.Curl($"/r{i}");
+            Assert.True(r.ExitCode == 0, $"curl through port-forward: {r.StdErr}; kubectl: {pf.Output}");
+            Assert.Equal($"hello /r{i}", r.StdOut);
+        }
+
+        // A second connection while the first is open: two stream pairs on the one SPDY connection.
+        using (var held = await pf.ConnectAsync())
+        {
+            var stream = held.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /held HTTP/1.0\r\n"));
+            Assert.True(await http.WaitForConnectionsAsync(1), "the held connection reached the server");
+            Assert.Equal("hello /other", pf.Curl("/other").EnsureSuccess("curl beside a held connection").StdOut);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("\r\n"));
+            using var reader = new StreamReader(stream);
+            var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.EndsWith("hello /held", response, StringComparison.Ordinal);
+        }
+
+        Assert.True(http.MaxConcurrent >= 2, $"two connections were open at once at the server (max {http.MaxConcurrent})");
+        Assert.True(pf.IsRunning, pf.Output);
+        Assert.Equal(0, pf.Stop());
+    }
+
+    [Fact]
+    public async Task Kubectl_port_forward_to_a_closed_port_reports_the_kubelets_error()
+    {
+        int closed;
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            closed = ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        using var pf = await KubectlPortForward.StartAsync(_kubeconfig, "default", "box", closed, cacheDir: Path.Combine(_dir, "cache"));
+        Assert.NotEqual(0, pf.Curl().ExitCode);
+        var end = DateTime.UtcNow.AddSeconds(10);
+        while (!pf.Output.Contains("connection refused", StringComparison.OrdinalIgnoreCase) && DateTime.UtcNow < end)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains($"failed to connect to localhost:{closed}", pf.Output, StringComparison.Ordinal);
+        Assert.Contains("connection refused", pf.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>HTTP/1.0 on 127.0.0.1: answers <c>hello {path}</c> and closes; counts concurrent connections.</summary>
+    private sealed class TinyHttpServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _open;
+        private int _max;
+
+        public TinyHttpServer()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _ = AcceptAsync();
+        }
+
+        public int Port { get; }
+
+        public int MaxConcurrent => Volatile.Read(ref _max);
+
+        public async Task<bool> WaitForConnectionsAsync(int n)
+        {
+            var end = DateTime.UtcNow.AddSeconds(10);
+            while (Volatile.Read(ref _open) < n && DateTime.UtcNow < end)
+            {
+                await Task.Delay(20);
+            }
+
+            return Volatile.Read(ref _open) >= n;
+        }
+
+        private async Task AcceptAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = ServeAsync(client);
+            }
+        }
+
+        private async Task ServeAsync(TcpClient client)
+        {
+            var open = Interlocked.Increment(ref _open);
+            int max;
+            while (open > (max = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, open, max) != max)
+            {
+            }
+
+            try
+            {
+                using (client)
+                {
+                    var stream = client.GetStream();
+                    var request = new StringBuilder();
+                    var buffer = new byte[4096];
+                    while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var n = await stream.ReadAsync(buffer, _stop.Token);
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
+                        request.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    }
+
+                    var body = "hello " + request.ToString().Split(' ')[1];
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _open);
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
     }
 }

@@ -13,6 +13,10 @@ namespace Contiv.ApiServer.Controllers;
 /// pods in the Service's namespace that match the selector and have a pod IP, with the Service's ports
 /// resolved against the pods' container ports. Changes are batched per namespace (a burst of pod
 /// updates collapses into one pass) and a write happens only when subsets or labels changed.
+/// The same pass keeps the Service's EndpointSlices (discovery.k8s.io/v1, the EndpointSlice controller): one slice per
+/// port set, from the same pod selection, with per-endpoint <c>ready</c>/<c>serving</c>/<c>terminating</c> conditions
+/// (terminating pods stay in the slices, not ready, as the real controller keeps them), labelled
+/// <c>kubernetes.io/service-name</c> and <c>endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io</c>.
 /// </summary>
 internal sealed class EndpointsController : IAsyncDisposable
 {
@@ -21,6 +25,7 @@ internal sealed class EndpointsController : IAsyncDisposable
     private readonly ResourceType _pods;
     private readonly ResourceType _services;
     private readonly ResourceType _endpoints;
+    private readonly ResourceType? _slices;
     private readonly object _gate = new();
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly List<(string Ns, string Name)> _deletedServices = [];
@@ -35,6 +40,7 @@ internal sealed class EndpointsController : IAsyncDisposable
         _pods = registry.Catalog.Find(string.Empty, "v1", "pods")!;
         _services = registry.Catalog.Find(string.Empty, "v1", "services")!;
         _endpoints = registry.Catalog.Find(string.Empty, "v1", "endpoints")!;
+        _slices = registry.Catalog.Find("discovery.k8s.io", "v1", "endpointslices");
         registry.Committed += OnCommitted;
         foreach (var svc in registry.List(_services, null).Items)
         {
@@ -50,7 +56,7 @@ internal sealed class EndpointsController : IAsyncDisposable
 
     private void OnCommitted(StoreEvent e)
     {
-        if (e.StoreKey is not ("pods" or "services"))
+        if (e.StoreKey is not ("pods" or "services") && !(e.StoreKey == "endpointslices.discovery.k8s.io" && e.Type == WatchEventType.Deleted))
         {
             return;
         }
@@ -97,6 +103,11 @@ internal sealed class EndpointsController : IAsyncDisposable
                     if (_registry.TryGet(_services, ns, name) is null && _registry.TryGet(_endpoints, ns, name) is not null)
                     {
                         TryWrite(() => _registry.Delete(_endpoints, ns, name, new DeleteOptions(), out _), ns, name);
+                    }
+
+                    if (_registry.TryGet(_services, ns, name) is null)
+                    {
+                        SyncSlices(ns, name, null, []);
                     }
                 }
 
@@ -152,7 +163,9 @@ internal sealed class EndpointsController : IAsyncDisposable
             }
 
             var name = Json.Str(svc, "metadata", "name")!;
-            var desiredSubsets = Subsets(svc, selector, pods);
+            var groups = Collect(svc, selector, pods);
+            SyncSlices(ns, name, svc, groups);
+            var desiredSubsets = Subsets(groups);
             var labels = (Json.At(svc, "metadata", "labels") as JsonObject)?.DeepClone() as JsonObject ?? new JsonObject();
             if (Json.Str(svc, "spec", "clusterIP") is null or "" or "None")
             {
@@ -196,12 +209,19 @@ internal sealed class EndpointsController : IAsyncDisposable
         }
     }
 
-    private static JsonArray Subsets(JsonObject svc, JsonObject selector, IReadOnlyList<JsonObject> pods)
+    /// <summary>One endpoint of a Service: a selected pod with an IP (terminating ones too: the slices keep them).</summary>
+    private sealed record Entry(string Ip, string Uid, JsonObject Address, bool Ready, bool Serving, bool Terminating, bool LeftOutOfEndpoints);
+
+    /// <summary>
+    /// The selected pods of a Service grouped by their resolved port set (sorted by key): what both the Endpoints
+    /// subsets and the EndpointSlices are made of.
+    /// </summary>
+    private static List<(JsonArray Ports, List<Entry> Entries)> Collect(JsonObject svc, JsonObject selector, IReadOnlyList<JsonObject> pods)
     {
         var publishNotReady = Json.Str(svc, "spec", "publishNotReadyAddresses") == "true";
         var servicePorts = (Json.At(svc, "spec", "ports") as JsonArray ?? []).OfType<JsonObject>().ToList();
         // Addresses grouped by their resolved port set (the repacking of the real controller).
-        var groups = new SortedDictionary<string, (JsonArray Ports, List<(string Ip, string Uid, JsonObject Address, bool Ready)> Addresses)>(StringComparer.Ordinal);
+        var groups = new SortedDictionary<string, (JsonArray Ports, List<Entry> Entries)>(StringComparer.Ordinal);
         foreach (var pod in pods)
         {
             var labels = Json.At(pod, "metadata", "labels") as JsonObject;
@@ -212,13 +232,15 @@ internal sealed class EndpointsController : IAsyncDisposable
 
             var phase = Json.Str(pod, "status", "phase");
             var ip = Json.Str(pod, "status", "podIP");
-            if (phase is "Succeeded" or "Failed" || string.IsNullOrEmpty(ip) || (Json.At(pod, "metadata", "deletionTimestamp") is not null && !publishNotReady))
+            if (phase is "Succeeded" or "Failed" || string.IsNullOrEmpty(ip))
             {
                 continue;
             }
 
-            var ready = publishNotReady || (Json.At(pod, "status", "conditions") as JsonArray ?? [])
+            var terminating = Json.At(pod, "metadata", "deletionTimestamp") is not null;
+            var podReady = (Json.At(pod, "status", "conditions") as JsonArray ?? [])
                 .Any(c => Json.Str(c, "type") == "Ready" && Json.Str(c, "status") == "True");
+            var ready = publishNotReady || (podReady && !terminating);
             var ports = new JsonArray();
             foreach (var sp in servicePorts)
             {
@@ -283,16 +305,28 @@ internal sealed class EndpointsController : IAsyncDisposable
                 groups[key] = group;
             }
 
-            group.Addresses.Add((ip, uid, address, ready));
+            group.Entries.Add(new Entry(ip, uid, address, ready, publishNotReady || podReady, terminating, terminating && !publishNotReady));
         }
 
+        return groups.Values.Select(g => (g.Ports, g.Entries.OrderBy(a => IpKey(a.Ip)).ThenBy(a => a.Uid, StringComparer.Ordinal).ToList())).ToList();
+    }
+
+    /// <summary>Endpoints subsets: the groups without terminating pods (ready ones in addresses, others not ready).</summary>
+    private static JsonArray Subsets(List<(JsonArray Ports, List<Entry> Entries)> groups)
+    {
         var subsets = new JsonArray();
-        foreach (var (_, (ports, addresses)) in groups)
+        foreach (var (groupPorts, entries) in groups)
         {
             var subset = new JsonObject();
-            var sorted = addresses.OrderBy(a => IpKey(a.Ip)).ThenBy(a => a.Uid, StringComparer.Ordinal).ToList();
-            var readyList = sorted.Where(a => a.Ready).Select(a => (JsonNode?)a.Address).ToArray();
-            var notReady = sorted.Where(a => !a.Ready).Select(a => (JsonNode?)a.Address).ToArray();
+            var sorted = entries.Where(a => !a.LeftOutOfEndpoints).ToList();
+            if (sorted.Count == 0)
+            {
+                continue;
+            }
+
+            var ports = (JsonArray)groupPorts.DeepClone();
+            var readyList = sorted.Where(a => a.Ready).Select(a => (JsonNode?)a.Address.DeepClone()).ToArray();
+            var notReady = sorted.Where(a => !a.Ready).Select(a => (JsonNode?)a.Address.DeepClone()).ToArray();
             if (readyList.Length > 0)
             {
                 subset["addresses"] = new JsonArray(readyList);
@@ -312,6 +346,162 @@ internal sealed class EndpointsController : IAsyncDisposable
         }
 
         return subsets;
+    }
+
+    /// <summary>The label naming a slice's Service.</summary>
+    internal const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    /// <summary>The label naming the controller that manages a slice.</summary>
+    internal const string ManagedByLabel = "endpointslice.kubernetes.io/managed-by";
+
+    /// <summary>Our value of <see cref="ManagedByLabel"/> (the real controller's).</summary>
+    internal const string ManagedBy = "endpointslice-controller.k8s.io";
+
+    /// <summary>
+    /// Makes the Service's managed EndpointSlices match <paramref name="groups"/>: one slice per port set, named
+    /// <c>{service}-{hash of the port set}</c> (stable, so an unchanged port set updates its slice in place), a placeholder
+    /// slice without endpoints or ports when nothing is selected; slices of ours no longer wanted (or all of them when
+    /// <paramref name="svc"/> is null: the Service is gone) are deleted. Only changed slices are written.
+    /// </summary>
+    private void SyncSlices(string ns, string name, JsonObject? svc, List<(JsonArray Ports, List<Entry> Entries)> groups)
+    {
+        if (_slices is null)
+        {
+            return;
+        }
+
+        var existing = _registry.List(_slices, ns).Items
+            .Where(x => Json.Str(x, "metadata", "labels", ServiceNameLabel) == name && Json.Str(x, "metadata", "labels", ManagedByLabel) == ManagedBy)
+            .ToDictionary(x => Json.Str(x, "metadata", "name")!, StringComparer.Ordinal);
+        var desired = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        if (svc is not null)
+        {
+            var labels = (Json.At(svc, "metadata", "labels") as JsonObject)?.DeepClone() as JsonObject ?? new JsonObject();
+            if (Json.Str(svc, "spec", "clusterIP") is null or "" or "None")
+            {
+                labels["service.kubernetes.io/headless"] = string.Empty;
+            }
+
+            labels[ServiceNameLabel] = name;
+            labels[ManagedByLabel] = ManagedBy;
+            var owner = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Service",
+                ["name"] = name,
+                ["uid"] = Json.Str(svc, "metadata", "uid"),
+                ["controller"] = true,
+                ["blockOwnerDeletion"] = true,
+            };
+            foreach (var (ports, entries) in groups.Count > 0 ? groups : [(new JsonArray(), new List<Entry>())])
+            {
+                var slicePorts = new JsonArray(ports.Select(p => (JsonNode?)new JsonObject
+                {
+                    ["name"] = Json.Str(p, "name") ?? string.Empty,
+                    ["port"] = Json.Long(p!["port"]),
+                    ["protocol"] = Json.Str(p, "protocol") ?? "TCP",
+                }).ToArray());
+                for (var i = 0; i < ports.Count; i++)
+                {
+                    if (Json.Str(ports[i], "appProtocol") is { } ap)
+                    {
+                        ((JsonObject)slicePorts[i]!)["appProtocol"] = ap;
+                    }
+                }
+
+                var endpoints = new JsonArray();
+                foreach (var e in entries)
+                {
+                    var ep = new JsonObject
+                    {
+                        ["addresses"] = new JsonArray(e.Ip),
+                        ["conditions"] = new JsonObject { ["ready"] = e.Ready, ["serving"] = e.Serving, ["terminating"] = e.Terminating },
+                    };
+                    foreach (var field in new[] { "hostname", "nodeName", "targetRef" })
+                    {
+                        if (e.Address[field] is { } v)
+                        {
+                            ep[field] = v.DeepClone();
+                        }
+                    }
+
+                    endpoints.Add(ep);
+                }
+
+                var sliceName = SliceName(name, slicePorts);
+                var slice = new JsonObject
+                {
+                    ["apiVersion"] = "discovery.k8s.io/v1",
+                    ["kind"] = "EndpointSlice",
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = sliceName,
+                        ["namespace"] = ns,
+                        ["labels"] = labels.DeepClone(),
+                        ["ownerReferences"] = new JsonArray(owner.DeepClone()),
+                    },
+                    ["addressType"] = "IPv4",
+                    ["endpoints"] = endpoints,
+                };
+                if (slicePorts.Count > 0)
+                {
+                    slice["ports"] = slicePorts;
+                }
+
+                desired[sliceName] = slice;
+            }
+        }
+
+        foreach (var (sliceName, slice) in desired)
+        {
+            if (!existing.TryGetValue(sliceName, out var current))
+            {
+                TryWrite(() => _registry.Create(_slices, ns, slice), ns, sliceName);
+                continue;
+            }
+
+            if (Json.DeepEquals(current["endpoints"] ?? new JsonArray(), slice["endpoints"]) && Json.DeepEquals(current["ports"], slice["ports"])
+                && Json.DeepEquals(Json.At(current, "metadata", "labels"), Json.At(slice, "metadata", "labels")))
+            {
+                continue;
+            }
+
+            var next = (JsonObject)current.DeepClone();
+            next["endpoints"] = slice["endpoints"]!.DeepClone();
+            next.Remove("ports");
+            if (slice["ports"] is { } p)
+            {
+                next["ports"] = p.DeepClone();
+            }
+
+            Json.Obj(next, "metadata")["labels"] = Json.At(slice, "metadata", "labels")!.DeepClone();
+            TryWrite(() => _registry.Update(_slices, ns, sliceName, next, false, out _), ns, sliceName);
+        }
+
+        foreach (var stale in existing.Keys.Where(k => !desired.ContainsKey(k)))
+        {
+            TryWrite(() => _registry.Delete(_slices, ns, stale, new DeleteOptions(), out _), ns, stale);
+        }
+    }
+
+    /// <summary><c>{service}-{5 characters of a hash of the port set}</c>, the service part cut so the name stays ≤ 63.</summary>
+    private static string SliceName(string service, JsonArray ports)
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(ports.ToJsonString()))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        var suffix = new char[5];
+        for (var i = 0; i < suffix.Length; i++)
+        {
+            suffix[i] = alphabet[(int)(hash % (uint)alphabet.Length)];
+            hash /= (uint)alphabet.Length;
+        }
+
+        return $"{(service.Length > 57 ? service[..57] : service)}-{new string(suffix)}";
     }
 
     private static long? FindNamedPort(JsonObject pod, string name, string protocol)

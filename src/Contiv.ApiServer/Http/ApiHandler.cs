@@ -137,7 +137,7 @@ internal sealed partial class ApiHandler
         }
 
         if (sub is not null && !(sub == "status" && type.HasStatusSubresource) && !(sub == "binding" && type.StoreKey == "pods") && !(sub == "finalize" && type.StoreKey == "namespaces")
-            && !(sub == "scale" && type.HasScaleSubresource) && !(sub is "log" or "exec" && type.StoreKey == "pods"))
+            && !(sub == "scale" && type.HasScaleSubresource) && !(sub is "log" or "exec" or "portforward" && type.StoreKey == "pods"))
         {
             throw ApiException.UnknownPath();
         }
@@ -151,6 +151,12 @@ internal sealed partial class ApiHandler
         if (sub == "exec")
         {
             await PodExecAsync(ctx, type, ns!, name!);
+            return;
+        }
+
+        if (sub == "portforward")
+        {
+            await PodPortForwardAsync(ctx, type, ns!, name!);
             return;
         }
 

@@ -130,6 +130,17 @@ internal static class DiscoveryDocuments
                     ["kind"] = "Pod",
                     ["verbs"] = new JsonArray("get"),
                 });
+                foreach (var sub in new[] { "pods/exec", "pods/portforward" })
+                {
+                    resources.Add(new JsonObject
+                    {
+                        ["name"] = sub,
+                        ["singularName"] = string.Empty,
+                        ["namespaced"] = true,
+                        ["kind"] = sub == "pods/exec" ? "PodExecOptions" : "PodPortForwardOptions",
+                        ["verbs"] = new JsonArray("create", "get"),
+                    });
+                }
             }
         }
 

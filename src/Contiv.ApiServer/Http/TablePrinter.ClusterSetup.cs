@@ -14,6 +14,7 @@ internal static partial class TablePrinter
             => [("Name", "string", 0), ("Role", "string", 0), ("Age", "string", 0), ("Users", "string", 1), ("Groups", "string", 1), ("ServiceAccounts", "string", 1)],
         "clusterroles.rbac.authorization.k8s.io" or "roles.rbac.authorization.k8s.io" => [("Name", "string", 0), ("Created At", "date", 0)],
         "poddisruptionbudgets.policy" => [("Name", "string", 0), ("Min Available", "string", 0), ("Max Unavailable", "string", 0), ("Allowed Disruptions", "integer", 0), ("Age", "string", 0)],
+        "endpointslices.discovery.k8s.io" => [("Name", "string", 0), ("AddressType", "string", 0), ("Ports", "string", 0), ("Endpoints", "string", 0), ("Age", "string", 0)],
         _ => null,
     };
 
@@ -45,6 +46,15 @@ internal static partial class TablePrinter
             case "poddisruptionbudgets.policy":
                 return [name, Json.Str(o, "spec", "minAvailable") ?? "N/A", Json.Str(o, "spec", "maxUnavailable") ?? "N/A",
                     Json.Long(Json.At(o, "status", "disruptionsAllowed")) ?? 0, age];
+            case "endpointslices.discovery.k8s.io":
+            {
+                // As kubectl shows them: ports joined by ",", at most three addresses then "+ N more...".
+                var ports = (o["ports"] as JsonArray ?? []).Select(p => Json.Long(Json.At(p, "port"))?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "<unset>").ToList();
+                var addresses = (o["endpoints"] as JsonArray ?? []).SelectMany(e => (Json.At(e, "addresses") as JsonArray ?? []).Select(a => Json.AsString(a))).ToList();
+                var shown = addresses.Count == 0 ? "<unset>" : string.Join(',', addresses.Take(3)) + (addresses.Count > 3 ? $" + {addresses.Count - 3} more..." : string.Empty);
+                return [name, Json.Str(o, "addressType") ?? string.Empty, ports.Count == 0 ? "<unset>" : string.Join(',', ports), shown, age];
+            }
+
             default:
                 return null;
         }

@@ -6,7 +6,7 @@ using Contiv.Lab.Lab;
 namespace Contiv.Lab.Dns;
 
 /// <summary>
-/// The lab's kube-dns: answers A queries for the cluster domain from the current
+/// The lab's kube-dns: answers A, SRV, CNAME (ExternalName) and PTR queries for the cluster domain from the current
 /// <see cref="ClusterDnsZone"/> over UDP and TCP (ARSoft.Tools.Net parses and writes the messages).
 /// Authoritative for the cluster domain (unknown names get NXDOMAIN with the zone's SOA, names without
 /// the asked type get an empty NOERROR); every other name is REFUSED: the lab forwards nothing out.
@@ -76,11 +76,47 @@ internal sealed class ClusterDnsServer : IDisposable
                 break;
             default:
                 response.ReturnCode = ReturnCode.NoError;
-                if (question.RecordClass is RecordClass.INet or RecordClass.Any && question.RecordType is RecordType.A or RecordType.Any)
+                if (question.RecordClass is not (RecordClass.INet or RecordClass.Any))
+                {
+                    break;
+                }
+
+                var type = question.RecordType;
+                if (answer.Cname is { } cname)
+                {
+                    // An ExternalName Service: the alias answers every type (the resolver follows it; the lab itself
+                    // answers nothing outside the cluster).
+                    response.AnswerRecords.Add(new CNameRecord(question.Name, TtlSeconds, DomainName.Parse(cname)));
+                    break;
+                }
+
+                if (type is RecordType.A or RecordType.Any)
                 {
                     foreach (var ip in answer.Addresses)
                     {
                         response.AnswerRecords.Add(new ARecord(question.Name, TtlSeconds, ip));
+                    }
+                }
+
+                if (type is RecordType.Srv or RecordType.Any)
+                {
+                    var srv = answer.Srv ?? [];
+                    foreach (var target in srv)
+                    {
+                        // Equal priority and weight, as kube-dns gives them (weight: an equal share of 100).
+                        response.AnswerRecords.Add(new SrvRecord(question.Name, TtlSeconds, 0, (ushort)(100 / srv.Count), target.Port, DomainName.Parse(target.Target)));
+                        foreach (var ip in zone.Lookup(target.Target).Addresses)
+                        {
+                            response.AdditionalRecords.Add(new ARecord(DomainName.Parse(target.Target), TtlSeconds, ip));
+                        }
+                    }
+                }
+
+                if (type is RecordType.Ptr or RecordType.Any)
+                {
+                    foreach (var target in answer.Ptr ?? [])
+                    {
+                        response.AnswerRecords.Add(new PtrRecord(question.Name, TtlSeconds, DomainName.Parse(target)));
                     }
                 }
 

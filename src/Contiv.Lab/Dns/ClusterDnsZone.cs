@@ -6,19 +6,30 @@ namespace Contiv.Lab.Dns;
 
 /// <summary>
 /// The cluster's DNS names at one moment, built from Services and Endpoints as kube-dns names them
-/// (the Kubernetes DNS specification, A records only):
-/// <c>&lt;svc&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c> → the ClusterIP, or for a headless Service the ready endpoint
+/// (the Kubernetes DNS specification):
+/// <c>&lt;svc&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c> A → the ClusterIP, or for a headless Service the ready endpoint
 /// addresses; <c>&lt;hostname&gt;.&lt;svc&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c> → an endpoint address that has a hostname
-/// (headless Services only); <c>a-b-c-d.&lt;ns&gt;.pod.&lt;domain&gt;</c> → a-b-c-d. Immutable: a change builds a new zone.
+/// (headless Services only; endpoints without one are named by their dashed address, <c>10-1-2-6.&lt;svc&gt;…</c>);
+/// <c>a-b-c-d.&lt;ns&gt;.pod.&lt;domain&gt;</c> → a-b-c-d; SRV <c>_&lt;port&gt;._&lt;proto&gt;.&lt;svc&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c>
+/// for every named port (the Service name and port, or per ready endpoint of a headless Service its name and the
+/// endpoint port); CNAME for ExternalName Services; PTR <c>d.c.b.a.in-addr.arpa</c> for ClusterIPs (the Service name)
+/// and for headless endpoints (their hostname or dashed name). Immutable: a change builds a new zone.
 /// </summary>
 internal sealed class ClusterDnsZone
 {
     private readonly FrozenDictionary<string, IPAddress[]> _names;
+    private readonly FrozenDictionary<string, string> _cnames;
+    private readonly FrozenDictionary<string, SrvTarget[]> _srv;
+    private readonly FrozenDictionary<string, string[]> _ptr;
 
-    private ClusterDnsZone(string domain, FrozenDictionary<string, IPAddress[]> names)
+    private ClusterDnsZone(string domain, FrozenDictionary<string, IPAddress[]> names, FrozenDictionary<string, string>? cnames = null,
+        FrozenDictionary<string, SrvTarget[]>? srv = null, FrozenDictionary<string, string[]>? ptr = null)
     {
         Domain = domain;
         _names = names;
+        _cnames = cnames ?? FrozenDictionary<string, string>.Empty;
+        _srv = srv ?? FrozenDictionary<string, SrvTarget[]>.Empty;
+        _ptr = ptr ?? FrozenDictionary<string, string[]>.Empty;
     }
 
     /// <summary>The cluster domain without trailing dot, lower case (<c>cluster.local</c>).</summary>
@@ -41,16 +52,37 @@ internal sealed class ClusterDnsZone
         }
 
         var names = new Dictionary<string, List<IPAddress>>(StringComparer.Ordinal);
+        var cnames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var srv = new Dictionary<string, List<SrvTarget>>(StringComparer.Ordinal);
+        var ptr = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var svc in services)
         {
             var ns = svc.Metadata.NamespaceProperty.ToLowerInvariant();
             var name = svc.Metadata.Name.ToLowerInvariant();
             var fqdn = $"{name}.{ns}.svc.{domain}";
+            if (svc.Spec?.Type == "ExternalName")
+            {
+                if (svc.Spec.ExternalName is { Length: > 0 } external)
+                {
+                    cnames[fqdn] = Normalize(external);
+                }
+
+                continue;
+            }
+
             if (svc.Spec?.ClusterIP is { Length: > 0 } clusterIp && clusterIp != "None")
             {
                 if (IPAddress.TryParse(clusterIp, out var ip))
                 {
                     Add(names, fqdn, ip);
+                    Add(ptr, ReverseName(ip), fqdn);
+                    foreach (var port in svc.Spec.Ports ?? [])
+                    {
+                        if (port.Name is { Length: > 0 } portName)
+                        {
+                            Add(srv, $"_{portName.ToLowerInvariant()}._{(port.Protocol ?? "TCP").ToLowerInvariant()}.{fqdn}", new SrvTarget((ushort)port.Port, fqdn));
+                        }
+                    }
                 }
 
                 continue;
@@ -72,16 +104,30 @@ internal sealed class ClusterDnsZone
                     }
 
                     Add(names, fqdn, ip);
-                    if (address.Hostname is { Length: > 0 } host)
+                    var own = address.Hostname is { Length: > 0 } host ? $"{host.ToLowerInvariant()}.{fqdn}" : $"{address.Ip.Replace('.', '-')}.{fqdn}";
+                    Add(names, own, ip);
+                    Add(ptr, ReverseName(ip), own);
+                    foreach (var port in subset.Ports ?? [])
                     {
-                        Add(names, $"{host.ToLowerInvariant()}.{fqdn}", ip);
+                        if (port.Name is { Length: > 0 } portName)
+                        {
+                            Add(srv, $"_{portName.ToLowerInvariant()}._{(port.Protocol ?? "TCP").ToLowerInvariant()}.{fqdn}", new SrvTarget((ushort)port.Port, own));
+                        }
                     }
                 }
             }
         }
 
-        return new ClusterDnsZone(domain, names.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal));
+        return new ClusterDnsZone(
+            domain,
+            names.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal),
+            cnames.ToFrozenDictionary(StringComparer.Ordinal),
+            srv.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal),
+            ptr.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal));
     }
+
+    /// <summary>The <c>in-addr.arpa</c> name of an IPv4 address.</summary>
+    public static string ReverseName(IPAddress ip) => string.Join('.', ip.GetAddressBytes().Reverse()) + ".in-addr.arpa";
 
     /// <summary>
     /// Looks a name up (absolute or not, any case). <see cref="DnsAnswer.OutsideZone"/> for names outside the
@@ -90,14 +136,30 @@ internal sealed class ClusterDnsZone
     public DnsAnswer Lookup(string name)
     {
         name = Normalize(name);
+        if (_ptr.TryGetValue(name, out var pointers))
+        {
+            return new DnsAnswer(DnsAnswerKind.Found, [], Ptr: pointers);
+        }
+
         if (name != Domain && !name.EndsWith("." + Domain, StringComparison.Ordinal))
         {
             return DnsAnswer.OutsideZone;
         }
 
-        if (_names.TryGetValue(name, out var addresses))
+        if (_cnames.TryGetValue(name, out var cname))
         {
-            return new DnsAnswer(DnsAnswerKind.Found, addresses);
+            return new DnsAnswer(DnsAnswerKind.Found, [], Cname: cname);
+        }
+
+        var hasAddresses = _names.TryGetValue(name, out var addresses);
+        if (_srv.TryGetValue(name, out var services))
+        {
+            return new DnsAnswer(DnsAnswerKind.Found, addresses ?? [], Srv: services);
+        }
+
+        if (hasAddresses)
+        {
+            return new DnsAnswer(DnsAnswerKind.Found, addresses!);
         }
 
         // a-b-c-d.<ns>.pod.<domain>: answered from the name itself, as kube-dns does.
@@ -121,25 +183,17 @@ internal sealed class ClusterDnsZone
     private bool IsAncestorOfName(string name)
     {
         var suffix = "." + name;
-        foreach (var key in _names.Keys)
-        {
-            if (key.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return _names.Keys.Concat(_srv.Keys).Concat(_cnames.Keys).Any(key => key.EndsWith(suffix, StringComparison.Ordinal));
     }
 
-    private static void Add(Dictionary<string, List<IPAddress>> names, string name, IPAddress ip)
+    private static void Add<T>(Dictionary<string, List<T>> map, string name, T value)
     {
-        if (!names.TryGetValue(name, out var list))
+        if (!map.TryGetValue(name, out var list))
         {
-            names[name] = list = [];
+            map[name] = list = [];
         }
 
-        list.Add(ip);
+        list.Add(value);
     }
 
     private static string Normalize(string name) => name.TrimEnd('.').ToLowerInvariant();
@@ -148,7 +202,7 @@ internal sealed class ClusterDnsZone
 /// <summary>What a lookup found.</summary>
 internal enum DnsAnswerKind
 {
-    /// <summary>The name has A records.</summary>
+    /// <summary>The name has records (A, SRV, CNAME or PTR).</summary>
     Found,
 
     /// <summary>The name exists in the zone but has no address (NOERROR, no answer).</summary>
@@ -161,8 +215,12 @@ internal enum DnsAnswerKind
     OutsideZone,
 }
 
-/// <summary>The outcome of a lookup: its kind and the IPv4 addresses when found.</summary>
-internal readonly record struct DnsAnswer(DnsAnswerKind Kind, IReadOnlyList<IPAddress> Addresses)
+/// <summary>One SRV answer: the port and the target name.</summary>
+internal readonly record struct SrvTarget(ushort Port, string Target);
+
+/// <summary>The outcome of a lookup: its kind and, when found, the IPv4 addresses, the CNAME, SRV or PTR targets.</summary>
+internal readonly record struct DnsAnswer(DnsAnswerKind Kind, IReadOnlyList<IPAddress> Addresses, string? Cname = null,
+    IReadOnlyList<SrvTarget>? Srv = null, IReadOnlyList<string>? Ptr = null)
 {
     public static DnsAnswer OutsideZone => new(DnsAnswerKind.OutsideZone, []);
 

@@ -10,7 +10,8 @@ namespace Contiv.Lab.Kubelet;
 /// the lab's kubelets all run in the root namespace, so the API server reaches every one on loopback):
 /// <c>GET /containerLogs/{namespace}/{pod}/{container}?follow=&amp;tailLines=</c> serves a container's log file, which is
 /// what <c>kubectl logs</c> reaches through the API server (the log lines the kubelet itself writes, <c>--- … start:</c>, are
-/// left out), and <c>/exec/{namespace}/{pod}/{container}?command=…</c> over a WebSocket (<see cref="KubeletExec"/>).
+/// left out), <c>/exec/{namespace}/{pod}/{container}?command=…</c> over a WebSocket (<see cref="KubeletExec"/>) and
+/// <c>/portForward/{namespace}/{pod}?port=P</c> over a WebSocket (<see cref="KubeletPortForward"/>).
 /// </summary>
 public sealed class KubeletServer : IDisposable
 {
@@ -95,6 +96,17 @@ public sealed class KubeletServer : IDisposable
                 else
                 {
                     await WriteTextAsync(ctx, 404, $"pod {ens}/{epod} is not running on this node").ConfigureAwait(false);
+                }
+            }
+            else if (parts is ["portForward", var pns, var ppod] && ctx.Request.IsWebSocketRequest)
+            {
+                if (_netnsOf(pns, ppod) is { } netns)
+                {
+                    await KubeletPortForward.RunAsync(ctx, netns, ppod, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteTextAsync(ctx, 404, $"pod {pns}/{ppod} is not running on this node").ConfigureAwait(false);
                 }
             }
             else
