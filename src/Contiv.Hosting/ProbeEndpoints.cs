@@ -25,8 +25,9 @@ public static class ProbeEndpoints
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(liveness);
         ArgumentNullException.ThrowIfNull(readiness);
-        app.MapGet("/liveness", () => Answer(liveness()));
-        app.MapGet("/readiness", () => Answer(readiness()));
+        // RequestDelegates, not Delegate handlers: those are bound by reflection (not under NativeAOT).
+        app.MapGet("/liveness", (RequestDelegate)(context => Answer(liveness()).ExecuteAsync(context)));
+        app.MapGet("/readiness", (RequestDelegate)(context => Answer(readiness()).ExecuteAsync(context)));
         return app;
     }
 
