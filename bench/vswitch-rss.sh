@@ -4,6 +4,7 @@
 # contiv-agent and their smaps_rollup split (file-backed / anonymous / shmem), on stderr.
 #   NODES=1 SETTLE=20 bench/vswitch-rss.sh          (defaults)
 #   BIN=/path/to/other/artifacts/bin bench/vswitch-rss.sh   (measure another published tree)
+#   SMAPS=1 bench/vswitch-rss.sh                             (also each process's largest mappings)
 # Extra environment for the lab's processes can be given as usual (e.g. DOTNET_GCgen0size=...): every lab
 # process inherits it. Needs root and a build (scripts/build.sh). Instance `rss`; `down` on exit.
 # Ends with `RESULT vswitch-rss <median MB> MB baseline 150 ratio <x>` (baseline: the issue's limit).
@@ -36,6 +37,10 @@ for n in $(seq 1 "$nodes"); do
       "$(bc -l <<<"$rss/1024")" "$(bc -l <<<"$(kb "$pid" RssFile status)/1024")" \
       "$(bc -l <<<"$(kb "$pid" RssAnon status)/1024")" "$(bc -l <<<"$(kb "$pid" RssShmem status)/1024")" \
       "$(bc -l <<<"$(kb "$pid" Pss_File smaps_rollup)/1024")" >&2
+    if [[ ${SMAPS:-0} == 1 ]]; then # the largest mappings by Rss (kB)
+      awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Rss:/ {rss[name] += $2} END {for (n in rss) print rss[n], n}' \
+        "/proc/$pid/smaps" | sort -rn | head -12 | sed 's/^/    /' >&2
+    fi
   done
   totals+=("$sum")
   printf 'node%s vSwitch %.1f MB\n' "$n" "$(bc -l <<<"$sum/1024")" >&2
