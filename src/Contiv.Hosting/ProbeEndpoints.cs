@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -22,14 +25,31 @@ public static class ProbeEndpoints
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(liveness);
         ArgumentNullException.ThrowIfNull(readiness);
-        app.MapGet("/liveness", () => Answer(liveness()));
-        app.MapGet("/readiness", () => Answer(readiness()));
+        // RequestDelegates, not Delegate handlers: those are bound by reflection (not under NativeAOT).
+        app.MapGet("/liveness", (RequestDelegate)(context => Answer(liveness()).ExecuteAsync(context)));
+        app.MapGet("/readiness", (RequestDelegate)(context => Answer(readiness()).ExecuteAsync(context)));
         return app;
     }
 
     private static IResult Answer(ProbeReport report)
     {
         var status = report.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        return report.Body is null ? Results.StatusCode(status) : Results.Json(report.Body, statusCode: status);
+        return report.Body switch
+        {
+            null => Results.StatusCode(status),
+            // A plain string needs no reflection (contiv-vpp, published NativeAOT, answers "live"/"ready").
+            string text => Results.Text(JsonSerializer.Serialize(text, HostingJson.Default.String), "application/json; charset=utf-8", statusCode: status),
+            var body => Reflected(body, status),
+        };
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Object bodies come from the JIT-compiled daemons (KSR, contiv-crd, contiv-stn); the NativeAOT contiv-vpp passes strings.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above.")]
+    private static IResult Reflected(object body, int status) => Results.Json(body, statusCode: status);
+}
+
+/// <summary>Source-generated JSON for what the shared hosting code writes without reflection.</summary>
+[JsonSerializable(typeof(string))]
+internal sealed partial class HostingJson : JsonSerializerContext
+{
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Contiv.Vpp;
+using Contiv.Vpp.Interfaces;
 using Microsoft.Extensions.Logging;
 
 namespace Contiv.Vpp.Daemon;
@@ -15,6 +17,9 @@ public sealed class DaemonOptions
 
     /// <summary>Packet buffers.</summary>
     public int Buffers { get; set; } = 16384;
+
+    /// <summary>Frames of each AF_PACKET interface's receive ring (68 KB each, resident while the interface exists).</summary>
+    public int AfPacketRxFrames { get; set; } = DataplaneOptions.DefaultAfPacketRxFrames;
 
     /// <summary>Debug CLI unix socket.</summary>
     public string CliSocket { get; set; } = "/run/vpp/cli.sock";
@@ -61,6 +66,8 @@ public sealed class DaemonOptions
           --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
           --buffers <n>             packet buffers                                        [16384]
+          --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [256]
+                                    (resident even when idle; more rides out longer stalls at Gbit/s rates)
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --no-batch-tx             one write() per packet instead of io_uring batches
@@ -68,7 +75,7 @@ public sealed class DaemonOptions
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
 
-        Environment: CONTIV_VPP_WORKERS, CONTIV_VPP_BUFFERS, CONTIV_VPP_CLI_SOCKET, CONTIV_VPP_API_SOCKET,
+        Environment: CONTIV_VPP_WORKERS, CONTIV_VPP_BUFFERS, CONTIV_VPP_AF_PACKET_RX_FRAMES, CONTIV_VPP_CLI_SOCKET, CONTIV_VPP_API_SOCKET,
         CONTIV_VPP_HTTP, CONTIV_VPP_NETNS, CONTIV_VPP_LOG_LEVEL override the config file.
         SIGTERM/SIGINT shut down gracefully (interfaces closed, sockets removed).
         """;
@@ -126,6 +133,9 @@ public sealed class DaemonOptions
                 case "--buffers":
                     o.Buffers = Int(a, Value(args, ref i), 64, 1 << 20);
                     break;
+                case "--af-packet-rx-frames":
+                    o.AfPacketRxFrames = Int(a, Value(args, ref i), AfPacketDevice.MinRxFrames, AfPacketDevice.MaxRxFrames);
+                    break;
                 case "--spin-us":
                     o.SpinMicroseconds = Int(a, Value(args, ref i), 0, 1_000_000);
                     break;
@@ -175,6 +185,9 @@ public sealed class DaemonOptions
                     case "buffers":
                         Buffers = Int($"{path}: buffers", S(), 64, 1 << 20);
                         break;
+                    case "afpacketrxframes":
+                        AfPacketRxFrames = Int($"{path}: afPacketRxFrames", S(), AfPacketDevice.MinRxFrames, AfPacketDevice.MaxRxFrames);
+                        break;
                     case "clisocket":
                         CliSocket = S();
                         break;
@@ -221,6 +234,11 @@ public sealed class DaemonOptions
         if (E("BUFFERS") is { } b)
         {
             Buffers = Int("CONTIV_VPP_BUFFERS", b, 64, 1 << 20);
+        }
+
+        if (E("AF_PACKET_RX_FRAMES") is { } f)
+        {
+            AfPacketRxFrames = Int("CONTIV_VPP_AF_PACKET_RX_FRAMES", f, AfPacketDevice.MinRxFrames, AfPacketDevice.MaxRxFrames);
         }
 
         CliSocket = E("CLI_SOCKET") ?? CliSocket;

@@ -34,7 +34,7 @@ public sealed class DataplaneApiService : Api.Dataplane.DataplaneBase
         => Task.FromResult(new VersionReply
         {
             Version = CliEngine.Version,
-            BuildDate = File.GetLastWriteTimeUtc(typeof(Engine).Assembly.Location).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            BuildDate = CliEngine.BuildTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             UptimeSeconds = (ulong)(DateTimeOffset.UtcNow - _dp.StartTime).TotalSeconds,
             Pid = (uint)Environment.ProcessId,
             InstanceId = ProcessInstance.Id,

@@ -34,6 +34,7 @@ try
     {
         Workers = options.Workers,
         Buffers = options.Buffers,
+        AfPacketRxFrames = options.AfPacketRxFrames,
         PollMode = options.PollMode,
         SpinMicroseconds = options.SpinMicroseconds,
         BatchTx = options.BatchTx,

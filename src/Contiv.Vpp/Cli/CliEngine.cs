@@ -307,6 +307,22 @@ public sealed class CliEngine
     /// <summary>Version string of this build.</summary>
     public static string Version => typeof(Dataplane).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>
+    /// When this build was made: the data plane assembly's file time, or the executable's when the code is
+    /// compiled into it (the NativeAOT contiv-vpp has no assembly files).
+    /// </summary>
+    public static DateTime BuildTime
+    {
+        get
+        {
+            var path = AssemblyPath();
+            return File.GetLastWriteTimeUtc(path is { Length: > 0 } ? path : Environment.ProcessPath ?? string.Empty);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (NativeAOT, single file) falls back to the executable.")]
+    private static string AssemblyPath() => typeof(Dataplane).Assembly.Location;
+
     /// <summary>Interface counters summed over every thread.</summary>
     public static InterfaceCounters SumCounters(Dataplane dp, int sw)
     {

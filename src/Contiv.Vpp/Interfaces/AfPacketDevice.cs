@@ -15,9 +15,10 @@ namespace Contiv.Vpp.Interfaces;
 /// system call sends the whole vector (as for TAPs). V2 rather than V3: V3 hands over whole blocks,
 /// and a block with a few packets (TCP ACKs) waits for the 1 ms retire timer, which measured 2 ms of
 /// added RTT per hop; V2 hands over every frame at once. Every frame holds a whole 64 KB GSO packet,
-/// and the ring has <see cref="BlockCount"/> of them (~17 MB): at 7 Gbit/s of 32–64 KB UDP GSO
-/// packets (the overlay) a 64-frame ring overflowed whenever the worker lost its CPU for a few
-/// milliseconds on a busy 2-core machine, and TCP paid for every lost packet with retransmits.
+/// and the ring has <see cref="DataplaneOptions.AfPacketRxFrames"/> of them (68 KB each, all resident
+/// from the moment the ring is mapped): at 7 Gbit/s of 32–64 KB UDP GSO packets (the overlay) a 64-frame
+/// ring overflowed whenever the worker lost its CPU for a few milliseconds on a busy 2-core machine, and
+/// TCP paid for every lost packet with retransmits; an idle node pays the whole ring in RSS.
 /// The kernel's ring drops are read with PACKET_STATISTICS and shown by <c>show hardware-interfaces</c>.
 /// </summary>
 public sealed unsafe class AfPacketDevice : Device
@@ -32,21 +33,25 @@ public sealed unsafe class AfPacketDevice : Device
     private const uint TP_STATUS_USER = 1;
     private const int FrameSize = 17 * 4096; // 64 KB frame + virtio header + tpacket2 header
     private const int BlockSize = FrameSize;
-    private const int BlockCount = 256;
+
+    /// <summary>Fewest and most frames of a receive ring (<see cref="DataplaneOptions.AfPacketRxFrames"/>).</summary>
+    public const int MinRxFrames = 8, MaxRxFrames = 4096;
 
     private readonly Dataplane _dp;
     private readonly int _fd;
     private readonly byte* _ring;
     private readonly bool _vnet;
     private readonly InputNode _input;
+    private readonly int _blocks;
     private int _block;
     private long _ringPackets;
     private long _ringDrops;
     private readonly Lock _statsLock = new();
 
-    private AfPacketDevice(Dataplane dp, int fd, byte* ring, bool vnet, string hostIfName)
+    private AfPacketDevice(Dataplane dp, int fd, byte* ring, int blocks, bool vnet, string hostIfName)
     {
         _dp = dp;
+        _blocks = blocks;
         _fd = fd;
         _ring = ring;
         _vnet = vnet;
@@ -73,7 +78,7 @@ public sealed unsafe class AfPacketDevice : Device
         {
             var (packets, drops) = RingStatistics();
             return (_vnet ? "Linux PACKET socket interface (TPACKET_V2, vnet hdr)" : "Linux PACKET socket interface (TPACKET_V2)")
-                + $"\n    rx ring {BlockCount} frames of {FrameSize} bytes: {packets} packets, {drops} dropped by the kernel (ring full)";
+                + $"\n    rx ring {_blocks} frames of {FrameSize} bytes: {packets} packets, {drops} dropped by the kernel (ring full)";
         }
     }
 
@@ -121,18 +126,24 @@ public sealed unsafe class AfPacketDevice : Device
         mac = hw is { Length: 6 } ? MacAddress.Read(hw) : MacAddress.Random02Fe();
         mtu = link.Mtu > 0 ? link.Mtu : 1500;
         var index = link.Index;
-        var result = ns is null ? OpenSocket(index) : ns.Run(() => OpenSocket(index));
+        var blocks = dp.Options.AfPacketRxFrames;
+        if (blocks is < MinRxFrames or > MaxRxFrames)
+        {
+            throw new DataplaneException($"host-{hostIfName}: rx ring of {blocks} frames: must be {MinRxFrames}..{MaxRxFrames}", DataplaneError.Invalid);
+        }
+
+        var result = ns is null ? OpenSocket(index, blocks) : ns.Run(() => OpenSocket(index, blocks));
         if (result.Error is { } err)
         {
             throw new DataplaneException($"host-{hostIfName}: {err}");
         }
 
-        return new AfPacketDevice(dp, result.Fd, (byte*)result.Ring, result.Vnet, hostIfName);
+        return new AfPacketDevice(dp, result.Fd, (byte*)result.Ring, blocks, result.Vnet, hostIfName);
     }
 
     private readonly record struct OpenResult(int Fd, nint Ring, bool Vnet, string? Error);
 
-    private static OpenResult OpenSocket(int ifindex)
+    private static OpenResult OpenSocket(int ifindex, int blocks)
     {
         const ushort ethPAll = 0x0300; // htons(ETH_P_ALL)
         var fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, ethPAll);
@@ -157,15 +168,15 @@ public sealed unsafe class AfPacketDevice : Device
         // struct tpacket_req: block_size, block_nr, frame_size, frame_nr (one frame per block)
         var req = stackalloc uint[4];
         req[0] = BlockSize;
-        req[1] = BlockCount;
+        req[1] = (uint)blocks;
         req[2] = FrameSize;
-        req[3] = BlockCount;
+        req[3] = (uint)blocks;
         if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_RX_RING, req, 16) != 0)
         {
             return Fail(fd, "PACKET_RX_RING");
         }
 
-        var ring = Libc.Mmap(null, (nuint)BlockSize * BlockCount, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        var ring = Libc.Mmap(null, (nuint)BlockSize * (nuint)blocks, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
         if (ring == (void*)-1)
         {
             return Fail(fd, "mmap rx ring");
@@ -179,7 +190,7 @@ public sealed unsafe class AfPacketDevice : Device
         *(int*)(sll + 4) = ifindex;
         if (Libc.Bind(fd, sll, 20) != 0)
         {
-            _ = Libc.Munmap(ring, (nuint)BlockSize * BlockCount);
+            _ = Libc.Munmap(ring, (nuint)BlockSize * (nuint)blocks);
             return Fail(fd, "bind");
         }
 
@@ -252,7 +263,10 @@ public sealed unsafe class AfPacketDevice : Device
             }
 
             Volatile.Write(ref *(uint*)frame, 0u);
-            _block = (_block + 1) % BlockCount;
+            if (++_block == _blocks)
+            {
+                _block = 0;
+            }
         }
 
         ctx.AccountInput(_input.Index, n, Stopwatch.GetTimestamp() - t0);
@@ -307,7 +321,7 @@ public sealed unsafe class AfPacketDevice : Device
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        _ = Libc.Munmap(_ring, (nuint)BlockSize * BlockCount);
+        _ = Libc.Munmap(_ring, (nuint)BlockSize * (nuint)_blocks);
         _ = Libc.Close(_fd);
     }
 }

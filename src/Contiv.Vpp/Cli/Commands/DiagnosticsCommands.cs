@@ -31,7 +31,7 @@ internal sealed class DiagnosticsCommands(Dataplane dp) : ICliModule
 
     private string ShowVersion(CliArgs a)
     {
-        var built = File.GetLastWriteTimeUtc(typeof(Dataplane).Assembly.Location);
+        var built = CliEngine.BuildTime;
         var when = built.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
         if (a.Keyword("verbose"))
         {

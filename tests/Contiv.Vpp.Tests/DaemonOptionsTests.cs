@@ -1,0 +1,29 @@
+using Contiv.Vpp.Daemon;
+using Contiv.Vpp.Interfaces;
+
+namespace Contiv.Vpp.Tests;
+
+public sealed class DaemonOptionsTests
+{
+    [Fact]
+    public void Af_packet_rx_ring_depth_has_a_default_and_is_set_by_option_and_config_file_within_bounds()
+    {
+        Assert.Equal(DataplaneOptions.DefaultAfPacketRxFrames, DaemonOptions.Parse([], out _).AfPacketRxFrames);
+        Assert.Equal(256, DaemonOptions.Parse(["--af-packet-rx-frames", "256"], out _).AfPacketRxFrames);
+        Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--af-packet-rx-frames", (AfPacketDevice.MinRxFrames - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)], out _));
+        Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--af-packet-rx-frames", (AfPacketDevice.MaxRxFrames + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)], out _));
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{"afPacketRxFrames": 32}""");
+            Assert.Equal(32, DaemonOptions.Parse(["-c", file], out _).AfPacketRxFrames);
+            // The command line wins over the file.
+            Assert.Equal(128, DaemonOptions.Parse(["-c", file, "--af-packet-rx-frames", "128"], out _).AfPacketRxFrames);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
