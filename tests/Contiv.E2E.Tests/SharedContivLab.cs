@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Contiv.Testing;
 
 namespace Contiv.E2E.Tests;
@@ -10,7 +11,7 @@ namespace Contiv.E2E.Tests;
 /// the bare two-node lab whatever ran before it; tests that change the lab (node add, restarts, <c>kill -9</c>)
 /// restore it themselves. A failing <c>up</c> fails every test of every class with the output.
 /// </summary>
-public sealed class SharedContivLab : IDisposable
+public sealed partial class SharedContivLab : IDisposable
 {
     public SharedContivLab()
     {
@@ -59,10 +60,55 @@ public sealed class SharedContivLab : IDisposable
         }
     }
 
-    /// <summary>Deletes what a class applied and waits until it is gone, so the next class starts from the bare lab.</summary>
+    /// <summary>
+    /// Deletes what a class applied: first everything but its Namespaces (pods go through the kubelet's teardown),
+    /// then the Namespaces; waits until the pods' network namespaces are gone (CNI DEL done: TAPs and IPs freed), so
+    /// the next class starts from the bare lab.
+    /// </summary>
     public void RemoveFor(string yaml)
     {
         if (StartError is not null || !Privileges.IsRoot)
+        {
+            return;
+        }
+
+        var docs = yaml.Split('\n').Aggregate(new List<string> { string.Empty }, (acc, line) =>
+        {
+            if (line.Trim() == "---")
+            {
+                acc.Add(string.Empty);
+            }
+            else
+            {
+                acc[^1] += line + "\n";
+            }
+
+            return acc;
+        }).Where(d => d.Trim().Length > 0).ToList();
+        bool IsNamespace(string doc) => NamespaceKind().IsMatch(doc);
+        Delete(string.Join("---\n", docs.Where(d => !IsNamespace(d))));
+        Delete(string.Join("---\n", docs.Where(IsNamespace)));
+
+        var pods = docs.Where(d => PodKind().IsMatch(d)).Select(d => MetadataName().Match(d).Groups[1].Value).Where(n => n.Length > 0).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && Shell.Run("ip netns list").StdOut.Split('\n').Any(l => pods.Any(p => l.StartsWith($"{Lab.NetnsPrefix}pod-{p}-", StringComparison.Ordinal))))
+        {
+            Thread.Sleep(250);
+        }
+    }
+
+    [GeneratedRegex(@"^kind:\s*Namespace\s*$", RegexOptions.Multiline)]
+    private static partial Regex NamespaceKind();
+
+    [GeneratedRegex(@"^kind:\s*Pod\s*$", RegexOptions.Multiline)]
+    private static partial Regex PodKind();
+
+    [GeneratedRegex(@"^metadata:\s*\n\s+name:\s*(\S+)", RegexOptions.Multiline)]
+    private static partial Regex MetadataName();
+
+    private void Delete(string yaml)
+    {
+        if (yaml.Trim().Length == 0)
         {
             return;
         }
@@ -71,7 +117,7 @@ public sealed class SharedContivLab : IDisposable
         File.WriteAllText(file, yaml);
         try
         {
-            Lab.Run(TimeSpan.FromSeconds(150), "delete", "-f", file);
+            Lab.Run(TimeSpan.FromSeconds(150), "delete", "-f", file, "--timeout", "120");
         }
         finally
         {
