@@ -129,9 +129,11 @@ build_image() { # component
         publish "$p" "$work/pub-$p"
         mkdir -p "$dir/opt/contiv/bin" && cp -an "$work/pub-$p/." "$dir/opt/contiv/bin/"
       done
-      # contiv-cni: NativeAOT, one file (runs in the host's CNI directory, not in the image).
-      if ! dotnet publish src/Contiv.Cni.Plugin/Contiv.Cni.Plugin.csproj -c Release -r "$rid" -o "$work/pub-cni" \
-          -p:DebugType=none -nologo -v q -clp:ErrorsOnly >"$work/publish-cni.log" 2>&1; then
+      # contiv-cni: NativeAOT, one file (runs in the host's CNI directory, not in the image). The project pins its
+      # RID and options, and this is scripts/build.sh's publish but for the directory: when build.sh's is current,
+      # MSBuild has nothing to compile and only copies the binary (the NativeAOT compile takes minutes).
+      if ! dotnet publish src/Contiv.Cni.Plugin/Contiv.Cni.Plugin.csproj -c Release -o "$work/pub-cni" \
+          -nologo -v q -clp:ErrorsOnly >"$work/publish-cni.log" 2>&1; then
         cat "$work/publish-cni.log" >&2; exit 1
       fi
       install -m 0755 "$work/pub-cni/contiv-cni" "$dir/opt/contiv/bin/contiv-cni"
