@@ -71,9 +71,12 @@ rootfs() { # dir pkgs… : a fresh root file system with the packages' files (no
 }
 
 publish() { # project dir → self-contained publish of src/<project> into dir
+  # No other global properties than the RID ones (which the SDK keeps from RID-agnostic libraries): the libraries stay
+  # exactly as scripts/build.sh compiled them, so only the executable itself is compiled here. (-p:DebugType=none
+  # made every library compile again, and then contiv-cni's NativeAOT compile too.) Invariant globalization comes from
+  # Directory.Build.props; .pdb and .xml files are removed below.
   local project="$1" dest="$2" log="$work/publish-$1.log"
   if ! dotnet publish "src/$project/$project.csproj" -c Release -r "$rid" --self-contained \
-      -p:InvariantGlobalization=true -p:DebugType=none -p:GenerateDocumentationFile=false \
       -o "$dest" -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
     cat "$log" >&2; echo "images.sh: publishing $project failed" >&2; exit 1
   fi
