@@ -71,9 +71,12 @@ rootfs() { # dir pkgs… : a fresh root file system with the packages' files (no
 }
 
 publish() { # project dir → self-contained publish of src/<project> into dir
+  # No other global properties than the RID ones (which the SDK keeps from RID-agnostic libraries): the libraries stay
+  # exactly as scripts/build.sh compiled them, so only the executable itself is compiled here. (-p:DebugType=none
+  # made every library compile again, and then contiv-cni's NativeAOT compile too.) Invariant globalization comes from
+  # Directory.Build.props; .pdb and .xml files are removed below.
   local project="$1" dest="$2" log="$work/publish-$1.log"
   if ! dotnet publish "src/$project/$project.csproj" -c Release -r "$rid" --self-contained \
-      -p:InvariantGlobalization=true -p:DebugType=none -p:GenerateDocumentationFile=false \
       -o "$dest" -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
     cat "$log" >&2; echo "images.sh: publishing $project failed" >&2; exit 1
   fi
@@ -124,17 +127,20 @@ build_image() { # component
     contiv-vswitch)
       have Contiv.Init Contiv.Vpp.Daemon Contiv.Agent Contiv.Vpp.Ctl Contiv.Cni.Plugin || return 0
       rootfs "$dir" "${base_pkgs[@]}" "${vswitch_pkgs[@]}"
+      # contiv-cni first: NativeAOT, one file (runs in the host's CNI directory, not in the image). The project pins
+      # its RID and options, and this is scripts/build.sh's publish but for the directory: when build.sh's is current,
+      # MSBuild has nothing to compile and only copies the binary (the NativeAOT compile takes minutes). First,
+      # because the self-contained publishes below compile some of its libraries again, and then it would recompile.
+      if ! dotnet publish src/Contiv.Cni.Plugin/Contiv.Cni.Plugin.csproj -c Release -o "$work/pub-cni" \
+          -nologo -v q -clp:ErrorsOnly >"$work/publish-cni.log" 2>&1; then
+        cat "$work/publish-cni.log" >&2; exit 1
+      fi
+      install -D -m 0755 "$work/pub-cni/contiv-cni" "$dir/opt/contiv/bin/contiv-cni"
       local p
       for p in Contiv.Init Contiv.Vpp.Daemon Contiv.Agent Contiv.Vpp.Ctl; do
         publish "$p" "$work/pub-$p"
         mkdir -p "$dir/opt/contiv/bin" && cp -an "$work/pub-$p/." "$dir/opt/contiv/bin/"
       done
-      # contiv-cni: NativeAOT, one file (runs in the host's CNI directory, not in the image).
-      if ! dotnet publish src/Contiv.Cni.Plugin/Contiv.Cni.Plugin.csproj -c Release -r "$rid" -o "$work/pub-cni" \
-          -p:DebugType=none -nologo -v q -clp:ErrorsOnly >"$work/publish-cni.log" 2>&1; then
-        cat "$work/publish-cni.log" >&2; exit 1
-      fi
-      install -m 0755 "$work/pub-cni/contiv-cni" "$dir/opt/contiv/bin/contiv-cni"
       mkdir -p "$dir/opt/contiv/cni"
       install -m 0755 deploy/cni/install.sh "$dir/opt/contiv/cni/install.sh"
       install -m 0644 deploy/cni/10-contiv-vpp.conflist "$dir/opt/contiv/cni/10-contiv-vpp.conflist"

@@ -4,6 +4,7 @@ using Contiv.Testing;
 namespace Contiv.E2E.Tests;
 
 /// <summary>End-to-end: the vswitch (contiv-vpp + contiv-agent), contiv-cni, contiv-ksr and the lab together.</summary>
+[Collection(SharedContivLabCollection.Name)]
 public sealed class ContivLabTests(ContivLabFixture fixture) : IClassFixture<ContivLabFixture>
 {
     private Lab Lab => fixture.Lab;

@@ -3,32 +3,46 @@ using Contiv.Testing;
 
 namespace Contiv.E2E.Tests;
 
-/// <summary>contiv-crd in the lab (instance <c>e2er</c>): the CRDs are served and a NodeConfig reaches its node's agent.</summary>
-public sealed class CrdLabTests : IDisposable
+/// <summary>
+/// contiv-crd in the lab (the shared lab <c>e2ec</c>, <see cref="SharedContivLab"/>): the CRDs are served and a
+/// NodeConfig reaches its node's agent; deleting it gives the node its contiv.conf settings back (the lab goes on).
+/// </summary>
+[Collection(SharedContivLabCollection.Name)]
+public sealed class CrdLabTests(SharedContivLab shared)
 {
-    private readonly Lab _lab = new("e2er");
+    private readonly Lab _lab = shared.Lab;
 
     [RootFact]
     public void A_NodeConfig_changing_a_nodes_gateway_reaches_that_nodes_agent()
     {
-        _lab.Run("down");
-        var up = _lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--no-cluster-dns");
-        Assert.True(up.ExitCode == 0, $"contiv-lab up failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}");
-        Assert.Contains("nodeconfigs.nodeconfig.contiv.vpp", _lab.Kubectl("get", "crd").EnsureSuccess("kubectl get crd").StdOut, StringComparison.Ordinal);
-        Assert.Equal(string.Empty, Gateway("node2"));
+        Assert.True(shared.StartError is null, shared.StartError);
+        var passed = false;
+        try
+        {
+            Assert.Contains("nodeconfigs.nodeconfig.contiv.vpp", _lab.Kubectl("get", "crd").EnsureSuccess("kubectl get crd").StdOut, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, Gateway("node2"));
 
-        _lab.Apply(NodeConfig("node2", DataIp("node2"), "192.168.16.254"), wait: false);
-        WaitFor(() => Gateway("node2") == "192.168.16.254", () => $"node2's agent reports gateway '{Gateway("node2")}'\n{_lab.Diagnostics()}");
-        WaitFor(() => Vppctl("node2", "show ip fib").Contains("192.168.16.254", StringComparison.Ordinal), () => Vppctl("node2", "show ip fib"));
-        Assert.Equal(string.Empty, Gateway("node1"));
-        Assert.Equal("Success", _lab.Kubectl("get", "nodeconfig", "node2", "-o", "jsonpath={.status.status}").StdOut);
+            _lab.Apply(NodeConfig("node2", DataIp("node2"), "192.168.16.254"), wait: false);
+            WaitFor(() => Gateway("node2") == "192.168.16.254", () => $"node2's agent reports gateway '{Gateway("node2")}'\n{_lab.Diagnostics()}");
+            WaitFor(() => Vppctl("node2", "show ip fib").Contains("192.168.16.254", StringComparison.Ordinal), () => Vppctl("node2", "show ip fib"));
+            Assert.Equal(string.Empty, Gateway("node1"));
+            Assert.Equal("Success", _lab.Kubectl("get", "nodeconfig", "node2", "-o", "jsonpath={.status.status}").StdOut);
 
-        // A change while the agent runs reaches it too.
-        _lab.Apply(NodeConfig("node2", DataIp("node2"), "192.168.16.253"), wait: false);
-        WaitFor(() => Gateway("node2") == "192.168.16.253", () => $"node2's agent reports gateway '{Gateway("node2")}'\n{_lab.Diagnostics()}");
+            // A change while the agent runs reaches it too.
+            _lab.Apply(NodeConfig("node2", DataIp("node2"), "192.168.16.253"), wait: false);
+            WaitFor(() => Gateway("node2") == "192.168.16.253", () => $"node2's agent reports gateway '{Gateway("node2")}'\n{_lab.Diagnostics()}");
+            passed = true;
+        }
+        finally
+        {
+            // Without the NodeConfig, node2's agent restarts on contiv.conf's settings again: no gateway.
+            _lab.Kubectl("delete", "nodeconfig", "node2", "--ignore-not-found");
+            if (passed)
+            {
+                WaitFor(() => Gateway("node2") == string.Empty, () => $"node2's agent still reports gateway '{Gateway("node2")}' after its NodeConfig was deleted\n{_lab.Diagnostics()}");
+            }
+        }
     }
-
-    public void Dispose() => _lab.Dispose();
 
     private static string NodeConfig(string node, string dataIp, string gateway) => $"""
         apiVersion: nodeconfig.contiv.vpp/v1

@@ -13,6 +13,7 @@ namespace Contiv.E2E.Tests;
 /// the stream's connection survives where the killed daemon is not on its data path. Recovery times are printed
 /// (fault, survived, restart and recovery seconds) for docs/security.md's "Faults" table.
 /// </summary>
+[Collection(SharedContivLabCollection.Name)]
 public sealed class FaultInjectionTests(FaultLabFixture fixture, ITestOutputHelper output) : IClassFixture<FaultLabFixture>
 {
     private const int StreamPort = 9009;

@@ -2,38 +2,39 @@ using Contiv.Testing;
 
 namespace Contiv.E2E.Tests;
 
-/// <summary>One two-node lab (instance <c>e2ef</c>) with four base pods, shared by every fault-injection test.</summary>
+/// <summary>
+/// The shared two-node lab (<see cref="SharedContivLab"/>) with the four base pods of <see cref="ContivLabFixture"/>,
+/// for every fault-injection test; the pods are deleted again when the class ends (each test leaves the lab
+/// recovered: the supervisor restarts what was killed and the test waits for the full matrix).
+/// </summary>
 public sealed class FaultLabFixture : IDisposable
 {
-    public FaultLabFixture()
+    private readonly SharedContivLab _shared;
+
+    public FaultLabFixture(SharedContivLab shared)
     {
+        _shared = shared;
         if (!Privileges.IsRoot)
         {
             return;
         }
 
-        Lab.Run("down");
-        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--no-cluster-dns");
-        if (up.ExitCode != 0)
-        {
-            StartError = $"contiv-lab up --nodes 2 failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";
-            return;
-        }
-
-        var file = Path.Combine(Path.GetTempPath(), "cle2ef-base.yaml");
-        File.WriteAllText(file, ContivLabFixture.BasePods);
-        var apply = Lab.Run(TimeSpan.FromSeconds(180), "apply", "-f", file, "--wait", "--timeout", "90");
-        File.Delete(file);
-        if (apply.ExitCode != 0)
-        {
-            StartError = $"the four base pods did not become ready:\n{apply.StdOut}\n{apply.StdErr}\n{Lab.Diagnostics()}";
-        }
+        StartError = shared.ApplyFor("the four base pods", ContivLabFixture.BasePods, 90);
     }
 
-    public Lab Lab { get; } = new("e2ef");
+    public Lab Lab => _shared.Lab;
 
     /// <summary>Why the lab could not be started (null when it runs).</summary>
     public string? StartError { get; }
 
-    public void Dispose() => Lab.Dispose();
+    public void Dispose()
+    {
+        if (Privileges.IsRoot && _shared.StartError is null)
+        {
+            // A failed test may have left its churn pods.
+            Lab.Kubectl("delete", "pod", "-l", "churn=yes");
+        }
+
+        _shared.RemoveFor(ContivLabFixture.BasePods);
+    }
 }

@@ -5,9 +5,9 @@ namespace Contiv.E2E.Tests;
 
 /// <summary>
 /// Drives one lab instance through the real <c>artifacts/bin/contiv-lab</c> executable (as a user
-/// would) and tears it down on dispose, also after a failed test. Each test class uses its own
-/// instance name, so namespaces (<c>cl{name}-*</c>), state and ports never collide with a lab the
-/// user keeps running (<c>default</c>).
+/// would) and tears it down on dispose, also after a failed test. Each test class (or the classes sharing
+/// <see cref="SharedContivLab"/>) uses its own instance name, so namespaces (<c>cl{name}-*</c>), state and
+/// ports never collide with a lab the user keeps running (<c>default</c>).
 /// </summary>
 public sealed class Lab : IDisposable
 {

@@ -12,6 +12,7 @@ namespace Contiv.E2E.Tests;
 /// matrix, polling until the agents have rendered the change (or 30 s). Every case starts from no policy and removes
 /// what it applied.
 /// </summary>
+[Collection(SharedContivLabCollection.Name)]
 public sealed class PolicyTests(PolicyLabFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PolicyLabFixture>
 {
     private static readonly string[] BasicProbes = ["tcp/80", "tcp/81", "udp/80"];

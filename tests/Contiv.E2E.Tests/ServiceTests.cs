@@ -10,6 +10,7 @@ namespace Contiv.E2E.Tests;
 /// NAT44), seen from pods and node hosts in the lab (docs/services.md, docs/nat44.md). Backends say
 /// who answered and which client address they saw (<see cref="ServiceManifests.WhoAmIServer"/>).
 /// </summary>
+[Collection(SharedContivLabCollection.Name)]
 public sealed class ServiceTests(ServicesLabFixture fixture) : IClassFixture<ServicesLabFixture>
 {
     private static readonly string[] Backends = ["who1a", "who1b", "who2a"];

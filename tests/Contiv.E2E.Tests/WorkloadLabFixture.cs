@@ -3,34 +3,28 @@ using Contiv.Testing;
 namespace Contiv.E2E.Tests;
 
 /// <summary>
-/// One contiv lab (instance <c>e2ew</c>, two nodes) shared by every workload test: the controller-manager, kubectl's
-/// workload verbs, logs and exec run against it. A failing <c>up</c> fails every test of the class with the output.
+/// The shared contiv lab (<see cref="SharedContivLab"/>, two nodes) for every workload test: the controller-manager,
+/// kubectl's workload verbs, logs and exec run against it, with a client pod (deleted again when the class ends).
+/// A failing <c>up</c> fails every test of the class with the output.
 /// </summary>
 public sealed class WorkloadLabFixture : IDisposable
 {
-    public WorkloadLabFixture()
+    private static readonly string Client = Pods.Sleeper("client", "node1");
+
+    private readonly SharedContivLab _shared;
+
+    public WorkloadLabFixture(SharedContivLab shared)
     {
+        _shared = shared;
         if (!Privileges.IsRoot)
         {
             return;
         }
 
-        Lab.Run("down");
-        var up = Lab.Run(TimeSpan.FromSeconds(240), "up", "--nodes", "2", "--no-cluster-dns");
-        if (up.ExitCode != 0)
-        {
-            StartError = $"contiv-lab up --nodes 2 failed ({up.ExitCode}):\n{up.StdOut}\n{up.StdErr}";
-            return;
-        }
-
-        var apply = Lab.Run(TimeSpan.FromSeconds(120), "apply", "-f", WriteTemp(Pods.Sleeper("client", "node1")), "--wait", "--timeout", "90");
-        if (apply.ExitCode != 0)
-        {
-            StartError = $"the client pod did not become ready:\n{apply.StdOut}\n{apply.StdErr}\n{Lab.Diagnostics()}";
-        }
+        StartError = shared.ApplyFor("the client pod", Client, 90);
     }
 
-    public Lab Lab { get; } = new("e2ew");
+    public Lab Lab => _shared.Lab;
 
     /// <summary>Why the lab could not be started (null when it runs).</summary>
     public string? StartError { get; }
@@ -43,5 +37,14 @@ public sealed class WorkloadLabFixture : IDisposable
         return file;
     }
 
-    public void Dispose() => Lab.Dispose();
+    public void Dispose()
+    {
+        if (Privileges.IsRoot && _shared.StartError is null)
+        {
+            // What a failed test may have left: its Deployment (with ReplicaSets and pods), Service and DaemonSet.
+            Lab.Kubectl("delete", "deployment/web", "service/web", "daemonset/probe", "--ignore-not-found");
+        }
+
+        _shared.RemoveFor(Client);
+    }
 }

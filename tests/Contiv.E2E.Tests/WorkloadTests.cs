@@ -6,6 +6,7 @@ namespace Contiv.E2E.Tests;
 /// Real Kubernetes workloads in the contiv lab, through the real kubectl: Deployments (create, expose, scale, rolling
 /// update, delete with garbage collection), DaemonSets (also on a node added later), kubectl exec, logs and port-forward.
 /// </summary>
+[Collection(SharedContivLabCollection.Name)]
 public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<WorkloadLabFixture>
 {
     private Lab Lab => fixture.Lab;
