@@ -241,7 +241,8 @@ public sealed class KubeletService(KubeletOptions options)
             return;
         }
 
-        worker = _cri is null ? new PodWorker(options, client, cni, pod, _events) : new Cri.CriPodWorker(options, client, _cri, pod, _events);
+        // A pod running the lab's own binary (the cluster DNS) has no image a runtime could run: the process runner runs it.
+        worker = _cri is null || RunsLabBinary(pod) ? new PodWorker(options, client, cni, pod, _events) : new Cri.CriPodWorker(options, client, _cri, pod, _events);
         lock (_workers)
         {
             _workers[uid] = worker;
@@ -250,6 +251,9 @@ public sealed class KubeletService(KubeletOptions options)
         LabLog.Info(_component, $"pod {pod.Namespace()}/{pod.Name()} ({uid}) assigned to this node");
         worker.Start(ct);
     }
+
+    /// <summary>True when every container of the pod runs <see cref="LabBinaries.Image"/>.</summary>
+    internal static bool RunsLabBinary(V1Pod pod) => pod.Spec.Containers.All(c => c.Image == LabBinaries.Image);
 
     private void Reap()
     {

@@ -224,6 +224,11 @@ internal sealed class CriPodWorker : IPodWorker
             },
         };
         config.Labels.Add(PodLabels());
+        if (SandboxDns(_pod, _options) is { } dns)
+        {
+            config.DnsConfig = dns;
+        }
+
         foreach (var c in _pod.Spec.Containers)
         {
             foreach (var p in c.Ports ?? [])
@@ -241,6 +246,24 @@ internal sealed class CriPodWorker : IPodWorker
             }
         }
 
+        return config;
+    }
+
+    /// <summary>
+    /// The sandbox's <c>dns_config</c>, from the same <see cref="PodDnsConfig"/> the process runner writes its resolv.conf
+    /// with: containerd writes the pod's <c>/etc/resolv.conf</c> from it (null: containerd copies the node's file).
+    /// </summary>
+    internal static DNSConfig? SandboxDns(V1Pod pod, KubeletOptions options)
+    {
+        if (PodDnsConfig.Compute(pod, options.ClusterDns, options.ClusterDomain) is not { } dns)
+        {
+            return null;
+        }
+
+        var config = new DNSConfig();
+        config.Servers.Add(dns.Nameservers);
+        config.Searches.Add(dns.Searches);
+        config.Options.Add(dns.Options);
         return config;
     }
 
