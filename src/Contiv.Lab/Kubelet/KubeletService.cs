@@ -50,7 +50,7 @@ public sealed class KubeletService(KubeletOptions options)
         }
 
         _events = new PodEvents(client, "kubelet", options.NodeName);
-        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf);
+        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf) { ExecSyncOf = ExecSyncOf };
         _serverPort = server.Port;
         _ = server.RunAsync(ct);
         await RegisterNodeAsync(client, ct).ConfigureAwait(false);
@@ -86,6 +86,17 @@ public sealed class KubeletService(KubeletOptions options)
         lock (_workers)
         {
             return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name)?.MountNamespacePath;
+        }
+    }
+
+    /// <summary>CRI <c>ExecSync</c> into a container of a pod a CRI runtime runs here, else null.</summary>
+    private ExecSyncCall? ExecSyncOf(string ns, string name, string container)
+    {
+        lock (_workers)
+        {
+            return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name) is Cri.CriPodWorker cri
+                ? (argv, ct) => cri.ExecSyncAsync(container, argv, ct)
+                : null;
         }
     }
 
