@@ -90,7 +90,7 @@ public sealed class ContainerdTests(ITestOutputHelper output)
               command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
               ports: [{containerPort: 8080}]
               readinessProbe: {httpGet: {path: /ready.html, port: 8080}, periodSeconds: 1, failureThreshold: 1}
-              livenessProbe: {exec: {command: ["test", "-f", "/www/index.html"]}, periodSeconds: 1, failureThreshold: 2}
+              livenessProbe: {exec: {command: ["test", "-f", "/www/index.html"]}, periodSeconds: 2, timeoutSeconds: 10, failureThreshold: 3}
         """;
 
     [RootFact]
