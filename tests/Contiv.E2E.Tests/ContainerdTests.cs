@@ -47,11 +47,50 @@ public sealed class ContainerdTests(ITestOutputHelper output)
               command: ["sleep", "3600"]
         ---
         apiVersion: v1
+        kind: Pod
+        metadata: {name: talker, namespace: default}
+        spec:
+          nodeName: node1
+          terminationGracePeriodSeconds: 1
+          containers:
+            - name: talk
+              image: busybox
+              command:
+                - sh
+                - -c
+                - |
+                  echo hello-from-stdout
+                  echo hello-from-stderr >&2
+                  head -c 20000 /dev/zero | tr '\0' x
+                  echo
+                  exec sleep 3600
+        ---
+        apiVersion: v1
         kind: Service
         metadata: {name: web, namespace: default}
         spec:
           selector: {app: web}
           ports: [{port: 80, targetPort: 8080}]
+        """;
+
+    /// <summary>
+    /// A web pod that is not ready until <c>/www/ready.html</c> exists (httpGet readiness probe), with an exec liveness
+    /// probe (CRI <c>ExecSync</c>) that passes.
+    /// </summary>
+    private const string GatedWeb = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: gate, namespace: default, labels: {app: web}}
+        spec:
+          nodeName: node1
+          terminationGracePeriodSeconds: 1
+          containers:
+            - name: httpd
+              image: busybox
+              command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+              ports: [{containerPort: 8080}]
+              readinessProbe: {httpGet: {path: /ready.html, port: 8080}, periodSeconds: 1, failureThreshold: 1}
+              livenessProbe: {exec: {command: ["test", "-f", "/www/index.html"]}, periodSeconds: 2, timeoutSeconds: 10, failureThreshold: 3}
         """;
 
     [RootFact]
@@ -68,7 +107,7 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         {
             watch.Restart();
             lab.Apply(Manifests);
-            output.WriteLine($"3 pods Ready: {watch.Elapsed.TotalSeconds:0.0} s");
+            output.WriteLine($"4 pods Ready: {watch.Elapsed.TotalSeconds:0.0} s");
 
             // Every pod's sandbox is containerd's: its namespace is containerd's /var/run/netns/cni-…
             foreach (var (pod, node) in new[] { ("web1", "node1"), ("web2", "node2"), ("client", "node2") })
@@ -96,11 +135,13 @@ public sealed class ContainerdTests(ITestOutputHelper output)
                 Assert.Contains(sandboxId, ctr.StdOut, StringComparison.Ordinal);
             }
 
-            // The kubelet stand-in ran no CNI plugin itself (its own call log stays empty).
+            // The kubelet stand-in ran no CNI plugin itself for these pods: only the cluster DNS pod, which runs the lab's
+            // own binary (no image), goes through the process runner and so through the kubelet's own CNI ADD.
             foreach (var node in new[] { "node1", "node2" })
             {
                 var own = $"{lab.StateDir}/nodes/{node}/kubelet/cni.log";
-                Assert.False(File.Exists(own) && File.ReadAllText(own).Contains("ADD", StringComparison.Ordinal), "the kubelet called CNI itself: " + own);
+                var adds = File.Exists(own) ? File.ReadAllLines(own).Where(l => l.Contains(" ADD ", StringComparison.Ordinal)).ToList() : [];
+                Assert.True(adds.All(l => l.Contains("pod=kube-system/kube-dns-", StringComparison.Ordinal)), "the kubelet called CNI itself: " + string.Join('\n', adds));
             }
 
             // Pods reach each other across nodes and the Service from pods and node hosts (the lab's matrices).
@@ -114,6 +155,11 @@ public sealed class ContainerdTests(ITestOutputHelper output)
 
             // The container's own output goes to the log containerd writes (kubelet's CRI log format).
             Assert.True(File.Exists(Directory.GetFiles($"{lab.StateDir}/nodes/node1/kubelet/pods", "httpd.log", SearchOption.AllDirectories).Single()));
+
+            ExecRunsInTheContainer(lab);
+            LogsJoinPartialRecords(lab);
+            ReadinessGatesTheEndpoints(lab);
+            ClusterDnsInTheContainers(lab, clusterIp);
 
             // Deleting a pod goes through StopPodSandbox: containerd calls CNI DEL and removes its namespace.
             watch.Restart();
@@ -150,6 +196,116 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         // (Other labs on a shared machine come and go: only this lab's namespaces count.)
         var now = Namespaces();
         Assert.DoesNotContain(now, n => n.StartsWith(lab.NetnsPrefix, StringComparison.Ordinal) || cniNamespaces.Contains(n));
+    }
+
+    /// <summary>containerd wrote the pod's resolv.conf from the sandbox's dns_config; busybox resolves the Service by its short and long names.</summary>
+    private void ClusterDnsInTheContainers(Lab lab, string clusterIp)
+    {
+        var resolv = lab.Kubectl("exec", "client", "--", "cat", "/etc/resolv.conf").EnsureSuccess("kubectl exec client -- cat /etc/resolv.conf").StdOut;
+        output.WriteLine("client's resolv.conf:\n" + resolv);
+        Assert.Contains("nameserver 10.96.0.10", resolv, StringComparison.Ordinal);
+        Assert.Contains("search default.svc.cluster.local svc.cluster.local cluster.local", resolv, StringComparison.Ordinal);
+        Assert.Contains("options ndots:5", resolv, StringComparison.Ordinal);
+
+        // busybox's nslookup has its own resolver: it applies the search path to a name without dots only.
+        foreach (var name in new[] { "web", "web.default.svc.cluster.local" })
+        {
+            var lookup = lab.Kubectl("exec", "client", "--", "nslookup", name);
+            output.WriteLine($"nslookup {name}: exit {lookup.ExitCode}\n{lookup.StdOut}{lookup.StdErr}");
+            Assert.Contains($"Name:\tweb.default.svc.cluster.local\nAddress: {clusterIp}", lookup.StdOut, StringComparison.Ordinal);
+        }
+
+        // wget resolves through the C library (resolv.conf's search path and ndots:5): all three names reach the Service.
+        // (No -T: this busybox's wget crashes with it.)
+        foreach (var name in new[] { "web", "web.default", "web.default.svc.cluster.local" })
+        {
+            var page = lab.Kubectl("exec", "client", "--", "wget", "-q", "-O", "-", $"http://{name}/");
+            Assert.True(page.ExitCode == 0, $"wget http://{name}/ from the client pod: exit {page.ExitCode}: {page.StdOut}{page.StdErr}");
+            Assert.Contains("hello from the contiv-lab busybox image", page.StdOut, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary><c>kubectl exec</c> runs in the container (CRI ExecSync): its hostname, its image's files, exit code and stderr.</summary>
+    private void ExecRunsInTheContainer(Lab lab)
+    {
+        var hostname = lab.Kubectl("exec", "web1", "--", "cat", "/etc/hostname").EnsureSuccess("kubectl exec web1 -- cat /etc/hostname").StdOut.Trim();
+        Assert.Equal("web1", hostname);
+
+        // /www/index.html exists only in the busybox image's root file system, not on the machine.
+        Assert.False(File.Exists("/www/index.html"));
+        var index = lab.Kubectl("exec", "web1", "--", "cat", "/www/index.html").EnsureSuccess("kubectl exec web1 -- cat /www/index.html").StdOut;
+        Assert.Contains("hello from the contiv-lab busybox image", index, StringComparison.Ordinal);
+
+        // PID namespace of its own: the container's process is PID 1 there.
+        var ps = lab.Kubectl("exec", "web1", "--", "cat", "/proc/1/cmdline").EnsureSuccess("kubectl exec web1 -- cat /proc/1/cmdline").StdOut;
+        Assert.StartsWith("httpd", ps, StringComparison.Ordinal);
+
+        var failing = lab.Kubectl("exec", "web1", "--", "sh", "-c", "echo to-stderr >&2; exit 3");
+        Assert.Equal(3, failing.ExitCode);
+        Assert.Contains("to-stderr", failing.StdErr, StringComparison.Ordinal);
+
+        // With stdin (interactive): the command runs in the container's mount namespace (its root file system).
+        var interactive = Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", "cat /etc/hostname; cat /www/index.html"], stdin: string.Empty,
+            env: new Dictionary<string, string?> { ["KUBECONFIG"] = lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(30));
+        Assert.True(interactive.ExitCode == 0, $"kubectl exec -i: {interactive.StdOut}{interactive.StdErr}");
+        Assert.StartsWith("web1", interactive.StdOut, StringComparison.Ordinal);
+        Assert.Contains("hello from the contiv-lab busybox image", interactive.StdOut, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <c>kubectl logs</c> shows stdout and stderr, and a 20000-character line — which containerd splits into a P record
+    /// (its 16 KiB maximum) and an F record — as one line.
+    /// </summary>
+    private static void LogsJoinPartialRecords(Lab lab)
+    {
+        var file = Directory.GetFiles($"{lab.StateDir}/nodes/node1/kubelet/pods", "talk.log", SearchOption.AllDirectories).Single();
+        Assert.Contains(" stdout P ", File.ReadAllText(file), StringComparison.Ordinal);
+
+        var logs = lab.Kubectl("logs", "talker").EnsureSuccess("kubectl logs talker").StdOut;
+        var lines = logs.Split('\n');
+        Assert.Contains("hello-from-stdout", lines);
+        Assert.Contains("hello-from-stderr", lines);
+        Assert.Contains(new string('x', 20000), lines);
+        Assert.DoesNotContain(lines, l => l.Contains("stdout", StringComparison.Ordinal) && l.Contains('x'));
+    }
+
+    /// <summary>A pod failing its readiness probe stays out of the Service's endpoints and joins once the probe passes.</summary>
+    private void ReadinessGatesTheEndpoints(Lab lab)
+    {
+        lab.Apply(GatedWeb, wait: false);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var ip = string.Empty;
+        while (DateTime.UtcNow < deadline && (ip.Length == 0 || lab.PodField("gate", "{.status.phase}") != "Running"))
+        {
+            Thread.Sleep(500);
+            ip = lab.PodField("gate", "{.status.podIP}");
+        }
+
+        Assert.True(ip.Length > 0, "the gated pod got no IP");
+        string Ready() => lab.PodField("gate", "{.status.containerStatuses[0].ready}");
+        string Addresses() => lab.Kubectl("get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip}").EnsureSuccess("kubectl get endpoints web").StdOut;
+
+        // Several probe periods: the probe keeps failing (404), the pod stays unready and out of the endpoints.
+        Thread.Sleep(4000);
+        Assert.Equal("false", Ready());
+        Assert.DoesNotContain(ip, Addresses().Split(' '));
+        var events = lab.Kubectl("get", "events", "--field-selector", "involvedObject.name=gate", "-o", "jsonpath={.items[*].message}").StdOut;
+        Assert.Contains("Readiness probe failed", events, StringComparison.Ordinal);
+
+        // The file the probe asks for appears inside the container: ready, and in the endpoints.
+        lab.Kubectl("exec", "gate", "--", "sh", "-c", "echo ok > /www/ready.html").EnsureSuccess("kubectl exec gate -- create /www/ready.html");
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(20) && !Addresses().Split(' ').Contains(ip))
+        {
+            Thread.Sleep(250);
+        }
+
+        output.WriteLine($"gated pod in the endpoints {watch.Elapsed.TotalSeconds:0.0} s after its probe could pass");
+        Assert.Contains(ip, Addresses().Split(' '));
+        Assert.Equal("true", Ready());
+
+        // The exec liveness probe (CRI ExecSync) passes all along: no restart.
+        Assert.Equal("0", lab.PodField("gate", "{.status.containerStatuses[0].restartCount}"));
     }
 
     private static JsonObject SandboxOf(Lab lab, string node, string pod)

@@ -59,7 +59,7 @@ internal static class KubeDnsDeployment
                             new V1Container
                             {
                                 Name = "dns",
-                                Image = "contiv-lab",
+                                Image = LabBinaries.Image,
                                 Command = [LabBinaries.Self, "dns", "--kubeconfig", kubeconfig, "--cluster-domain", Domain],
                                 Ports =
                                 [

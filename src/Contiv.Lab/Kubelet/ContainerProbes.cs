@@ -13,18 +13,18 @@ internal sealed class ContainerProbes : IDisposable
     private readonly ProbeRunner? _readiness;
     private readonly ProbeRunner? _liveness;
 
-    /// <summary>Starts the container's probes against its pod network <paramref name="netnsPath"/>.</summary>
-    public ContainerProbes(V1Container spec, string netnsPath, string? podIp, Func<string?> mountNs, Action<ProbeRunner, string?> changed)
+    /// <summary>Starts the container's probes against its pod network <paramref name="netnsPath"/>; exec probes run through <paramref name="exec"/>.</summary>
+    public ContainerProbes(V1Container spec, string netnsPath, string? podIp, ContainerCommand exec, Action<ProbeRunner, string?> changed)
     {
         if (spec.ReadinessProbe is { } readiness)
         {
-            _readiness = new ProbeRunner("Readiness", readiness, spec, netnsPath, podIp, mountNs, changed);
+            _readiness = new ProbeRunner("Readiness", readiness, spec, netnsPath, podIp, exec, changed);
             _ = Task.Run(() => _readiness.RunAsync(_stop.Token), CancellationToken.None);
         }
 
         if (spec.LivenessProbe is { } liveness)
         {
-            _liveness = new ProbeRunner("Liveness", liveness, spec, netnsPath, podIp, mountNs, changed);
+            _liveness = new ProbeRunner("Liveness", liveness, spec, netnsPath, podIp, exec, changed);
             _ = Task.Run(() => _liveness.RunAsync(_stop.Token), CancellationToken.None);
         }
     }

@@ -21,7 +21,7 @@ internal interface IPodWorker
     /// <summary>The path of the pod's network namespace once its sandbox has a network, else null.</summary>
     string? NetnsPath { get; }
 
-    /// <summary>The mount namespace <c>kubectl exec</c> joins (the pod's own resolv.conf), or null for the node's.</summary>
+    /// <summary>The mount namespace an interactive <c>kubectl exec</c> joins (the process runner: the pod's own resolv.conf; CRI: the container's root file system), or null for the node's.</summary>
     string? MountNamespacePath { get; }
 
     /// <summary>Completes when the worker has removed the pod (or the kubelet stopped).</summary>

@@ -6,12 +6,16 @@ using Contiv.Lab.Lab;
 
 namespace Contiv.Lab.Kubelet;
 
+/// <summary>A command (no stdin) run to its end in a container by the runtime: exit code and output, or null when the container does not run.</summary>
+internal delegate Task<(int ExitCode, byte[] Stdout, byte[] Stderr)?> ExecSyncCall(IReadOnlyList<string> argv, CancellationToken ct);
+
 /// <summary>
 /// <c>exec</c> over the Kubernetes WebSocket channel protocol (<c>v5.channel.k8s.io</c>, and <c>v4</c> without the
 /// close signal), what kubectl 1.32 speaks: binary messages whose first byte is the channel — 0 stdin, 1 stdout,
 /// 2 stderr, 3 the final Status (JSON), 4 terminal resize, 255 (v5) "close this channel" (<c>[255, 0]</c> ends stdin).
 /// The command runs inside the pod's network namespace (nsenter) with pipes; with <c>tty</c> stderr goes to the stdout
-/// channel (no pseudo-terminal: line-oriented shells work, full-screen programs do not).
+/// channel (no pseudo-terminal: line-oriented shells work, full-screen programs do not). A container of a CRI runtime
+/// runs a command without stdin through the runtime's <c>ExecSync</c> instead (<see cref="RunSyncAsync"/>).
 /// </summary>
 internal static class KubeletExec
 {
@@ -24,41 +28,105 @@ internal static class KubeletExec
     private const byte Error = 3;
     private const byte Close = 255;
 
-    /// <summary>Runs the request's command for a WebSocket client; <paramref name="netnsPath"/> "" runs it without entering a namespace.</summary>
-    public static async Task RunAsync(HttpListenerContext ctx, string netnsPath, string component, CancellationToken ct, string? mountNamespacePath = null)
+    /// <summary>True when the exec request asks for stdin (an interactive command).</summary>
+    public static bool WantsStdin(HttpListenerRequest request) => request.QueryString["stdin"] is "true" or "1";
+
+    /// <summary>The negotiated sub-protocol and the command, or null after answering 400.</summary>
+    private static async Task<(string Protocol, string[] Command)?> NegotiateAsync(HttpListenerContext ctx, CancellationToken ct)
     {
         var requested = (ctx.Request.Headers["Sec-WebSocket-Protocol"] ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var protocol = Protocols.FirstOrDefault(p => requested.Contains(p));
-        var q = ctx.Request.QueryString;
-        var command = q.GetValues("command") ?? [];
+        var command = ctx.Request.QueryString.GetValues("command") ?? [];
         if (protocol is null || command.Length == 0)
         {
             ctx.Response.StatusCode = 400;
             var why = Encoding.UTF8.GetBytes(protocol is null ? $"exec needs one of the sub-protocols {string.Join(", ", Protocols)}" : "no command given");
             await ctx.Response.OutputStream.WriteAsync(why, ct).ConfigureAwait(false);
+            return null;
+        }
+
+        return (protocol, command);
+    }
+
+    /// <summary>Sends one channel frame (the channel byte, then the data); one frame at a time.</summary>
+    private static async Task SendAsync(WebSocket ws, SemaphoreSlim gate, byte channel, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        var frame = new byte[data.Length + 1];
+        frame[0] = channel;
+        data.CopyTo(frame.AsMemory(1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ws.SendAsync(frame, WebSocketMessageType.Binary, true, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs the request's command (no stdin) through a CRI runtime's <c>ExecSync</c> in the container: its stdout and
+    /// stderr (stdout only with <c>tty</c>) once it ended, then the Status with its exit code.
+    /// </summary>
+    public static async Task RunSyncAsync(HttpListenerContext ctx, ExecSyncCall exec, string component, CancellationToken ct)
+    {
+        if (await NegotiateAsync(ctx, ct).ConfigureAwait(false) is not var (protocol, command))
+        {
             return;
         }
 
+        var tty = ctx.Request.QueryString["tty"] is "true" or "1";
+        var wsContext = await ctx.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+        using var ws = wsContext.WebSocket;
+        using var gate = new SemaphoreSlim(1, 1);
+        LabLog.Info(component, $"exec {string.Join(' ', command)} (CRI ExecSync)");
+        string status;
+        try
+        {
+            if (await exec(command, ct).ConfigureAwait(false) is var (code, stdout, stderr))
+            {
+                if (stdout.Length > 0)
+                {
+                    await SendAsync(ws, gate, Stdout, stdout, ct).ConfigureAwait(false);
+                }
+
+                if (stderr.Length > 0)
+                {
+                    await SendAsync(ws, gate, tty ? Stdout : Stderr, stderr, ct).ConfigureAwait(false);
+                }
+
+                status = Status(code, null);
+            }
+            else
+            {
+                status = Status(126, "failed to exec in container: the container is not running");
+            }
+        }
+        catch (Grpc.Core.RpcException e) when (!ct.IsCancellationRequested)
+        {
+            status = Status(126, $"failed to exec in container: {e.Status.Detail}");
+        }
+
+        await SendAsync(ws, gate, Error, Encoding.UTF8.GetBytes(status), ct).ConfigureAwait(false);
+        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the request's command for a WebSocket client; <paramref name="netnsPath"/> "" runs it without entering a namespace.</summary>
+    public static async Task RunAsync(HttpListenerContext ctx, string netnsPath, string component, CancellationToken ct, string? mountNamespacePath = null)
+    {
+        if (await NegotiateAsync(ctx, ct).ConfigureAwait(false) is not var (protocol, command))
+        {
+            return;
+        }
+
+        var q = ctx.Request.QueryString;
         bool Flag(string name) => q[name] is "true" or "1";
         var tty = Flag("tty");
         var wsContext = await ctx.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
         using var ws = wsContext.WebSocket;
         var sendGate = new SemaphoreSlim(1, 1);
-        async Task SendAsync(byte channel, ReadOnlyMemory<byte> data)
-        {
-            var frame = new byte[data.Length + 1];
-            frame[0] = channel;
-            data.CopyTo(frame.AsMemory(1));
-            await sendGate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await ws.SendAsync(frame, WebSocketMessageType.Binary, true, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                sendGate.Release();
-            }
-        }
+        Task SendAsync(byte channel, ReadOnlyMemory<byte> data) => KubeletExec.SendAsync(ws, sendGate, channel, data, ct);
 
         var psi = new ProcessStartInfo(netnsPath.Length == 0 ? command[0] : LabBinaries.Nsenter)
         {

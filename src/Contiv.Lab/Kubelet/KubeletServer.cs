@@ -55,6 +55,12 @@ public sealed class KubeletServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Maps a pod (namespace, name) and container name to the runtime's <c>ExecSync</c> for it (a CRI runtime), or null:
+    /// exec without stdin then runs in the container through the runtime, not through nsenter.
+    /// </summary>
+    internal Func<string, string, string, ExecSyncCall?>? ExecSyncOf { get; init; }
+
     /// <summary>The port served on 127.0.0.1.</summary>
     public int Port { get; }
 
@@ -87,9 +93,13 @@ public sealed class KubeletServer : IDisposable
             {
                 await LogsAsync(ctx, ns, pod, container, ct).ConfigureAwait(false);
             }
-            else if (parts is ["exec", var ens, var epod, _] && ctx.Request.IsWebSocketRequest)
+            else if (parts is ["exec", var ens, var epod, var econtainer] && ctx.Request.IsWebSocketRequest)
             {
-                if (_netnsOf(ens, epod) is { } netns)
+                if (!KubeletExec.WantsStdin(ctx.Request) && ExecSyncOf?.Invoke(ens, epod, econtainer) is { } sync)
+                {
+                    await KubeletExec.RunSyncAsync(ctx, sync, _component, ct).ConfigureAwait(false);
+                }
+                else if (_netnsOf(ens, epod) is { } netns)
                 {
                     await KubeletExec.RunAsync(ctx, netns, _component, ct, _mountNamespaceOf?.Invoke(ens, epod)).ConfigureAwait(false);
                 }
@@ -167,11 +177,12 @@ public sealed class KubeletServer : IDisposable
         await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(fs, Encoding.UTF8);
         var lines = new List<string>();
+        var joiner = new Cri.CriLogLine.Joiner();
         while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
         {
-            if (!IsKubeletLine(line))
+            if (!IsKubeletLine(line) && joiner.Add(line) is { } joined)
             {
-                lines.Add(Cri.CriLogLine.Message(line));
+                lines.Add(joined);
             }
         }
 
@@ -210,9 +221,9 @@ public sealed class KubeletServer : IDisposable
             var sb = new StringBuilder();
             foreach (var line in text[..end].Split('\n'))
             {
-                if (!IsKubeletLine(line))
+                if (!IsKubeletLine(line) && joiner.Add(line) is { } joined)
                 {
-                    sb.Append(Cri.CriLogLine.Message(line)).Append('\n');
+                    sb.Append(joined).Append('\n');
                 }
             }
 

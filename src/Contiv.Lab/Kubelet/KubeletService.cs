@@ -50,7 +50,7 @@ public sealed class KubeletService(KubeletOptions options)
         }
 
         _events = new PodEvents(client, "kubelet", options.NodeName);
-        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf);
+        using var server = new KubeletServer(options.PodLogDir, _component, NetnsOf, MountNamespaceOf) { ExecSyncOf = ExecSyncOf };
         _serverPort = server.Port;
         _ = server.RunAsync(ct);
         await RegisterNodeAsync(client, ct).ConfigureAwait(false);
@@ -86,6 +86,17 @@ public sealed class KubeletService(KubeletOptions options)
         lock (_workers)
         {
             return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name)?.MountNamespacePath;
+        }
+    }
+
+    /// <summary>CRI <c>ExecSync</c> into a container of a pod a CRI runtime runs here, else null.</summary>
+    private ExecSyncCall? ExecSyncOf(string ns, string name, string container)
+    {
+        lock (_workers)
+        {
+            return _workers.Values.FirstOrDefault(w => w.Namespace == ns && w.Name == name) is Cri.CriPodWorker cri
+                ? (argv, ct) => cri.ExecSyncAsync(container, argv, ct)
+                : null;
         }
     }
 
@@ -241,7 +252,8 @@ public sealed class KubeletService(KubeletOptions options)
             return;
         }
 
-        worker = _cri is null ? new PodWorker(options, client, cni, pod, _events) : new Cri.CriPodWorker(options, client, _cri, pod, _events);
+        // A pod running the lab's own binary (the cluster DNS) has no image a runtime could run: the process runner runs it.
+        worker = _cri is null || RunsLabBinary(pod) ? new PodWorker(options, client, cni, pod, _events) : new Cri.CriPodWorker(options, client, _cri, pod, _events);
         lock (_workers)
         {
             _workers[uid] = worker;
@@ -250,6 +262,9 @@ public sealed class KubeletService(KubeletOptions options)
         LabLog.Info(_component, $"pod {pod.Namespace()}/{pod.Name()} ({uid}) assigned to this node");
         worker.Start(ct);
     }
+
+    /// <summary>True when every container of the pod runs <see cref="LabBinaries.Image"/>.</summary>
+    internal static bool RunsLabBinary(V1Pod pod) => pod.Spec.Containers.All(c => c.Image == LabBinaries.Image);
 
     private void Reap()
     {

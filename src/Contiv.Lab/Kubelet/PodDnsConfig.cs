@@ -13,8 +13,8 @@ namespace Contiv.Lab.Kubelet;
 /// </summary>
 internal static class PodDnsConfig
 {
-    /// <summary>The file's text, or null when the pod keeps the node's own resolv.conf (nothing is mounted).</summary>
-    public static string? Render(V1Pod pod, string? clusterDns, string clusterDomain)
+    /// <summary>What the pod's resolver gets, or null when it keeps the node's own resolv.conf (nothing is mounted or sent).</summary>
+    public static PodDns? Compute(V1Pod pod, string? clusterDns, string clusterDomain)
     {
         var policy = pod.Spec.DnsPolicy ?? "ClusterFirst";
         var hostNetwork = pod.Spec.HostNetwork == true;
@@ -51,21 +51,38 @@ internal static class PodDnsConfig
             options.Add((option.Name, option.Value));
         }
 
+        // The resolver reads at most three nameservers.
+        return new PodDns(
+            [.. nameservers.Distinct(StringComparer.Ordinal).Take(3)],
+            [.. searches.Distinct(StringComparer.Ordinal)],
+            [.. options.Select(o => o.Value is null ? o.Name : $"{o.Name}:{o.Value}")]);
+    }
+
+    /// <summary>The file's text, or null when the pod keeps the node's own resolv.conf (nothing is mounted).</summary>
+    public static string? Render(V1Pod pod, string? clusterDns, string clusterDomain)
+        => Compute(pod, clusterDns, clusterDomain)?.ResolvConf();
+}
+
+/// <summary>A pod's resolver settings: what the process runner writes as resolv.conf and a CRI runtime gets as <c>DNSConfig</c>.</summary>
+internal sealed record PodDns(IReadOnlyList<string> Nameservers, IReadOnlyList<string> Searches, IReadOnlyList<string> Options)
+{
+    /// <summary>The resolv.conf text (<c>search</c>, <c>nameserver</c> lines, <c>options</c>).</summary>
+    public string ResolvConf()
+    {
         var text = new StringBuilder();
-        if (searches.Count > 0)
+        if (Searches.Count > 0)
         {
-            text.Append("search ").AppendJoin(' ', searches.Distinct(StringComparer.Ordinal)).Append('\n');
+            text.Append("search ").AppendJoin(' ', Searches).Append('\n');
         }
 
-        // The resolver reads at most three nameservers.
-        foreach (var server in nameservers.Distinct(StringComparer.Ordinal).Take(3))
+        foreach (var server in Nameservers)
         {
             text.Append("nameserver ").Append(server).Append('\n');
         }
 
-        if (options.Count > 0)
+        if (Options.Count > 0)
         {
-            text.Append("options ").AppendJoin(' ', options.Select(o => o.Value is null ? o.Name : $"{o.Name}:{o.Value}")).Append('\n');
+            text.Append("options ").AppendJoin(' ', Options).Append('\n');
         }
 
         return text.ToString();

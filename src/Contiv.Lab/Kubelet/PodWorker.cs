@@ -320,7 +320,8 @@ internal sealed partial class PodWorker : IPodWorker
 
         var spec = _pod.Spec.Containers.First(s => s.Name == c.Name);
         var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
-        _probes[c] = new ContainerProbes(spec, _sandbox!.NetnsPath, podIp, () => c.MountNamespacePath, (probe, failure) =>
+        var netns = _sandbox!.NetnsPath;
+        _probes[c] = new ContainerProbes(spec, netns, podIp, (argv, timeout, ct) => PodCommand.RunAsync(netns, c.MountNamespacePath, argv, timeout, ct), (probe, failure) =>
         {
             if (failure is not null)
             {

@@ -7,13 +7,17 @@ using k8s.Models;
 
 namespace Contiv.Lab.Kubelet;
 
+/// <summary>Runs a short command inside a container (exec probes, preStop hooks): its exit code (-1 on timeout) and the start of its output.</summary>
+internal delegate Task<(int ExitCode, string Output)> ContainerCommand(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct);
+
 /// <summary>
 /// One readiness or liveness probe of a running container, as kubelet runs it: first after
 /// <c>initialDelaySeconds</c>, then every <c>periodSeconds</c>, each attempt bounded by <c>timeoutSeconds</c>;
 /// the result flips to success after <c>successThreshold</c> consecutive passes and to failure after
 /// <c>failureThreshold</c> consecutive failures. <c>tcpSocket</c> and <c>httpGet</c> connect from a socket
 /// created inside the pod's network namespace to the pod IP (or <c>host</c>); <c>exec</c> runs the command in
-/// the container's namespaces and passes on exit code 0; <c>httpGet</c> passes on a status in 200–399.
+/// the container through the runtime's <see cref="ContainerCommand"/> (the process runner: nsenter into its
+/// namespaces; CRI: <c>ExecSync</c>) and passes on exit code 0; <c>httpGet</c> passes on a status in 200–399.
 /// </summary>
 internal sealed class ProbeRunner
 {
@@ -22,20 +26,20 @@ internal sealed class ProbeRunner
     private readonly V1Container _container;
     private readonly string _netnsPath;
     private readonly string? _podIp;
-    private readonly Func<string?> _mountNs;
+    private readonly ContainerCommand _exec;
     private readonly Action<ProbeRunner, string?> _changed;
     private int _successes;
     private int _failures;
 
     /// <summary>Creates the probe; <paramref name="changed"/> is called when <see cref="Succeeded"/> flips (with the failure text).</summary>
-    public ProbeRunner(string kind, V1Probe probe, V1Container container, string netnsPath, string? podIp, Func<string?> mountNs, Action<ProbeRunner, string?> changed)
+    public ProbeRunner(string kind, V1Probe probe, V1Container container, string netnsPath, string? podIp, ContainerCommand exec, Action<ProbeRunner, string?> changed)
     {
         _kind = kind;
         _probe = probe;
         _container = container;
         _netnsPath = netnsPath;
         _podIp = podIp;
-        _mountNs = mountNs;
+        _exec = exec;
         _changed = changed;
     }
 
@@ -107,7 +111,7 @@ internal sealed class ProbeRunner
         {
             if (_probe.Exec is { } exec)
             {
-                var (code, output) = await PodCommand.RunAsync(_netnsPath, _mountNs(), [.. exec.Command ?? []], timeout, ct).ConfigureAwait(false);
+                var (code, output) = await _exec([.. exec.Command ?? []], timeout, ct).ConfigureAwait(false);
                 return code == 0 ? null : $"command {string.Join(' ', exec.Command ?? [])} exited with {code}: {output.Trim()}";
             }
 

@@ -68,6 +68,12 @@ public sealed class LabBinaries
         return new LabBinaries(self);
     }
 
+    /// <summary>
+    /// The "image" of pods whose container runs the lab's own binary (the cluster DNS): no container image exists for it,
+    /// so a kubelet with a CRI runtime runs such a pod with the process runner.
+    /// </summary>
+    public const string Image = "contiv-lab";
+
     /// <summary>The command that runs <c>contiv-lab</c> itself (for its kubelet and scheduler subprocesses).</summary>
     public static string Self => Environment.ProcessPath ?? throw new InvalidOperationException("cannot determine the path of contiv-lab");
 }

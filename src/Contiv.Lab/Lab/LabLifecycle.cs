@@ -109,8 +109,8 @@ public static class LabLifecycle
             CniCheckIntervalSeconds = options.CniCheckIntervalSeconds,
             Secure = options.Secure,
             Stn = options.Stn,
-            // The DNS server runs as a contiv-lab process in a pod: only the process runner can run it (containerd runs images).
-            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv && options.Runtime != Kubelet.Cri.LabContainerd.RuntimeName,
+            // The DNS server runs as a contiv-lab process in a pod (with containerd too: the kubelet runs that pod with the process runner).
+            ClusterDns = options.ClusterDns && options.Network == NetworkMode.Contiv,
             Runtime = options.Runtime,
             ApiServerPort = Ports.Pick(preferred ? 6443 : null, taken),
             KsrPort = Ports.Pick(preferred ? 9191 : null, taken),

@@ -42,6 +42,22 @@ internal sealed class CriContainer(V1Container spec)
     /// <summary>The runtime's message for <see cref="WaitingReason"/>.</summary>
     public string? WaitingMessage { get; set; }
 
+    /// <summary>The current attempt's process (host PID namespace), from the runtime's verbose status; null when unknown.</summary>
+    public int? Pid { get; set; }
+
+    /// <summary>The readiness/liveness probes of the current attempt, null without probes or when it does not run.</summary>
+    public ContainerProbes? Probes { get; set; }
+
+    /// <summary>Running, and its readiness probe (if any) passed.</summary>
+    public bool IsReady => IsRunning && (Probes?.Ready ?? true);
+
+    /// <summary>Stops the current attempt's probes.</summary>
+    public void StopProbes()
+    {
+        Probes?.Dispose();
+        Probes = null;
+    }
+
     /// <summary>True while the runtime reports it running.</summary>
     public bool IsRunning => State == ContainerState.ContainerRunning;
 

@@ -16,7 +16,8 @@ namespace Contiv.Lab.Kubelet.Cri;
 /// <c>RunPodSandbox</c> (the runtime creates the network namespace and calls the CNI chain itself),
 /// <c>PodSandboxStatus</c> (pod IP, namespace path), per container <c>CreateContainer</c> +
 /// <c>StartContainer</c>, <c>ContainerStatus</c> to follow them (restarts per <c>restartPolicy</c>
-/// with back-off), and on deletion <c>StopContainer</c>, <c>RemoveContainer</c>,
+/// with back-off; readiness and liveness probes as the process runner runs them, exec probes through
+/// <c>ExecSync</c>), and on deletion <c>StopContainer</c>, <c>RemoveContainer</c>,
 /// <c>StopPodSandbox</c> (CNI DEL by the runtime) and <c>RemovePodSandbox</c>; finally the pod
 /// object is deleted. A sandbox record is kept like the process runner's, so a restarted kubelet,
 /// <c>node delete</c> and the connectivity check find the pod's namespace.
@@ -64,8 +65,12 @@ internal sealed class CriPodWorker : IPodWorker
     public string? NetnsPath => _sandbox is { Netns.Length: > 0 } s ? s.NetnsPath : null;
 
     /// <inheritdoc/>
-    /// <remarks>Null: exec on a containerd pod runs a node command in the pod's network namespace (no CRI Exec yet).</remarks>
-    public string? MountNamespacePath => null;
+    /// <remarks>
+    /// The mount namespace of the first running container's process (its root file system: the runtime pivoted into the
+    /// image's), so an interactive <c>kubectl exec</c> (stdin) runs the container's own programs; non-interactive commands
+    /// go through CRI <c>ExecSync</c> (<see cref="ExecSyncAsync"/>).
+    /// </remarks>
+    public string? MountNamespacePath => _containers.FirstOrDefault(c => c.IsRunning && c.Pid is not null)?.Pid is { } pid ? $"/proc/{pid}/ns/mnt" : null;
 
     /// <inheritdoc />
     public Task Completion { get; private set; } = Task.CompletedTask;
@@ -122,6 +127,7 @@ internal sealed class CriPodWorker : IPodWorker
 
                 await SyncContainersAsync(ct).ConfigureAwait(false);
                 await RefreshAsync(ct).ConfigureAwait(false);
+                await RestartUnhealthyAsync(ct).ConfigureAwait(false);
                 await ReportStatusAsync(ct).ConfigureAwait(false);
                 await WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
             }
@@ -224,6 +230,11 @@ internal sealed class CriPodWorker : IPodWorker
             },
         };
         config.Labels.Add(PodLabels());
+        if (SandboxDns(_pod, _options) is { } dns)
+        {
+            config.DnsConfig = dns;
+        }
+
         foreach (var c in _pod.Spec.Containers)
         {
             foreach (var p in c.Ports ?? [])
@@ -241,6 +252,24 @@ internal sealed class CriPodWorker : IPodWorker
             }
         }
 
+        return config;
+    }
+
+    /// <summary>
+    /// The sandbox's <c>dns_config</c>, from the same <see cref="PodDnsConfig"/> the process runner writes its resolv.conf
+    /// with: containerd writes the pod's <c>/etc/resolv.conf</c> from it (null: containerd copies the node's file).
+    /// </summary>
+    internal static DNSConfig? SandboxDns(V1Pod pod, KubeletOptions options)
+    {
+        if (PodDnsConfig.Compute(pod, options.ClusterDns, options.ClusterDomain) is not { } dns)
+        {
+            return null;
+        }
+
+        var config = new DNSConfig();
+        config.Servers.Add(dns.Nameservers);
+        config.Searches.Add(dns.Searches);
+        config.Options.Add(dns.Options);
         return config;
     }
 
@@ -321,8 +350,10 @@ internal sealed class CriPodWorker : IPodWorker
             c.State = ContainerState.ContainerRunning;
             c.StartedAt = DateTimeOffset.UtcNow;
             c.FinishedAt = null;
-            LabLog.Info(_component, $"container {c.Name} started ({created.ContainerId[..12]}, image {c.Spec.Image})");
+            c.Pid = await PidOfAsync(created.ContainerId, ct).ConfigureAwait(false);
+            LabLog.Info(_component, $"container {c.Name} started ({created.ContainerId[..12]}, pid {c.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}, image {c.Spec.Image})");
             _events?.Normal(_pod, "Started", $"Started container {c.Name}", c.Name);
+            StartProbes(c);
         }
         catch (RpcException e) when (!ct.IsCancellationRequested)
         {
@@ -333,6 +364,115 @@ internal sealed class CriPodWorker : IPodWorker
             if (!first)
             {
                 c.FinishedAt = DateTimeOffset.UtcNow;
+            }
+        }
+    }
+
+    /// <summary>The container's process id from containerd's verbose status (<c>info.pid</c>), null when it does not say.</summary>
+    private async Task<int?> PidOfAsync(string containerId, CancellationToken ct)
+    {
+        try
+        {
+            var status = await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = containerId, Verbose = true }, cancellationToken: ct).ConfigureAwait(false);
+            return status.Info.TryGetValue("info", out var text) && JsonNode.Parse(text)?["pid"]?.GetValue<int>() is > 0 and var pid ? pid : null;
+        }
+        catch (Exception e) when (e is RpcException or JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The container's probes, run by the same <see cref="ContainerProbes"/> as the process runner's: tcpSocket/httpGet from
+    /// a socket in the sandbox's network namespace to the pod IP, exec through CRI <c>ExecSync</c>.
+    /// </summary>
+    private void StartProbes(CriContainer c)
+    {
+        c.StopProbes();
+        if ((c.Spec.ReadinessProbe is null && c.Spec.LivenessProbe is null) || _sandbox is null)
+        {
+            return;
+        }
+
+        var netns = _sandbox.HostNetwork ? "/run/netns/" + _options.NodeNetns : _sandbox.NetnsPath;
+        c.Probes = new ContainerProbes(c.Spec, netns, _podIp, ExecIn(c), (probe, failure) =>
+        {
+            if (failure is not null)
+            {
+                _events?.Warning(_pod, "Unhealthy", $"{probe.Kind} probe failed: {failure}", c.Name);
+            }
+
+            _wake.Release();
+        });
+    }
+
+    /// <summary>A command in the container's current attempt through CRI <c>ExecSync</c> (exec probes).</summary>
+    private ContainerCommand ExecIn(CriContainer c) => async (argv, timeout, ct) =>
+    {
+        if (c.Id is not { } id)
+        {
+            return (-1, "the container does not run");
+        }
+
+        try
+        {
+            var request = new ExecSyncRequest { ContainerId = id, Timeout = (long)Math.Ceiling(timeout.TotalSeconds) };
+            request.Cmd.Add(argv);
+            var response = await _cri.Runtime.ExecSyncAsync(request, deadline: DateTime.UtcNow + timeout + TimeSpan.FromSeconds(2), cancellationToken: ct).ConfigureAwait(false);
+            var output = response.Stdout.ToStringUtf8() + response.Stderr.ToStringUtf8();
+            return (response.ExitCode, output.Length > 512 ? output[..512] : output);
+        }
+        catch (RpcException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            return (-1, $"command timed out after {timeout.TotalSeconds:0.#} s");
+        }
+        catch (RpcException e)
+        {
+            return (-1, e.Status.Detail);
+        }
+    };
+
+    /// <summary>
+    /// <c>kubectl exec</c> without stdin: the command runs in the named container (or the first) through CRI
+    /// <c>ExecSync</c>, inside all its namespaces and root file system; null when no such container runs.
+    /// An exec the runtime cannot start fails with its <see cref="RpcException"/>.
+    /// </summary>
+    public async Task<(int ExitCode, byte[] Stdout, byte[] Stderr)?> ExecSyncAsync(string container, IReadOnlyList<string> argv, CancellationToken ct)
+    {
+        var c = _containers.FirstOrDefault(c => (container.Length == 0 || c.Name == container) && c.IsRunning && c.Id is not null);
+        if (c?.Id is not { } id)
+        {
+            return null;
+        }
+
+        var request = new ExecSyncRequest { ContainerId = id };
+        request.Cmd.Add(argv);
+        var response = await _cri.Runtime.ExecSyncAsync(request, cancellationToken: ct).ConfigureAwait(false);
+        return (response.ExitCode, response.Stdout.ToByteArray(), response.Stderr.ToByteArray());
+    }
+
+    /// <summary>Containers whose liveness probe failed are stopped; the restart policy then starts them again.</summary>
+    private async Task RestartUnhealthyAsync(CancellationToken ct)
+    {
+        foreach (var c in _containers)
+        {
+            if (c.IsRunning && c.Id is { } id && c.Probes is { LivenessFailed: true })
+            {
+                _events?.Normal(_pod, "Killing", $"Container {c.Name} failed liveness probe, will be restarted", c.Name);
+                c.StopProbes();
+                var grace = (long)Math.Min(_pod.Spec.TerminationGracePeriodSeconds ?? 30, _options.MaxGrace.TotalSeconds);
+                try
+                {
+                    await _cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = grace }, cancellationToken: ct).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (!ct.IsCancellationRequested)
+                {
+                    LabLog.Warn(_component, $"stopping unhealthy container {c.Name}: {e.Status.StatusCode}: {e.Status.Detail}");
+                }
             }
         }
     }
@@ -387,6 +527,11 @@ internal sealed class CriPodWorker : IPodWorker
                 var status = await _cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c.Id }, cancellationToken: ct).ConfigureAwait(false);
                 var wasRunning = c.IsRunning;
                 c.Apply(status.Status);
+                if (c.HasExited)
+                {
+                    c.StopProbes();
+                }
+
                 if (wasRunning && c.HasExited)
                 {
                     LabLog.Info(_component, $"container {c.Name} exited with code {c.ExitCode}");
@@ -394,6 +539,7 @@ internal sealed class CriPodWorker : IPodWorker
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
             {
+                c.StopProbes();
                 c.State = ContainerState.ContainerExited;
                 c.ExitCode ??= 137;
                 c.FinishedAt ??= DateTimeOffset.UtcNow;
@@ -416,6 +562,7 @@ internal sealed class CriPodWorker : IPodWorker
 
     private async Task StopContainerAsync(CriContainer c, long grace)
     {
+        c.StopProbes();
         try
         {
             if (c.IsRunning && !_removed)
@@ -500,6 +647,7 @@ internal sealed class CriPodWorker : IPodWorker
         var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var networkReady = _sandbox is not null && _podIp is not null;
         var running = networkReady && _containers.Count > 0 && _containers.All(c => c.IsRunning);
+        var ready = running && _containers.All(c => c.IsReady);
         var policy = _pod.Spec.RestartPolicy ?? "Always";
         var allDone = networkReady && _containers.Count > 0 && _containers.All(c => c.HasExited);
         var phase = running ? "Running"
@@ -512,8 +660,8 @@ internal sealed class CriPodWorker : IPodWorker
             Condition("PodScheduled", true, null, null),
             Condition("PodReadyToStartContainers", networkReady, networkReady ? null : "NetworkNotReady", _networkProblem),
             Condition("Initialized", true, null, null),
-            Condition("ContainersReady", running, running ? null : "ContainersNotReady", null),
-            Condition("Ready", running, running ? null : "ContainersNotReady", null),
+            Condition("ContainersReady", ready, ready ? null : "ContainersNotReady", null),
+            Condition("Ready", ready, ready ? null : "ContainersNotReady", null),
         };
         var statuses = new JsonArray();
         foreach (var c in _containers)
@@ -529,7 +677,7 @@ internal sealed class CriPodWorker : IPodWorker
                 ["image"] = c.Spec.Image,
                 ["imageID"] = string.Empty,
                 ["containerID"] = c.Id is { } id ? "containerd://" + id : null,
-                ["ready"] = c.IsRunning,
+                ["ready"] = c.IsReady,
                 ["started"] = c.IsRunning,
                 ["restartCount"] = c.RestartCount,
                 ["state"] = state,
