@@ -18,11 +18,18 @@ iperf() { # iperf <client-ns> <server-ns> <server-ip>
   wait "$srv" 2>/dev/null || true
 }
 
+# contiv-vpp's own CPU per GB it delivered to pod B (user+system, all threads, ACKs included): the
+# efficiency figure, much less sensitive to other load on the machine than Gbit/s.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$vpp_pid/stat"; }
+txbytes() { vppctl show interface tap1 | awk '$0 ~ /tx bytes/ {print $NF; exit}'; }
+cpu0=$(cpu_ticks); by0=$(txbytes || echo 0)
 vpp_runs=(); br_runs=()
 for r in $(seq "$REPS"); do
   v=$(iperf "$(ns a)" "$(ns b)" 10.1.2.2); b=$(iperf "$(ns c)" "$(ns d)" 10.9.0.2)
   echo "run $r: contiv-vpp $v Gbit/s, linux bridge $b Gbit/s" >&2
   vpp_runs+=("$v"); br_runs+=("$b")
 done
+cpu1=$(cpu_ticks); by1=$(txbytes || echo 0)
+echo "contiv-vpp CPU: $(awk -v c=$((cpu1 - cpu0)) -v n=$((by1 - by0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {if (n > 0) printf "%.3f", c / hz / (n / 1e9); else print "n/a"}') s per GB delivered ($((by1 - by0)) bytes), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 vm=$(printf '%s\n' "${vpp_runs[@]}" | median); bm=$(printf '%s\n' "${br_runs[@]}" | median)
 echo "RESULT dataplane-tcp $vm Gbit/s baseline $bm ratio $(awk -v a="$vm" -v b="$bm" 'BEGIN {printf "%.2f", a/b}')"

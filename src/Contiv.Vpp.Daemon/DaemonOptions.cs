@@ -40,6 +40,9 @@ public sealed class DaemonOptions
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
+    /// <summary>Read several TAP frames per io_uring submission (default); false = one read() per frame.</summary>
+    public bool BatchRx { get; set; } = true;
+
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
@@ -64,6 +67,7 @@ public sealed class DaemonOptions
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --no-batch-tx             one write() per packet instead of io_uring batches
+          --no-batch-rx             one read() per TAP frame instead of io_uring batches
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -134,6 +138,9 @@ public sealed class DaemonOptions
                     break;
                 case "--no-batch-tx":
                     o.BatchTx = false;
+                    break;
+                case "--no-batch-rx":
+                    o.BatchRx = false;
                     break;
                 case "--log-level":
                     o.LogLevel = Level(Value(args, ref i));

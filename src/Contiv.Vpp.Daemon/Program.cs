@@ -37,6 +37,7 @@ try
         PollMode = options.PollMode,
         SpinMicroseconds = options.SpinMicroseconds,
         BatchTx = options.BatchTx,
+        BatchRx = options.BatchRx,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

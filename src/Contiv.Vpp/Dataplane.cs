@@ -31,6 +31,12 @@ public sealed record DataplaneOptions
     /// </summary>
     public bool BatchTx { get; init; } = true;
 
+    /// <summary>
+    /// TAP reads go through the same io_uring: several frames per system call, sized from the previous
+    /// batch (needs <see cref="BatchTx"/>). False: one read() per frame plus one answered EAGAIN.
+    /// </summary>
+    public bool BatchRx { get; init; } = true;
+
     /// <summary>Dynamic ARP entries older than this are removed.</summary>
     public TimeSpan ArpAge { get; init; } = TimeSpan.FromMinutes(5);
 
