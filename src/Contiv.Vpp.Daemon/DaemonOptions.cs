@@ -37,6 +37,9 @@ public sealed class DaemonOptions
     /// <summary>Microseconds a worker keeps polling after traffic before sleeping in epoll.</summary>
     public int SpinMicroseconds { get; set; } = 50;
 
+    /// <summary>Yield the CPU after every empty poll while spinning.</summary>
+    public bool SpinYield { get; set; }
+
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
@@ -67,6 +70,7 @@ public sealed class DaemonOptions
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --no-batch-tx             one write() per packet instead of io_uring batches
+          --spin-yield              sched_yield after every empty poll while spinning
           --no-batch-rx             one read() per TAP frame instead of io_uring batches
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
@@ -138,6 +142,9 @@ public sealed class DaemonOptions
                     break;
                 case "--no-batch-tx":
                     o.BatchTx = false;
+                    break;
+                case "--spin-yield":
+                    o.SpinYield = true;
                     break;
                 case "--no-batch-rx":
                     o.BatchRx = false;

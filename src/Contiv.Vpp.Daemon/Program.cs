@@ -38,6 +38,7 @@ try
         SpinMicroseconds = options.SpinMicroseconds,
         BatchTx = options.BatchTx,
         BatchRx = options.BatchRx,
+        SpinYield = options.SpinYield,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

@@ -22,6 +22,9 @@ public sealed record DataplaneOptions
     /// <summary>Microseconds a worker keeps polling (non-blocking) after traffic before it sleeps.</summary>
     public int SpinMicroseconds { get; init; } = 50;
 
+    /// <summary>While spinning after traffic, yield the CPU (sched_yield) after every empty poll.</summary>
+    public bool SpinYield { get; init; }
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
