@@ -40,6 +40,9 @@ public sealed class DaemonOptions
     /// <summary>Yield the CPU after every empty poll while spinning.</summary>
     public bool SpinYield { get; set; }
 
+    /// <summary>Open TAPs with IFF_NAPI.</summary>
+    public bool TapNapi { get; set; }
+
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
@@ -71,6 +74,7 @@ public sealed class DaemonOptions
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --no-batch-tx             one write() per packet instead of io_uring batches
           --spin-yield              sched_yield after every empty poll while spinning
+          --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
           --no-batch-rx             one read() per TAP frame instead of io_uring batches
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
@@ -145,6 +149,9 @@ public sealed class DaemonOptions
                     break;
                 case "--spin-yield":
                     o.SpinYield = true;
+                    break;
+                case "--tap-napi":
+                    o.TapNapi = true;
                     break;
                 case "--no-batch-rx":
                     o.BatchRx = false;

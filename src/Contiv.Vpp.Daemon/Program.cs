@@ -39,6 +39,7 @@ try
         BatchTx = options.BatchTx,
         BatchRx = options.BatchRx,
         SpinYield = options.SpinYield,
+        TapNapi = options.TapNapi,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

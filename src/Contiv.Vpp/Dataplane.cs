@@ -25,6 +25,9 @@ public sealed record DataplaneOptions
     /// <summary>While spinning after traffic, yield the CPU (sched_yield) after every empty poll.</summary>
     public bool SpinYield { get; init; }
 
+    /// <summary>Open TAPs with IFF_NAPI (frames written are received through NAPI/GRO in softirq).</summary>
+    public bool TapNapi { get; init; }
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 

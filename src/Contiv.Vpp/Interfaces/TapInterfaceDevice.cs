@@ -92,6 +92,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             VnetHeaderSize = VirtioNetHeader.Size,
             Offloads = s.Gso ? TunOffloads.Checksum | TunOffloads.Tso4 | TunOffloads.Tso6 | TunOffloads.TsoEcn : TunOffloads.None,
             NonBlocking = true,
+            Napi = dp.Options.TapNapi,
         };
 
         if (elsewhere)
