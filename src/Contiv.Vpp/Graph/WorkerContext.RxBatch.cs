@@ -5,9 +5,10 @@ namespace Contiv.Vpp.Graph;
 /// <summary>
 /// Batched receive (issue 21, round four): a device reads several frames with one
 /// <c>io_uring_enter</c> on the worker's ring (the one that batches writes, <see cref="FlushTx"/>)
-/// instead of one <c>read()</c> per frame plus one answered EAGAIN per wake-up. The fds are
-/// non-blocking, so every read is issued inline, in order, during the call: the first ones return
-/// frames, the rest EAGAIN once the queue is empty. Writes queued earlier in the pass go out in the
+/// instead of one <c>read()</c> per frame plus one answered EAGAIN per wake-up. The reads carry
+/// RWF_NOWAIT, so every one is issued inline, in order, during the call: the first ones return
+/// frames, the rest EAGAIN once the queue is empty (without the flag io_uring parks a read of an
+/// empty tun queue until a frame arrives, even on an O_NONBLOCK fd, and the call would wait for it). Writes queued earlier in the pass go out in the
 /// same call. The caller sizes each batch from what the previous one got (<c>TapInterfaceDevice</c>).
 /// </summary>
 public sealed partial class WorkerContext
@@ -57,7 +58,7 @@ public sealed partial class WorkerContext
 
         for (var i = 0; i < count; i++)
         {
-            _ = ring.QueueRead(fd, (void*)destinations[i], length, RxTag | (uint)i);
+            _ = ring.QueueReadNoWait(fd, (void*)destinations[i], length, RxTag | (uint)i);
         }
 
         _rxCompleted = 0;
@@ -73,6 +74,12 @@ public sealed partial class WorkerContext
             ReapTx(ring);
             if (_rxCompleted >= count)
             {
+                if (_rxResults[0] == -Errno.EOPNOTSUPP)
+                {
+                    // This kernel cannot issue a non-waiting read on the fd: read one frame per read() from now on.
+                    _rxBroken = true;
+                }
+
                 return true;
             }
 

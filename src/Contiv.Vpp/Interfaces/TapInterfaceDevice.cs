@@ -398,8 +398,9 @@ public sealed unsafe class TapInterfaceDevice : Device
                         c.RxErrors++;
                         ctx.CountError(_input.ShortError);
                     }
-                    else if (r == -Errno.EAGAIN)
+                    else if (r == -Errno.EAGAIN || r == -Errno.EOPNOTSUPP)
                     {
+                        // Queue empty (or no non-waiting reads on this kernel: the worker reads directly from now on).
                         empty = true;
                     }
                     else if (r != -Errno.EINTR)
