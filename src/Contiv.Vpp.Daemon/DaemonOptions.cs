@@ -46,8 +46,8 @@ public sealed class DaemonOptions
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
-    /// <summary>Read several TAP frames per io_uring submission (default); false = one read() per frame.</summary>
-    public bool BatchRx { get; set; } = true;
+    /// <summary>Read several TAP frames per io_uring submission (opt-in); false = one read() per frame.</summary>
+    public bool BatchRx { get; set; }
 
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -75,7 +75,7 @@ public sealed class DaemonOptions
           --no-batch-tx             one write() per packet instead of io_uring batches
           --spin-yield              sched_yield after every empty poll while spinning
           --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
-          --no-batch-rx             one read() per TAP frame instead of io_uring batches
+          --batch-rx                read TAP frames several per io_uring submission (opt-in)
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -152,6 +152,9 @@ public sealed class DaemonOptions
                     break;
                 case "--tap-napi":
                     o.TapNapi = true;
+                    break;
+                case "--batch-rx":
+                    o.BatchRx = true;
                     break;
                 case "--no-batch-rx":
                     o.BatchRx = false;

@@ -101,7 +101,7 @@ public sealed class TapBatchTests : IDisposable
     {
         var a = _scope.Create("tbc");
         var b = _scope.Create("tbd");
-        using var dp = new Dataplane(new DataplaneOptions { Workers = 1, Buffers = 4096 });
+        using var dp = new Dataplane(new DataplaneOptions { Workers = 1, BatchRx = true, Buffers = 4096 });
         dp.Start();
         var cli = new CliEngine(dp);
         void Run(string c)
