@@ -42,8 +42,17 @@ public sealed class DaemonOptions
     /// <summary>Microseconds a worker keeps polling after traffic before sleeping in epoll.</summary>
     public int SpinMicroseconds { get; set; } = 50;
 
+    /// <summary>Yield the CPU after every empty poll while spinning.</summary>
+    public bool SpinYield { get; set; }
+
+    /// <summary>Open TAPs with IFF_NAPI.</summary>
+    public bool TapNapi { get; set; }
+
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
+
+    /// <summary>Read several TAP frames per io_uring submission (opt-in); false = one read() per frame.</summary>
+    public bool BatchRx { get; set; }
 
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -71,6 +80,9 @@ public sealed class DaemonOptions
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
           --no-batch-tx             one write() per packet instead of io_uring batches
+          --spin-yield              sched_yield after every empty poll while spinning
+          --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
+          --batch-rx                read TAP frames several per io_uring submission (opt-in)
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -144,6 +156,18 @@ public sealed class DaemonOptions
                     break;
                 case "--no-batch-tx":
                     o.BatchTx = false;
+                    break;
+                case "--spin-yield":
+                    o.SpinYield = true;
+                    break;
+                case "--tap-napi":
+                    o.TapNapi = true;
+                    break;
+                case "--batch-rx":
+                    o.BatchRx = true;
+                    break;
+                case "--no-batch-rx":
+                    o.BatchRx = false;
                     break;
                 case "--log-level":
                     o.LogLevel = Level(Value(args, ref i));

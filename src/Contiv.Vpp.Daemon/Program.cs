@@ -38,6 +38,9 @@ try
         PollMode = options.PollMode,
         SpinMicroseconds = options.SpinMicroseconds,
         BatchTx = options.BatchTx,
+        BatchRx = options.BatchRx,
+        SpinYield = options.SpinYield,
+        TapNapi = options.TapNapi,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

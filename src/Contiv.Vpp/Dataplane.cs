@@ -22,6 +22,12 @@ public sealed record DataplaneOptions
     /// <summary>Microseconds a worker keeps polling (non-blocking) after traffic before it sleeps.</summary>
     public int SpinMicroseconds { get; init; } = 50;
 
+    /// <summary>While spinning after traffic, yield the CPU (sched_yield) after every empty poll.</summary>
+    public bool SpinYield { get; init; }
+
+    /// <summary>Open TAPs with IFF_NAPI (frames written are received through NAPI/GRO in softirq).</summary>
+    public bool TapNapi { get; init; }
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
@@ -40,6 +46,13 @@ public sealed record DataplaneOptions
 
     /// <summary>Default of <see cref="AfPacketRxFrames"/>.</summary>
     public const int DefaultAfPacketRxFrames = 256;
+
+    /// <summary>
+    /// TAP reads go through the same io_uring: several frames per system call, sized from the previous
+    /// batch (needs <see cref="BatchTx"/>). False (default until it has been measured and run through
+    /// the whole test suite): one read() per frame plus one answered EAGAIN.
+    /// </summary>
+    public bool BatchRx { get; init; }
 
     /// <summary>Dynamic ARP entries older than this are removed.</summary>
     public TimeSpan ArpAge { get; init; } = TimeSpan.FromMinutes(5);

@@ -138,7 +138,16 @@ internal sealed unsafe partial class IoUring : IDisposable
     /// <summary>Queues a read of up to <paramref name="length"/> bytes into <paramref name="data"/> from <paramref name="fd"/>; false when the queue is full.</summary>
     public bool QueueRead(int fd, void* data, uint length, ulong userData) => Queue(OpRead, fd, data, length, userData);
 
-    private bool Queue(byte op, int fd, void* data, uint length, ulong userData)
+    /// <summary>
+    /// Queues a read that never waits (RWF_NOWAIT): it completes with −EAGAIN when nothing is there,
+    /// instead of io_uring parking it until data arrives (which it does for a tun fd even when the fd
+    /// is O_NONBLOCK); −EOPNOTSUPP when the file cannot do non-waiting reads.
+    /// </summary>
+    public bool QueueReadNoWait(int fd, void* data, uint length, ulong userData) => Queue(OpRead, fd, data, length, userData, RwfNoWait);
+
+    private const uint RwfNoWait = 0x08;
+
+    private bool Queue(byte op, int fd, void* data, uint length, ulong userData, uint rwFlags = 0)
     {
         if (_localTail - Volatile.Read(ref *_sqHead) > _sqMask)
         {
@@ -153,6 +162,7 @@ internal sealed unsafe partial class IoUring : IDisposable
         *(ulong*)(sqe + 8) = ulong.MaxValue; // offset −1: the file's current position (a stream)
         *(ulong*)(sqe + 16) = (ulong)data;
         *(uint*)(sqe + 24) = length;
+        *(uint*)(sqe + 28) = rwFlags;
         *(ulong*)(sqe + 32) = userData;
         _localTail++;
         return true;

@@ -21,6 +21,7 @@ public sealed unsafe class TapDevice : IDisposable
     private const short IFF_TUN = 0x0001;
     private const short IFF_TAP = 0x0002;
     private const short IFF_MULTI_QUEUE = 0x0100;
+    private const short IFF_NAPI = 0x0010;
     private const short IFF_NO_PI = 0x1000;
     private const short IFF_VNET_HDR = 0x4000;
     private const ushort IFF_TUN_EXCL = 0x8000;
@@ -190,6 +191,11 @@ public sealed unsafe class TapDevice : IDisposable
         if (options.Queues > 1)
         {
             flags |= IFF_MULTI_QUEUE;
+        }
+
+        if (options.Napi)
+        {
+            flags |= IFF_NAPI;
         }
 
         // Only the first queue creates; later ones attach to it by name.

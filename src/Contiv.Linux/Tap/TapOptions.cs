@@ -21,6 +21,12 @@ public sealed record TapOptions
     /// <summary>Offloads to enable with TUNSETOFFLOAD (requires <see cref="VnetHeader"/> for anything but None).</summary>
     public TunOffloads Offloads { get; init; }
 
+    /// <summary>
+    /// IFF_NAPI: frames written to the device are queued and received by a NAPI poll (GRO) in softirq
+    /// instead of directly in the writer's system call.
+    /// </summary>
+    public bool Napi { get; init; }
+
     /// <summary>Open the descriptors non-blocking (O_NONBLOCK), for poll/epoll driven I/O.</summary>
     public bool NonBlocking { get; init; }
 

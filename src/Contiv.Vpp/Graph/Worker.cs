@@ -33,10 +33,12 @@ internal sealed unsafe class Worker : IDisposable
     private volatile bool _stop;
 
     private readonly long _spinMicroseconds;
+    private readonly bool _spinYield;
 
     public Worker(Dataplane dp, WorkerContext ctx, bool pollMode, int spinMicroseconds)
     {
         _spinMicroseconds = spinMicroseconds;
+        _spinYield = dp.Options.SpinYield;
         _dp = dp;
         Context = ctx;
         _pollMode = pollMode;
@@ -196,6 +198,13 @@ internal sealed unsafe class Worker : IDisposable
             finally
             {
                 Gate.Exit();
+            }
+
+            // An empty poll while spinning: give the CPU to whatever else is runnable on it (on a
+            // small node, the pods' own threads) instead of burning the rest of the time slice.
+            if (n == 0 && timeout == 0 && _spinYield && !_pollMode)
+            {
+                Thread.Yield();
             }
 
             // Let a waiting control thread in before re-entering.

@@ -111,6 +111,12 @@ public sealed partial class WorkerContext
     {
         while (tx.TryComplete(out var c))
         {
+            if (IsRead(c.UserData))
+            {
+                CompleteRead(c.UserData, c.Result);
+                continue;
+            }
+
             var slot = (int)c.UserData;
             var buffer = _txBuffer[slot];
             if (c.Result < 0)

@@ -12,7 +12,8 @@ namespace Contiv.Vpp.Interfaces;
 /// <summary>
 /// A TAP interface (VPP's tap v2): the data plane owns the <c>/dev/net/tun</c> fd, with virtio-net
 /// headers and (by default) TSO/checksum offload so the kernel hands over and accepts 64 KB TCP
-/// super-frames. One read() per received frame straight into a packet buffer; sent frames are written
+/// super-frames. Received frames are read straight into packet buffers, on a worker several per
+/// io_uring submission (<see cref="WorkerContext.ReadBatch"/>), elsewhere one read() each; sent frames are written
 /// straight from their buffers, on a worker queued on its io_uring so one system call writes the whole
 /// vector (<see cref="WorkerContext"/>, <c>FlushTx</c>), elsewhere one write() each: no copies in user
 /// space, no allocation.
@@ -32,6 +33,9 @@ public sealed unsafe class TapInterfaceDevice : Device
     private readonly int _ethernetInput;
     private readonly InputNode _input;
     private int _spare = -1;
+    // Reads in the next batch (worker with io_uring): grows while batches come back full.
+    private const int MinRxBatch = 2;
+    private int _rxBatch = MinRxBatch;
 
     private TapInterfaceDevice(Dataplane dp, TapDevice tap, bool offload, string hostIfName, NetworkNamespace? home = null)
     {
@@ -88,6 +92,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             VnetHeaderSize = VirtioNetHeader.Size,
             Offloads = s.Gso ? TunOffloads.Checksum | TunOffloads.Tso4 | TunOffloads.Tso6 | TunOffloads.TsoEcn : TunOffloads.None,
             NonBlocking = true,
+            Napi = dp.Options.TapNapi,
         };
 
         if (elsewhere)
@@ -249,6 +254,12 @@ public sealed unsafe class TapInterfaceDevice : Device
     /// <inheritdoc />
     public override int Poll(WorkerContext ctx, int budget)
     {
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (ctx.BatchesRx)
+        {
+            return PollBatched(ctx, budget);
+        }
+
         var pool = _dp.Buffers;
         var sw = Interface.SwIfIndex;
         var t0 = Stopwatch.GetTimestamp();
@@ -310,6 +321,132 @@ public sealed unsafe class TapInterfaceDevice : Device
 
             ctx.Enqueue(_ethernetInput, b);
             n++;
+        }
+
+        ctx.AccountInput(_inputNode, n, Stopwatch.GetTimestamp() - t0);
+        return n;
+    }
+
+    /// <summary>
+    /// Receive on a worker with io_uring: <see cref="_rxBatch"/> reads per system call
+    /// (<see cref="WorkerContext.ReadBatch"/>), each into its own buffer, in order. A batch that came
+    /// back full is followed by one twice the size; one that ran into EAGAIN ends the poll and sizes
+    /// the next one to what it got plus one (the read that finds the queue empty is in the same call).
+    /// </summary>
+    private int PollBatched(WorkerContext ctx, int budget)
+    {
+        var pool = _dp.Buffers;
+        var sw = Interface.SwIfIndex;
+        var t0 = Stopwatch.GetTimestamp();
+        var n = 0;
+        ref var c = ref ctx.IfCounters[sw];
+        var buffers = stackalloc int[WorkerContext.MaxRxBatch];
+        var dest = stackalloc nint[WorkerContext.MaxRxBatch];
+        while (n < budget)
+        {
+            var count = Math.Min(_rxBatch, budget - n);
+            var got = 0;
+            for (; got < count; got++)
+            {
+                var b = _spare;
+                _spare = -1;
+                if (b < 0)
+                {
+                    b = ctx.Buffers.Alloc();
+                    if (b < 0)
+                    {
+                        break;
+                    }
+                }
+
+                buffers[got] = b;
+                dest[got] = (nint)(pool.Start(b) + BufferPool.Headroom - VirtioNetHeader.Size);
+            }
+
+            if (got < count)
+            {
+                c.RxNoBuf++;
+                ctx.CountError(_input.NoBufferError);
+                count = got;
+                if (count == 0)
+                {
+                    break;
+                }
+            }
+
+            if (!ctx.ReadBatch(_fd, dest, (uint)(BufferPool.DataSize + VirtioNetHeader.Size), count))
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    ctx.Buffers.Free(buffers[i]);
+                }
+
+                break;
+            }
+
+            var results = ctx.RxResults;
+            var frames = 0;
+            var empty = false;
+            for (var i = 0; i < count; i++)
+            {
+                var b = buffers[i];
+                var r = results[i];
+                if (r < VirtioNetHeader.Size + 14)
+                {
+                    if (r >= 0)
+                    {
+                        c.RxErrors++;
+                        ctx.CountError(_input.ShortError);
+                    }
+                    else if (r == -Errno.EAGAIN || r == -Errno.EOPNOTSUPP)
+                    {
+                        // Queue empty (or no non-waiting reads on this kernel: the worker reads directly from now on).
+                        empty = true;
+                    }
+                    else if (r != -Errno.EINTR)
+                    {
+                        c.RxErrors++;
+                        ctx.CountError(_input.ReadError);
+                        empty = true;
+                    }
+
+                    if (_spare < 0)
+                    {
+                        _spare = b;
+                    }
+                    else
+                    {
+                        ctx.Buffers.Free(b);
+                    }
+
+                    continue;
+                }
+
+                var start = (byte*)dest[i];
+                ref var m = ref pool.Meta(b);
+                m.CurrentLength = r - VirtioNetHeader.Size;
+                m.RxSwIfIndex = sw;
+                VirtioNetHeader.Parse(start, ref m);
+                c.RxPackets++;
+                c.RxBytes += m.CurrentLength;
+                if (ctx.TracingActive && ctx.TryStartTrace(_inputNode, b))
+                {
+                    ctx.TraceRecord(b, Dataplane.TapInputNodeName,
+                        $"virtio: hw_if_index {Interface.HwIfIndex} next-index 0 vring 0 len {m.CurrentLength}\n  hdr: flags 0x{start[0]:x2} gso_type 0x{start[1]:x2} hdr_len {*(ushort*)(start + 2)} gso_size {m.GsoSize} csum_start {m.CsumStart} csum_offset {m.CsumOffset}");
+                }
+
+                ctx.Enqueue(_ethernetInput, b);
+                frames++;
+            }
+
+            n += frames;
+            if (empty || frames < count)
+            {
+                _rxBatch = Math.Clamp(frames + 1, MinRxBatch, WorkerContext.MaxRxBatch);
+                break;
+            }
+
+            _rxBatch = Math.Min(_rxBatch * 2, WorkerContext.MaxRxBatch);
         }
 
         ctx.AccountInput(_inputNode, n, Stopwatch.GetTimestamp() - t0);
