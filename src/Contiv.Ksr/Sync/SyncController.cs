@@ -180,8 +180,8 @@ internal sealed partial class SyncController
 
                 if (check)
                 {
-                    statsDue = null;
-                    await CheckDataLossAndWriteStatsAsync(ct).ConfigureAwait(false);
+                    // While the reflectors' resync writes are still draining, look again every interval.
+                    statsDue = await CheckDataLossAndWriteStatsAsync(ct).ConfigureAwait(false) ? Task.Delay(StatsInterval, _time, ct) : null;
                 }
                 else if (statsChanged && statsDue is null)
                 {
@@ -332,11 +332,13 @@ internal sealed partial class SyncController
         }
     }
 
-    private async Task CheckDataLossAndWriteStatsAsync(CancellationToken ct)
+    /// <returns>True when it must run again later: writable, but the reflectors are not all synced yet.</returns>
+    private async Task<bool> CheckDataLossAndWriteStatsAsync(CancellationToken ct)
     {
+        Interlocked.Exchange(ref _statsDirty, 0);
         if (!AllSynced || _epoch is null)
         {
-            return;
+            return Writable && _epoch is not null;
         }
 
         var token = _epoch.Token;
@@ -349,12 +351,11 @@ internal sealed partial class SyncController
                 Interlocked.Increment(ref _dataLossEvents);
                 LogDataLoss(_log, StatsKey, _lastStatsRevision, current?.ModRevision ?? 0);
                 FullResync(ct);
-                return;
+                return false;
             }
 
             // Unchanged statistics are not rewritten: an idle cluster then costs nothing. The canary stays
             // valid: the key keeps the revision we last wrote.
-            Interlocked.Exchange(ref _statsDirty, 0);
             var stats = ProtoJson.Format(StatsRecord());
             if (stats != _lastStats || current is null || current.ModRevision != _lastStatsRevision)
             {
@@ -372,6 +373,8 @@ internal sealed partial class SyncController
             LogStatsFailed(_log, e.Message);
             RetryCanaryLater(token);
         }
+
+        return false;
     }
 
     /// <summary>Watches the statistics key from <paramref name="from"/> (the revision after our last write): anything that happens to it wakes the data-loss check.</summary>
