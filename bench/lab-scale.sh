@@ -9,13 +9,14 @@
 #     in % of one core, with the per-component breakdown on stderr.
 #   NODES=12 PODS=300 IDLE_SECS=30 SETTLE=20 bench/lab-scale.sh      (defaults)
 #   NODES=4 PODS=40 bench/lab-scale.sh                               (what fits a small machine)
+#   LAB_BIN=/path/to/other/artifacts/bin bench/lab-scale.sh          (the same bench with another build)
 # Needs root and a build (scripts/build.sh). Instance `scale`; `down` on exit.
 # Ends with RESULT lines. Baselines are the issue's limits (issue 21): a node's idle vSwitch ≤ 150 MB,
 # the idle lab < 3 % of one core; up and pods-Ready times have no limit, their baseline is per node/pod
 # budget (10 s per node for up, 1 s per pod for Ready) so the ratio says how far from that budget a run is.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-lab="$root/artifacts/bin/contiv-lab"
+lab="${LAB_BIN:-$root/artifacts/bin}/contiv-lab"   # LAB_BIN: another build's published binaries (before/after pairs)
 nodes="${NODES:-12}"
 pods="${PODS:-300}"
 idle_secs="${IDLE_SECS:-30}"

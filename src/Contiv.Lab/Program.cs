@@ -41,7 +41,7 @@ public static class Program
         var etcd = new Option<string?>("--etcd") { Description = "Use this etcd (client URL) instead of starting one; the lab then leaves its keys behind on down" };
         var network = new Option<string>("--network") { Description = "Pod network: contiv (contiv-vpp + contiv-agent + contiv-cni) or bridge (kernel baseline: CNI bridge + host-local, no vswitch)", DefaultValueFactory = _ => "contiv" };
         network.AcceptOnlyFromAmong("contiv", "bridge");
-        var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
+        var checkInterval = new Option<int>("--cni-check-interval") { Description = "Seconds between the kubelets' periodic CNI CHECK calls per pod; 0 (default) = no periodic CHECK (as a real kubelet with containerd)", DefaultValueFactory = _ => 0 };
         var keep = new Option<bool>("--keep-on-failure") { Description = "Leave a lab that failed to start in place for inspection (remove it with down)" };
         var secure = new Option<bool>("--secure") { Description = "etcd with mutual TLS for every client, agent and KSR REST over HTTPS with basic auth (certificates and password in the state dir's tls/)" };
         var stn = new Option<bool>("--stn") { Description = "Single-NIC nodes: eth0 carries management and data; contiv-stn steals it for the data plane, contiv-init runs contiv-vpp and contiv-agent (docs/stn.md)" };
@@ -130,7 +130,7 @@ public static class Program
         var kConf = new Option<string>("--cni-conf-dir") { Required = true, Description = "CNI configuration directory" };
         var kBin = new Option<string>("--cni-bin-dir") { Required = true, Description = "CNI_PATH (':'-separated)" };
         var kState = new Option<string>("--state-dir") { Required = true, Description = "Directory for sandbox records and pod logs" };
-        var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between CNI CHECK calls per pod", DefaultValueFactory = _ => 30 };
+        var kCheck = new Option<int>("--cni-check-interval") { Description = "Seconds between periodic CNI CHECK calls per pod; 0 (default) = none", DefaultValueFactory = _ => 0 };
         var kDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for the pods' resolv.conf (none: pods keep the node's)" };
         var kDomain = new Option<string>("--cluster-domain") { Description = "Cluster domain of the pods' DNS search path", DefaultValueFactory = _ => "cluster.local" };
         var kRuntime = new Option<string?>("--container-runtime-endpoint") { Description = "CRI runtime socket (unix:///…) that runs the pods; default: host processes" };

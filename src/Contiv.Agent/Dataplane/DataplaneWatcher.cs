@@ -19,14 +19,17 @@ internal sealed class DataplaneRestarted(string oldInstance, string newInstance)
 }
 
 /// <summary>
-/// Probes <c>contiv-vpp</c> every interval (like govpp's health check). While it does not answer, the loop's
-/// readiness is false; when it answers with another instance identity (a restart, even with the same pid, as in a
-/// container) a <see cref="DataplaneRestarted"/> resync gives it its whole configuration back without an agent restart.
+/// Watches <c>contiv-vpp</c>'s liveness. While it answers, a streaming call to it (<c>WatchInterfaces</c>) stays open:
+/// the moment the process dies its socket closes, the stream breaks and the data plane is probed at once, so an idle
+/// agent sends no request (govpp probes every second); a hung data plane is caught by a probe every
+/// <c>10 × interval</c> as a fallback. While it does not answer it is probed every interval and the loop's readiness
+/// is false; when it answers with another instance identity (a restart, even with the same pid, as in a container) a
+/// <see cref="DataplaneRestarted"/> resync gives it its whole configuration back without an agent restart.
 /// </summary>
 /// <param name="dataplane">The data plane client.</param>
 /// <param name="loop">Where a restart and the reachability are reported.</param>
 /// <param name="log">Logger.</param>
-/// <param name="interval">Time between probes.</param>
+/// <param name="interval">Time between probes while the data plane does not answer (and 1/10 of the fallback probe interval while it does).</param>
 /// <param name="time">Clock of the probe interval and of <see cref="WaitUpAsync"/>'s deadline (null: the system clock).</param>
 internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval, TimeProvider? time = null) : IAsyncDisposable
 {
@@ -36,6 +39,11 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
     private string? _instance;
     private bool _down;
     private Task? _replay;
+
+    /// <summary>Number of probes sent since <see cref="Start"/> (for tests: none while an idle data plane answers).</summary>
+    public long Probes => Interlocked.Read(ref _probes);
+
+    private long _probes;
 
     /// <summary>True while the data plane answers.</summary>
     public bool Up => !_down && _instance is not null;
@@ -101,17 +109,25 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
 
     private async Task RunAsync()
     {
+        var fallback = interval * 10;
+        var wait = interval;
         while (!_stop.IsCancellationRequested)
         {
-            try
+            // Opened before the probe on the same connection: a restart after the probe breaks this stream.
+            using var stream = _instance is not null && !_down ? OpenLivenessStream() : null;
+            if (wait > TimeSpan.Zero || stream is null)
             {
-                await Task.Delay(interval, _time, _stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                try
+                {
+                    await Task.Delay(stream is null ? interval : wait, _time, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
 
+            Interlocked.Increment(ref _probes);
             var v = await ProbeAsync(_stop.Token).ConfigureAwait(false);
             if (v is null)
             {
@@ -122,6 +138,7 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
                     _down = true;
                 }
 
+                wait = interval;
                 continue;
             }
 
@@ -145,6 +162,60 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
 
             _instance = instance;
             loop.SetDownstreamProblem(_replay is { IsCompleted: false } ? "re-applying the configuration to the restarted data plane" : null);
+            if (_replay is { IsCompleted: false } replay)
+            {
+                // Readiness follows the replay: look again when it is done (or after an interval).
+                await Task.WhenAny(replay, Task.Delay(interval, _time, _stop.Token)).ConfigureAwait(false);
+                wait = TimeSpan.Zero;
+                continue;
+            }
+
+            if (stream is null)
+            {
+                wait = TimeSpan.Zero; // open the stream, probe once more
+                continue;
+            }
+
+            // Idle: until the stream breaks (the data plane died or restarted) or the fallback probe is due.
+            var started = _time.GetTimestamp();
+            var broke = await WaitStreamEndAsync(stream, fallback).ConfigureAwait(false);
+            // A stream that ends at once (a data plane without the call) must not make this a busy loop.
+            wait = broke && _time.GetElapsedTime(started) < interval ? interval : TimeSpan.Zero;
+        }
+    }
+
+    private AsyncServerStreamingCall<InterfaceEvent>? OpenLivenessStream()
+    {
+        try
+        {
+            return dataplane.Client.WatchInterfaces(new Empty(), new CallOptions(cancellationToken: _stop.Token));
+        }
+        catch (RpcException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads (and ignores) the stream's events until it ends or <paramref name="timeout"/> passes; true when it ended.</summary>
+    private async Task<bool> WaitStreamEndAsync(AsyncServerStreamingCall<InterfaceEvent> stream, TimeSpan timeout)
+    {
+        using var due = new CancellationTokenSource(timeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, due.Token);
+        try
+        {
+            while (await stream.ResponseStream.MoveNext(deadline.Token).ConfigureAwait(false))
+            {
+            }
+
+            return true;
+        }
+        catch (RpcException) when (!deadline.IsCancellationRequested)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException)
+        {
+            return false; // fallback probe due, or stopping
         }
     }
 

@@ -128,7 +128,10 @@ internal sealed class EtcdPersistence : IAsyncDisposable
 
     /// <summary>
     /// Detects a wiped (or restored-from-old-backup) etcd that the connection state may not show (a quick
-    /// restart between health probes): the counter key vanished or went backwards.
+    /// restart between health probes): the counter key vanished or went backwards. Event-driven, nothing is
+    /// sent while idle: a watch on the counter key reports its deletion and values behind what was written,
+    /// and fails when etcd's revision went below what it had seen (a store reset) or was compacted; each of
+    /// these (and every start of the watch) reads the key once.
     /// </summary>
     private async Task CheckLoopAsync()
     {
@@ -136,28 +139,59 @@ internal sealed class EtcdPersistence : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
-                var written = Interlocked.Read(ref _lastWrittenRv);
-                if (written == 0 || Volatile.Read(ref _resyncQueued) == 1)
+                var from = await _broker.GetRevisionAsync(_stop.Token) + 1;
+                await CheckOnceAsync();
+                await foreach (var e in _broker.WatchAsync(RvKey, from, _stop.Token))
                 {
-                    continue;
-                }
+                    if (e.Key != RvKey)
+                    {
+                        continue;
+                    }
 
-                var kv = await _broker.GetAsync(RvKey, _stop.Token);
-                if (kv is null || long.Parse(kv.Value, CultureInfo.InvariantCulture) < written)
-                {
-                    _log.LogWarning("etcd lost the persisted state (resourceVersion key {State}); rewriting everything", kv is null ? "missing" : "behind");
-                    QueueResync();
+                    if (e.Kind == StoreEventKind.Delete
+                        || !long.TryParse(e.Current.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                        || value < Interlocked.Read(ref _lastWrittenRv))
+                    {
+                        await CheckOnceAsync();
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
+            catch (WatchCompactedException e)
+            {
+                _log.LogDebug("etcd persistence check: {Message}", e.Message); // read the key again at once
+            }
             catch (StoreException e)
             {
                 _log.LogDebug("etcd persistence check: {Message}", e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
+        }
+    }
+
+    private async Task CheckOnceAsync()
+    {
+        var written = Interlocked.Read(ref _lastWrittenRv);
+        if (written == 0 || Volatile.Read(ref _resyncQueued) == 1)
+        {
+            return;
+        }
+
+        var kv = await _broker.GetAsync(RvKey, _stop.Token);
+        if (kv is null || long.Parse(kv.Value, CultureInfo.InvariantCulture) < written)
+        {
+            _log.LogWarning("etcd lost the persisted state (resourceVersion key {State}); rewriting everything", kv is null ? "missing" : "behind");
+            QueueResync();
         }
     }
 

@@ -18,6 +18,9 @@ internal sealed class ReflectorStatistics
     private long _argErrors;
     private long _resErrors;
 
+    /// <summary>Called after every change of a counter (the sync controller then schedules a statistics write).</summary>
+    internal Action? Changed { get; set; }
+
     /// <summary>Records created in etcd.</summary>
     public long Adds => Interlocked.Read(ref _adds);
 
@@ -45,23 +48,59 @@ internal sealed class ReflectorStatistics
     /// <summary>Failed resync attempts.</summary>
     public long ResErrors => Interlocked.Read(ref _resErrors);
 
-    internal void Added(long n = 1) => Interlocked.Add(ref _adds, n);
+    internal void Added(long n = 1)
+    {
+        Interlocked.Add(ref _adds, n);
+        Changed?.Invoke();
+    }
 
-    internal void Updated(long n = 1) => Interlocked.Add(ref _updates, n);
+    internal void Updated(long n = 1)
+    {
+        Interlocked.Add(ref _updates, n);
+        Changed?.Invoke();
+    }
 
-    internal void Deleted(long n = 1) => Interlocked.Add(ref _deletes, n);
+    internal void Deleted(long n = 1)
+    {
+        Interlocked.Add(ref _deletes, n);
+        Changed?.Invoke();
+    }
 
-    internal void Resynced() => Interlocked.Increment(ref _resyncs);
+    internal void Resynced()
+    {
+        Interlocked.Increment(ref _resyncs);
+        Changed?.Invoke();
+    }
 
-    internal void AddFailed(long n = 1) => Interlocked.Add(ref _addErrors, n);
+    internal void AddFailed(long n = 1)
+    {
+        Interlocked.Add(ref _addErrors, n);
+        Changed?.Invoke();
+    }
 
-    internal void UpdateFailed(long n = 1) => Interlocked.Add(ref _updErrors, n);
+    internal void UpdateFailed(long n = 1)
+    {
+        Interlocked.Add(ref _updErrors, n);
+        Changed?.Invoke();
+    }
 
-    internal void DeleteFailed(long n = 1) => Interlocked.Add(ref _delErrors, n);
+    internal void DeleteFailed(long n = 1)
+    {
+        Interlocked.Add(ref _delErrors, n);
+        Changed?.Invoke();
+    }
 
-    internal void ArgumentFailed() => Interlocked.Increment(ref _argErrors);
+    internal void ArgumentFailed()
+    {
+        Interlocked.Increment(ref _argErrors);
+        Changed?.Invoke();
+    }
 
-    internal void ResyncFailed() => Interlocked.Increment(ref _resErrors);
+    internal void ResyncFailed()
+    {
+        Interlocked.Increment(ref _resErrors);
+        Changed?.Invoke();
+    }
 
     /// <summary>The counters as the <c>ksrapi.KsrStats</c> record.</summary>
     /// <returns>A new record.</returns>

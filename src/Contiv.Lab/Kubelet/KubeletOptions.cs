@@ -27,8 +27,8 @@ public sealed class KubeletOptions
     /// <summary>Prefix of the pod namespaces this kubelet creates.</summary>
     public required string PodNetnsPrefix { get; init; }
 
-    /// <summary>Interval of CNI CHECK on running pods.</summary>
-    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Interval of the periodic CNI CHECK on running pods; <see cref="TimeSpan.Zero"/> = none (a real kubelet does not CHECK periodically).</summary>
+    public TimeSpan CheckInterval { get; init; }
 
     /// <summary>Upper bound of a container's termination grace period.</summary>
     public TimeSpan MaxGrace { get; init; } = TimeSpan.FromSeconds(5);

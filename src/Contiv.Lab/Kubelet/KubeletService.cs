@@ -26,7 +26,7 @@ public sealed class KubeletService(KubeletOptions options)
         using var client = KubeClients.FromKubeconfig(options.Kubeconfig);
         var list = CniNetworkList.LoadFromDirectory(options.CniConfDir);
         var cni = new CniInvoker(list, options.CniBinPath, "/run/netns/" + options.NodeNetns, options.StateDir);
-        LabLog.Info(_component, $"CNI network {list.Name} (spec {list.CniVersion}) from {list.Path}: {string.Join(" → ", list.Plugins.Select(p => p["type"]))}; CHECK {(list.SupportsCheck ? $"every {options.CheckInterval.TotalSeconds:0}s" : "not supported by this spec version")}");
+        LabLog.Info(_component, $"CNI network {list.Name} (spec {list.CniVersion}) from {list.Path}: {string.Join(" → ", list.Plugins.Select(p => p["type"]))}; CHECK {(!list.SupportsCheck ? "not supported by this spec version" : options.CheckInterval > TimeSpan.Zero ? $"every {options.CheckInterval.TotalSeconds:0}s" : "not periodic (--cni-check-interval 0)")}");
 
         if (options.RuntimeEndpoint is { } endpoint)
         {

@@ -82,7 +82,7 @@ internal sealed partial class PodWorker : IPodWorker
     private async Task RunAsync(CancellationToken ct)
     {
         var backoff = TimeSpan.FromSeconds(1);
-        var nextCheck = DateTime.UtcNow + _options.CheckInterval;
+        var nextCheck = NextCheck();
         try
         {
             while (!ct.IsCancellationRequested)
@@ -124,7 +124,7 @@ internal sealed partial class PodWorker : IPodWorker
                 if (DateTime.UtcNow >= nextCheck)
                 {
                     await CheckNetworkAsync(ct).ConfigureAwait(false);
-                    nextCheck = DateTime.UtcNow + _options.CheckInterval;
+                    nextCheck = NextCheck();
                     await ReportStatusAsync(ct).ConfigureAwait(false);
                 }
 
@@ -144,10 +144,14 @@ internal sealed partial class PodWorker : IPodWorker
         }
     }
 
+    /// <summary>When the next periodic CNI CHECK is due; never when the interval is zero (off).</summary>
+    private DateTime NextCheck() => _options.CheckInterval > TimeSpan.Zero ? DateTime.UtcNow + _options.CheckInterval : DateTime.MaxValue;
+
     /// <summary>
     /// How long the loop may sleep: 1 s while a container waits to be (re)started (the crash back-off is
-    /// counted in whole passes) or an exit is not reported yet, else until the next CNI CHECK. Container
-    /// exits and pod updates wake the loop earlier, so a pod whose containers run costs no wake-ups.
+    /// counted in whole passes) or an exit is not reported yet, else until the next CNI CHECK (for ever
+    /// without periodic CHECKs). Container exits and pod updates wake the loop earlier, so a pod whose
+    /// containers run costs no wake-ups.
     /// </summary>
     private TimeSpan IdleWait(DateTime nextCheck)
     {
@@ -166,6 +170,11 @@ internal sealed partial class PodWorker : IPodWorker
             }
         }
 
+        if (nextCheck == DateTime.MaxValue)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
         var wait = nextCheck - DateTime.UtcNow;
         return wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
     }
@@ -173,14 +182,27 @@ internal sealed partial class PodWorker : IPodWorker
     private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
     {
         var exits = _containers.Where(c => c.IsRunning).Select(c => c.Exited).ToList();
-        var wake = _wake.WaitAsync(delay, ct);
-        if (exits.Count > 0)
+        if (exits.Count == 0)
         {
-            await Task.WhenAny(exits.Append(wake)).ConfigureAwait(false);
+            await _wake.WaitAsync(delay, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            return;
         }
-        else
+
+        // A container exit ends the wait: the semaphore wait is then cancelled, or it would stay queued
+        // (for ever without periodic CHECKs) and swallow the next wake-up of a pod update.
+        using var stopWake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var wake = _wake.WaitAsync(delay, stopWake.Token);
+        if (await Task.WhenAny(exits.Append(wake)).ConfigureAwait(false) != wake)
         {
-            await wake.ConfigureAwait(false);
+            await stopWake.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await wake.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         ct.ThrowIfCancellationRequested();

@@ -18,8 +18,8 @@ public sealed class UpOptions
     /// <summary>Use this etcd instead of starting one.</summary>
     public string? ExternalEtcd { get; init; }
 
-    /// <summary>Seconds between the kubelets' CNI CHECK calls per pod.</summary>
-    public int CniCheckIntervalSeconds { get; init; } = 30;
+    /// <summary>Seconds between the kubelets' periodic CNI CHECK calls per pod; 0 = no periodic CHECK.</summary>
+    public int CniCheckIntervalSeconds { get; init; }
 
     /// <summary>Leave a half-started lab in place for inspection instead of tearing it down.</summary>
     public bool KeepOnFailure { get; init; }
@@ -44,9 +44,9 @@ public static class LabLifecycle
     /// <summary>Starts a whole lab and returns once every node is registered (and, with Contiv, every agent is ready).</summary>
     public static async Task<LabState> UpAsync(LabInstance lab, UpOptions options, Action<string> log, CancellationToken ct)
     {
-        if (options.CniCheckIntervalSeconds < 1)
+        if (options.CniCheckIntervalSeconds < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.CniCheckIntervalSeconds, $"--cni-check-interval {options.CniCheckIntervalSeconds}: must be at least 1 second");
+            throw new ArgumentOutOfRangeException(nameof(options), options.CniCheckIntervalSeconds, $"--cni-check-interval {options.CniCheckIntervalSeconds}: must be 0 (off) or a number of seconds");
         }
 
         if (options.Nodes is < 1 or > 250)

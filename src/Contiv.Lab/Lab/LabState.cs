@@ -27,8 +27,8 @@ public sealed class LabState
     /// <summary>Pod network: <c>contiv</c> (the product) or <c>bridge</c> (kernel baseline).</summary>
     public string Network { get; set; } = "contiv";
 
-    /// <summary>Seconds between CNI CHECK calls of the kubelets.</summary>
-    public int CniCheckIntervalSeconds { get; set; } = 30;
+    /// <summary>Seconds between periodic CNI CHECK calls of the kubelets; 0 = none.</summary>
+    public int CniCheckIntervalSeconds { get; set; }
 
     /// <summary>True when etcd was given with <c>--etcd</c> (not started, not stopped by the lab).</summary>
     public bool ExternalEtcd { get; set; }

@@ -179,6 +179,29 @@ public sealed class ReflectionTests
     }
 
     [Fact]
+    public async Task An_idle_ksr_does_not_read_the_statistics_key_but_a_deleted_key_is_noticed_at_once()
+    {
+        await using var lab = await KsrLab.StartAsync();
+        var ksr = lab.StartKsr(); // stats interval 200 ms
+        await ksr.WaitSyncedAsync();
+        await lab.CreatePodAsync("idle");
+        await lab.WaitForKeyAsync(P + "status/gauges", v => v.Contains("\"podStats\":{\"Adds\":\"1\"", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        // Ten statistics intervals without a change: the data-loss canary is a watch, not a read per interval.
+        var checks = ksr.Runner.Controller.CanaryChecks;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(checks, ksr.Runner.Controller.CanaryChecks);
+
+        // The watch wakes the check when the key goes away: data loss, full resync, the key is back.
+        var losses = ksr.Runner.Controller.DataLossEvents;
+        await lab.Reader.DeleteAsync(P + "status/gauges");
+        await KsrLab.WaitUntilAsync(() => Task.FromResult(ksr.Runner.Controller.DataLossEvents > losses), TimeSpan.FromSeconds(5),
+            () => Task.FromResult($"data-loss events: {ksr.Runner.Controller.DataLossEvents}"));
+        await lab.WaitForKeyAsync(P + "status/gauges");
+    }
+
+    [Fact]
     public async Task Unchanged_statistics_are_not_rewritten_while_idle_but_a_change_is_written_at_once()
     {
         await using var lab = await KsrLab.StartAsync();
