@@ -2,7 +2,7 @@
 # everything on exit, also on failure or Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VPP="$root/artifacts/bin/contiv-vpp"
+VPP="${VPP_BIN:-$root/artifacts/bin/contiv-vpp}"
 VPPCTL="$root/artifacts/bin/contiv-vppctl"
 [ -x "$VPP" ] || { echo "missing $VPP: run 'dotnet publish src/Contiv.Vpp.Daemon -c Release' or scripts/build.sh" >&2; exit 1; }
 tag="cb$(printf '%04x' $((RANDOM % 65536)))"
