@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Runtime.CompilerServices;
 using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Graph;
@@ -307,19 +308,7 @@ public sealed unsafe class TapInterfaceDevice : Device
                 break;
             }
 
-            ref var m = ref pool.Meta(b);
-            m.CurrentLength = (int)r - VirtioNetHeader.Size;
-            m.RxSwIfIndex = sw;
-            VirtioNetHeader.Parse(start, ref m);
-            c.RxPackets++;
-            c.RxBytes += m.CurrentLength;
-            if (ctx.TracingActive && ctx.TryStartTrace(_inputNode, b))
-            {
-                ctx.TraceRecord(b, Dataplane.TapInputNodeName,
-                    $"virtio: hw_if_index {Interface.HwIfIndex} next-index 0 vring 0 len {m.CurrentLength}\n  hdr: flags 0x{start[0]:x2} gso_type 0x{start[1]:x2} hdr_len {*(ushort*)(start + 2)} gso_size {m.GsoSize} csum_start {m.CsumStart} csum_offset {m.CsumOffset}");
-            }
-
-            ctx.Enqueue(_ethernetInput, b);
+            Accept(ctx, pool, ref c, b, start, (int)r);
             n++;
         }
 
@@ -422,20 +411,7 @@ public sealed unsafe class TapInterfaceDevice : Device
                     continue;
                 }
 
-                var start = (byte*)dest[i];
-                ref var m = ref pool.Meta(b);
-                m.CurrentLength = r - VirtioNetHeader.Size;
-                m.RxSwIfIndex = sw;
-                VirtioNetHeader.Parse(start, ref m);
-                c.RxPackets++;
-                c.RxBytes += m.CurrentLength;
-                if (ctx.TracingActive && ctx.TryStartTrace(_inputNode, b))
-                {
-                    ctx.TraceRecord(b, Dataplane.TapInputNodeName,
-                        $"virtio: hw_if_index {Interface.HwIfIndex} next-index 0 vring 0 len {m.CurrentLength}\n  hdr: flags 0x{start[0]:x2} gso_type 0x{start[1]:x2} hdr_len {*(ushort*)(start + 2)} gso_size {m.GsoSize} csum_start {m.CsumStart} csum_offset {m.CsumOffset}");
-                }
-
-                ctx.Enqueue(_ethernetInput, b);
+                Accept(ctx, pool, ref c, b, (byte*)dest[i], r);
                 frames++;
             }
 
@@ -451,6 +427,29 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         ctx.AccountInput(_inputNode, n, Stopwatch.GetTimestamp() - t0);
         return n;
+    }
+
+    /// <summary>
+    /// A frame read into buffer <paramref name="b"/> (<paramref name="length"/> bytes from <paramref name="start"/>,
+    /// the virtio-net header first): its metadata and the counters, a trace record when tracing, then ethernet-input.
+    /// Shared by the one-read-per-frame and the batched receive paths.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Accept(WorkerContext ctx, BufferPool pool, ref InterfaceCounters c, int b, byte* start, int length)
+    {
+        ref var m = ref pool.Meta(b);
+        m.CurrentLength = length - VirtioNetHeader.Size;
+        m.RxSwIfIndex = Interface.SwIfIndex;
+        VirtioNetHeader.Parse(start, ref m);
+        c.RxPackets++;
+        c.RxBytes += m.CurrentLength;
+        if (ctx.TracingActive && ctx.TryStartTrace(_inputNode, b))
+        {
+            ctx.TraceRecord(b, Dataplane.TapInputNodeName,
+                $"virtio: hw_if_index {Interface.HwIfIndex} next-index 0 vring 0 len {m.CurrentLength}\n  hdr: flags 0x{start[0]:x2} gso_type 0x{start[1]:x2} hdr_len {*(ushort*)(start + 2)} gso_size {m.GsoSize} csum_start {m.CsumStart} csum_offset {m.CsumOffset}");
+        }
+
+        ctx.Enqueue(_ethernetInput, b);
     }
 
     /// <inheritdoc />
