@@ -48,57 +48,28 @@ internal sealed class ReflectorStatistics
     /// <summary>Failed resync attempts.</summary>
     public long ResErrors => Interlocked.Read(ref _resErrors);
 
-    internal void Added(long n = 1)
-    {
-        Interlocked.Add(ref _adds, n);
-        Changed?.Invoke();
-    }
+    internal void Added(long n = 1) => Bump(ref _adds, n);
 
-    internal void Updated(long n = 1)
-    {
-        Interlocked.Add(ref _updates, n);
-        Changed?.Invoke();
-    }
+    internal void Updated(long n = 1) => Bump(ref _updates, n);
 
-    internal void Deleted(long n = 1)
-    {
-        Interlocked.Add(ref _deletes, n);
-        Changed?.Invoke();
-    }
+    internal void Deleted(long n = 1) => Bump(ref _deletes, n);
 
-    internal void Resynced()
-    {
-        Interlocked.Increment(ref _resyncs);
-        Changed?.Invoke();
-    }
+    internal void Resynced() => Bump(ref _resyncs, 1);
 
-    internal void AddFailed(long n = 1)
-    {
-        Interlocked.Add(ref _addErrors, n);
-        Changed?.Invoke();
-    }
+    internal void AddFailed(long n = 1) => Bump(ref _addErrors, n);
 
-    internal void UpdateFailed(long n = 1)
-    {
-        Interlocked.Add(ref _updErrors, n);
-        Changed?.Invoke();
-    }
+    internal void UpdateFailed(long n = 1) => Bump(ref _updErrors, n);
 
-    internal void DeleteFailed(long n = 1)
-    {
-        Interlocked.Add(ref _delErrors, n);
-        Changed?.Invoke();
-    }
+    internal void DeleteFailed(long n = 1) => Bump(ref _delErrors, n);
 
-    internal void ArgumentFailed()
-    {
-        Interlocked.Increment(ref _argErrors);
-        Changed?.Invoke();
-    }
+    internal void ArgumentFailed() => Bump(ref _argErrors, 1);
 
-    internal void ResyncFailed()
+    internal void ResyncFailed() => Bump(ref _resErrors, 1);
+
+    /// <summary>Adds to one counter, then tells <see cref="Changed"/>.</summary>
+    private void Bump(ref long counter, long n)
     {
-        Interlocked.Increment(ref _resErrors);
+        Interlocked.Add(ref counter, n);
         Changed?.Invoke();
     }
 
