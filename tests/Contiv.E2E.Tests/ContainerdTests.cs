@@ -245,16 +245,8 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         Assert.Contains("to-stderr", failing.StdErr, StringComparison.Ordinal);
 
         // With stdin (interactive): the command runs in the container's mount namespace (its root file system).
-        // Known bug (issue 18 note, stop 28): now and then the connection is reset before kubectl has read the exit
-        // status from the error stream (the output did arrive); one retry until the close handshake is fixed.
-        CommandResult ExecInteractive() => Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", "cat /etc/hostname; cat /www/index.html"], stdin: string.Empty,
+        var interactive = Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", "cat /etc/hostname; cat /www/index.html"], stdin: string.Empty,
             env: new Dictionary<string, string?> { ["KUBECONFIG"] = lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(30));
-        var interactive = ExecInteractive();
-        if (interactive.ExitCode != 0 && interactive.StdErr.Contains("connection reset by peer", StringComparison.Ordinal))
-        {
-            interactive = ExecInteractive();
-        }
-
         Assert.True(interactive.ExitCode == 0, $"kubectl exec -i: {interactive.StdOut}{interactive.StdErr}");
         Assert.StartsWith("web1", interactive.StdOut, StringComparison.Ordinal);
         Assert.Contains("hello from the contiv-lab busybox image", interactive.StdOut, StringComparison.Ordinal);

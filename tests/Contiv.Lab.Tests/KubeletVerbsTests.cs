@@ -120,6 +120,28 @@ public sealed class KubeletVerbsTests : IAsyncLifetime
         Assert.NotEqual(0, Kubectl(null, "exec", "box", "--", "/nonexistent/program").ExitCode);
     }
 
+    /// <summary>
+    /// <c>kubectl exec -i</c> reads the exit status from the error channel and then waits for the close handshake; a
+    /// kubelet or API server that drops the connection (instead of closing the WebSocket and waiting for the peer's
+    /// close) makes kubectl fail with "error reading from error stream: … connection reset by peer" after the output.
+    /// Many runs, two at a time, so a racy close shows.
+    /// </summary>
+    [Fact]
+    public void Kubectl_exec_with_stdin_always_reads_the_exit_status_before_the_close()
+    {
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 60, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            var code = i % 3 == 0 ? 3 : 0;
+            var r = Kubectl(string.Empty, "exec", "-i", "box", "--", "sh", "-c", $"echo run {i}; exit {code}");
+            if (r.ExitCode != code || r.StdOut != $"run {i}\n")
+            {
+                failures.Add($"run {i}: exit {r.ExitCode} (want {code}), stdout [{r.StdOut}], stderr [{r.StdErr}]");
+            }
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count}/60 failed:\n{string.Join('\n', failures)}");
+    }
+
     [Fact]
     public async Task Kubelet_events_show_in_describe_pod_and_get_events_aggregated()
     {

@@ -109,7 +109,51 @@ internal static class KubeletExec
         }
 
         await SendAsync(ws, gate, Error, Encoding.UTF8.GetBytes(status), ct).ConfigureAwait(false);
-        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+        await CloseAsync(ws, input: null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>How long the kubelet waits for the peer's close frame after sending its own.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The end of an exec, after the Status went out on the error channel: our close frame, then the peer's close frame
+    /// read (by <paramref name="input"/>, the loop already receiving, or here) within <see cref="CloseWait"/>, and only
+    /// then the connection dropped. Returning right after our close frame (or cancelling a pending receive, which aborts
+    /// the WebSocket) closes the TCP connection while the peer's close frame is unread or in flight: the kernel answers
+    /// with a reset, and a client that has not read the Status yet (the API server relays it) fails with "error reading
+    /// from error stream: … connection reset by peer".
+    /// </summary>
+    private static async Task CloseAsync(WebSocket ws, Task? input, CancellationToken ct)
+    {
+        if (ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(CloseWait);
+        try
+        {
+            if (input is not null)
+            {
+                await input.WaitAsync(wait.Token).ConfigureAwait(false);
+                return;
+            }
+
+            var buffer = new byte[1024];
+            while (ws.State == WebSocketState.CloseSent)
+            {
+                // Whatever the peer still sends before its close frame (stdin, a resize) is dropped.
+                if ((await ws.ReceiveAsync(buffer, wait.Token).ConfigureAwait(false)).MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // No close frame in time, or the peer dropped the connection itself: nothing to wait for.
+        }
     }
 
     /// <summary>Runs the request's command for a WebSocket client; <paramref name="netnsPath"/> "" runs it without entering a namespace.</summary>
@@ -162,7 +206,7 @@ internal static class KubeletExec
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             await SendAsync(Error, Encoding.UTF8.GetBytes(Status(126, $"failed to exec in container: {command[0]}: {e.Message}"))).ConfigureAwait(false);
-            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+            await CloseAsync(ws, input: null, ct).ConfigureAwait(false);
             return;
         }
 
@@ -192,7 +236,8 @@ internal static class KubeletExec
                 var buffer = new byte[16384];
                 try
                 {
-                    while (ws.State == WebSocketState.Open)
+                    // Until the peer's close frame: also after ours went out (CloseSent), see CloseAsync.
+                    while (ws.State is WebSocketState.Open or WebSocketState.CloseSent)
                     {
                         using var message = new MemoryStream();
                         WebSocketReceiveResult r;
@@ -229,8 +274,9 @@ internal static class KubeletExec
                     // The client went away or the process exited: nothing more to forward.
                 }
 
-                if (!process.HasExited && ws.State != WebSocketState.Open)
+                if (!process.HasExited)
                 {
+                    // The client closed or went away while the command still runs.
                     process.Kill(entireProcessTree: true);
                 }
             }, CancellationToken.None);
@@ -238,7 +284,7 @@ internal static class KubeletExec
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
             await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
             await SendAsync(Error, Encoding.UTF8.GetBytes(Status(process.ExitCode, null))).ConfigureAwait(false);
-            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+            await CloseAsync(ws, input, ct).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await input.ConfigureAwait(false);
         }
