@@ -342,6 +342,15 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         Assert.StartsWith("web1", interactive.StdOut, StringComparison.Ordinal);
         Assert.Contains("hello from the contiv-lab busybox image", interactive.StdOut, StringComparison.Ordinal);
 
+        // With a terminal (-it; util-linux script gives kubectl one of 30 rows and 100 columns): a pseudo-terminal of that
+        // size, in the container's mount namespace.
+        var terminal = Shell.Run("script", ["-qec", $"stty rows 30 cols 100; kubectl --kubeconfig {lab.StateDir}/kubeconfig exec -it web1 -- sh -c '[ -t 0 ] && echo is-a-tty; stty size; cat /etc/hostname'", "/dev/null"],
+            stdin: string.Empty, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(terminal.ExitCode == 0, $"kubectl exec -it: exit {terminal.ExitCode}: {terminal.StdOut}{terminal.StdErr}");
+        Assert.Contains("is-a-tty", terminal.StdOut, StringComparison.Ordinal);
+        Assert.Contains("30 100", terminal.StdOut, StringComparison.Ordinal);
+        Assert.Contains("web1", terminal.StdOut, StringComparison.Ordinal);
+
         // The exit status always arrives before the close (the close handshake): 20 more runs, a non-zero exit among them.
         for (var i = 0; i < 20; i++)
         {

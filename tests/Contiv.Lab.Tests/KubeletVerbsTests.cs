@@ -142,6 +142,27 @@ public sealed class KubeletVerbsTests : IAsyncLifetime
         Assert.True(failures.IsEmpty, $"{failures.Count}/60 failed:\n{string.Join('\n', failures)}");
     }
 
+    /// <summary>
+    /// <c>kubectl exec -it</c> as a person runs it, on a terminal (util-linux <c>script</c> gives kubectl one of 30 rows
+    /// and 100 columns): the command runs on a pseudo-terminal of the kubelet's with kubectl's window size, and typed
+    /// input reaches an interactive shell whose exit code is kubectl's.
+    /// </summary>
+    [Fact]
+    public void Kubectl_exec_with_a_tty_runs_the_command_on_a_terminal_of_the_clients_size()
+    {
+        var kubectl = $"/usr/bin/kubectl --kubeconfig {_kubeconfig} --cache-dir {Path.Combine(_dir, "cache")}";
+        var r = Shell.Run("script", ["-qec", $"stty rows 30 cols 100; {kubectl} exec -it box -- sh -c '[ -t 0 ] && echo is-a-tty; stty size; tty'", "/dev/null"],
+            stdin: string.Empty, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, $"exec -it: exit {r.ExitCode}: {r.StdOut}{r.StdErr}");
+        Assert.Contains("is-a-tty", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("30 100", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("/dev/pts/", r.StdOut, StringComparison.Ordinal);
+
+        var typed = Shell.Run("script", ["-qec", $"{kubectl} exec -it box -- sh", "/dev/null"], stdin: "echo hi-$((40+2)); exit 7\n", timeout: TimeSpan.FromSeconds(60));
+        Assert.True(typed.ExitCode == 7, $"exec -it sh: exit {typed.ExitCode}: {typed.StdOut}{typed.StdErr}");
+        Assert.Contains("hi-42", typed.StdOut, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Kubelet_events_show_in_describe_pod_and_get_events_aggregated()
     {
