@@ -287,21 +287,97 @@ internal static class KubeletExec
     /// </summary>
     private static async Task RunOnTerminalAsync(WebSocket ws, Func<byte, ReadOnlyMemory<byte>, Task> send, List<string> argv, bool stdin, string component, string netnsPath, CancellationToken ct)
     {
-        PtyProcess pty;
+        // The client's messages are received from the start: kubectl sends its terminal's size right after connecting,
+        // and the command starts on a terminal of that size (waiting up to 1 s for it), so a program that asks at once
+        // (stty size, a full-screen editor) sees the right one; input typed meanwhile waits for the terminal.
+        var gate = new object();
+        PtyProcess? pty = null;
+        (int Width, int Height)? size = null;
+        var early = new List<byte[]>();
+        var sized = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Deliver(ReadOnlySpan<byte> data)
+        {
+            lock (gate)
+            {
+                if (!stdin)
+                {
+                    return;
+                }
+
+                if (pty is null)
+                {
+                    early.Add(data.ToArray());
+                }
+                else if (!pty.HasExited)
+                {
+                    pty.Write(data);
+                }
+            }
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var input = Task.Run(async () =>
+        {
+            await ReceiveInputAsync(
+                ws,
+                data =>
+                {
+                    Deliver(data.Span);
+                    return Task.CompletedTask;
+                },
+                () => Deliver([4]),
+                (width, height) =>
+                {
+                    lock (gate)
+                    {
+                        if (pty is null)
+                        {
+                            size = (width, height);
+                            sized.TrySetResult();
+                        }
+                        else
+                        {
+                            pty.Resize(width, height);
+                        }
+                    }
+                },
+                stop.Token).ConfigureAwait(false);
+            lock (gate)
+            {
+                // The client closed or went away: a command still running is killed.
+                pty?.Kill();
+            }
+        }, CancellationToken.None);
+
+        await Task.WhenAny(sized.Task, input, Task.Delay(TimeSpan.FromSeconds(1), ct)).ConfigureAwait(false);
         try
         {
-            pty = PtyProcess.Start(argv);
+            lock (gate)
+            {
+                pty = PtyProcess.Start(argv, size?.Width ?? 80, size?.Height ?? 24);
+                foreach (var data in early)
+                {
+                    pty.Write(data);
+                }
+            }
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
         {
             await send(Error, Encoding.UTF8.GetBytes(Status(126, $"failed to exec in container: {argv[^1]}: {e.Message}"))).ConfigureAwait(false);
-            await CloseAsync(ws, input: null, ct).ConfigureAwait(false);
+            await CloseAsync(ws, input, ct).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            await input.ConfigureAwait(false);
             return;
         }
 
         using (pty)
         {
             LabLog.Info(component, $"exec -t {string.Join(' ', argv)} (pid {pty.Pid}{(netnsPath.Length > 0 ? ", netns " + netnsPath : string.Empty)})");
+            if (input.IsCompleted)
+            {
+                pty.Kill();
+            }
+
             // A blocking reader of its own (poll + read on the pty master), off the thread pool.
             var output = Task.Factory.StartNew(
                 () =>
@@ -316,32 +392,6 @@ internal static class KubeletExec
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var input = Task.Run(async () =>
-            {
-                await ReceiveInputAsync(
-                    ws,
-                    data =>
-                    {
-                        if (stdin && !pty.HasExited)
-                        {
-                            pty.Write(data.Span);
-                        }
-
-                        return Task.CompletedTask;
-                    },
-                    () =>
-                    {
-                        if (stdin && !pty.HasExited)
-                        {
-                            pty.Write([4]);
-                        }
-                    },
-                    pty.Resize,
-                    stop.Token).ConfigureAwait(false);
-                pty.Kill();
-            }, CancellationToken.None);
-
             try
             {
                 await pty.WaitForExitAsync(ct).ConfigureAwait(false);
