@@ -163,6 +163,24 @@ public sealed class KubeletVerbsTests : IAsyncLifetime
         Assert.Contains("hi-42", typed.StdOut, StringComparison.Ordinal);
     }
 
+    /// <summary>A pod on a node whose kubelet does not answer: kubectl exec fails with the API server's reason (a Failure Status after the upgrade).</summary>
+    [Fact]
+    public async Task Kubectl_exec_to_an_unreachable_kubelet_reports_why()
+    {
+        await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "ghost" } });
+        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch("""{"status":{"daemonEndpoints":{"kubeletEndpoint":{"Port":1}}}}""", V1Patch.PatchType.MergePatch), "ghost");
+        await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "lost" },
+            Spec = new V1PodSpec { NodeName = "ghost", Containers = [new V1Container { Name = "c", Image = "none" }] },
+        }, "default");
+        await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), "lost", "default");
+
+        var r = Kubectl(null, "exec", "lost", "--", "true");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("cannot reach the kubelet of node ghost", r.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Kubelet_events_show_in_describe_pod_and_get_events_aggregated()
     {
