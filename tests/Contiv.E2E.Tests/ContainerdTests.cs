@@ -93,6 +93,90 @@ public sealed class ContainerdTests(ITestOutputHelper output)
               livenessProbe: {exec: {command: ["test", "-f", "/www/index.html"]}, periodSeconds: 2, timeoutSeconds: 10, failureThreshold: 3}
         """;
 
+    /// <summary>
+    /// A Deployment as people write one, on busybox: readiness probe on its port, an exec preStop hook (CRI ExecSync)
+    /// so it leaves the Service before it stops; behind the Service <c>webd</c> and the headless Service <c>webd-pods</c>.
+    /// </summary>
+    private const string WebDeployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: webd, namespace: default}
+        spec:
+          replicas: 3
+          strategy:
+            rollingUpdate: {maxSurge: 1, maxUnavailable: 0}
+          selector:
+            matchLabels: {app: webd}
+          template:
+            metadata:
+              labels: {app: webd}
+            spec:
+              terminationGracePeriodSeconds: 5
+              containers:
+                - name: httpd
+                  image: busybox
+                  command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+                  env: [{name: COLOR, value: blue}]
+                  ports: [{containerPort: 8080, name: http}]
+                  readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
+                  lifecycle:
+                    preStop:
+                      exec: {command: ["sleep", "3"]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: webd, namespace: default}
+        spec:
+          selector: {app: webd}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: webd-pods, namespace: default}
+        spec:
+          clusterIP: None
+          selector: {app: webd}
+          ports: [{port: 8080}]
+        """;
+
+    /// <summary>
+    /// A container that ignores SIGTERM (PID 1 without a handler), with an exec preStop hook that writes to the
+    /// container's own stdout (its log) and takes 2 s, and a grace period of 4 s.
+    /// </summary>
+    private const string Stopper = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: stopper, namespace: default}
+        spec:
+          nodeName: node1
+          terminationGracePeriodSeconds: 4
+          containers:
+            - name: sleep
+              image: busybox
+              command: ["sleep", "3600"]
+              lifecycle:
+                preStop:
+                  exec: {command: ["sh", "-c", "echo prestop-ran > /proc/1/fd/1; sleep 2"]}
+        """;
+
+    private const string DaemonSet = """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: probe, namespace: default}
+        spec:
+          selector:
+            matchLabels: {app: probe}
+          template:
+            metadata:
+              labels: {app: probe}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+                - name: sleep
+                  image: busybox
+                  command: ["sleep", "3600"]
+        """;
+
     [RootFact]
     public void Containerd_runs_the_pods_calls_contiv_cni_and_leaves_nothing_behind()
     {
@@ -160,6 +244,13 @@ public sealed class ContainerdTests(ITestOutputHelper output)
             LogsJoinPartialRecords(lab);
             ReadinessGatesTheEndpoints(lab);
             ClusterDnsInTheContainers(lab, clusterIp);
+            PortForwardReachesTheContainer(lab);
+            PreStopHookRunsWithinTheGracePeriod(lab);
+            DeploymentRollsOutBehindItsServices(lab);
+            watch.Restart();
+            WorkloadChecks.DaemonSetCoversAnAddedNode(lab, "probe", DaemonSet, "app=probe", pod =>
+                Assert.StartsWith("containerd://", lab.PodField(pod, "{.status.containerStatuses[0].containerID}"), StringComparison.Ordinal));
+            output.WriteLine($"DaemonSet incl. node add/delete: {watch.Elapsed.TotalSeconds:0.0} s");
 
             // Deleting a pod goes through StopPodSandbox: containerd calls CNI DEL and removes its namespace.
             watch.Restart();
@@ -245,19 +336,113 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         Assert.Contains("to-stderr", failing.StdErr, StringComparison.Ordinal);
 
         // With stdin (interactive): the command runs in the container's mount namespace (its root file system).
-        // Known bug (issue 18 note, stop 28): now and then the connection is reset before kubectl has read the exit
-        // status from the error stream (the output did arrive); one retry until the close handshake is fixed.
-        CommandResult ExecInteractive() => Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", "cat /etc/hostname; cat /www/index.html"], stdin: string.Empty,
+        var interactive = Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", "cat /etc/hostname; cat /www/index.html"], stdin: string.Empty,
             env: new Dictionary<string, string?> { ["KUBECONFIG"] = lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(30));
-        var interactive = ExecInteractive();
-        if (interactive.ExitCode != 0 && interactive.StdErr.Contains("connection reset by peer", StringComparison.Ordinal))
-        {
-            interactive = ExecInteractive();
-        }
-
         Assert.True(interactive.ExitCode == 0, $"kubectl exec -i: {interactive.StdOut}{interactive.StdErr}");
         Assert.StartsWith("web1", interactive.StdOut, StringComparison.Ordinal);
         Assert.Contains("hello from the contiv-lab busybox image", interactive.StdOut, StringComparison.Ordinal);
+
+        // With a terminal (-it; util-linux script gives kubectl one of 30 rows and 100 columns): a pseudo-terminal of that
+        // size, in the container's mount namespace.
+        var terminal = Shell.Run("script", ["-qec", $"stty rows 30 cols 100; kubectl --kubeconfig {lab.StateDir}/kubeconfig exec -it web1 -- sh -c '[ -t 0 ] && echo is-a-tty; stty size; cat /etc/hostname'", "/dev/null"],
+            stdin: string.Empty, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(terminal.ExitCode == 0, $"kubectl exec -it: exit {terminal.ExitCode}: {terminal.StdOut}{terminal.StdErr}");
+        Assert.Contains("is-a-tty", terminal.StdOut, StringComparison.Ordinal);
+        Assert.Contains("30 100", terminal.StdOut, StringComparison.Ordinal);
+        Assert.Contains("web1", terminal.StdOut, StringComparison.Ordinal);
+
+        // The exit status always arrives before the close (the close handshake): 20 more runs, a non-zero exit among them.
+        for (var i = 0; i < 20; i++)
+        {
+            var code = i % 4 == 0 ? 5 : 0;
+            var r = Shell.Run("kubectl", ["exec", "-i", "web1", "--", "sh", "-c", $"echo run {i}; exit {code}"], stdin: string.Empty,
+                env: new Dictionary<string, string?> { ["KUBECONFIG"] = lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(30));
+            Assert.True(r.ExitCode == code && r.StdOut == $"run {i}\n", $"kubectl exec -i run {i}: exit {r.ExitCode} (want {code}): {r.StdOut}{r.StdErr}");
+        }
+    }
+
+    /// <summary><c>kubectl port-forward</c> to the busybox httpd of a containerd pod, fetched through 127.0.0.1 several times.</summary>
+    private void PortForwardReachesTheContainer(Lab lab)
+    {
+        using var pf = KubectlPortForward.StartAsync(lab.StateDir + "/kubeconfig", "default", "web1", 8080).GetAwaiter().GetResult();
+        for (var i = 0; i < 3; i++)
+        {
+            var page = pf.Curl("/");
+            Assert.True(page.ExitCode == 0, $"curl {i} through port-forward: {page.StdErr}\nkubectl: {pf.Output}");
+            Assert.Contains("hello from the contiv-lab busybox image", page.StdOut, StringComparison.Ordinal);
+        }
+
+        Assert.True(pf.IsRunning, pf.Output);
+        Assert.Equal(0, pf.Stop());
+    }
+
+    /// <summary>
+    /// On deletion the exec preStop hook runs in the container (CRI ExecSync: its echo lands in the container's log)
+    /// before StopContainer, and the grace period is honoured: the container, deaf to SIGTERM, is killed when the 4 s
+    /// are over (hook included), not at once and not after the default 30 s.
+    /// </summary>
+    private void PreStopHookRunsWithinTheGracePeriod(Lab lab)
+    {
+        lab.Apply(Stopper);
+        var netns = SandboxOf(lab, "node1", "stopper")["netns"]!.GetValue<string>();
+        var log = Directory.GetFiles($"{lab.StateDir}/nodes/node1/kubelet/pods", "sleep.log", SearchOption.AllDirectories)
+            .Single(f => f.Contains("_stopper_", StringComparison.Ordinal));
+        var watch = Stopwatch.StartNew();
+        lab.Kubectl("delete", "pod", "stopper", "--wait=false").EnsureSuccess("kubectl delete pod stopper");
+        var ran = false;
+        while (!ran && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            ran = File.Exists(log) && File.ReadAllText(log).Contains("prestop-ran", StringComparison.Ordinal);
+            Thread.Sleep(100);
+        }
+
+        output.WriteLine($"preStop hook output in the log after {watch.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(ran, "the preStop hook's output never reached the container's log");
+        while (File.Exists("/run/netns/" + netns) && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            Thread.Sleep(100);
+        }
+
+        output.WriteLine($"stopper's sandbox gone {watch.Elapsed.TotalSeconds:0.0} s after the delete");
+        Assert.False(File.Exists("/run/netns/" + netns), "the stopper's sandbox is still there after 30 s");
+        Assert.InRange(watch.Elapsed.TotalSeconds, 3.5, 20);
+    }
+
+    /// <summary>
+    /// A Deployment of containers: Ready behind its Service, a headless Service resolving to its pods, and a rolling image
+    /// update during which a client loop in the client pod sees every request answered; deleting it removes all.
+    /// </summary>
+    private void DeploymentRollsOutBehindItsServices(Lab lab)
+    {
+        var watch = Stopwatch.StartNew();
+        lab.Apply(WebDeployment, wait: false);
+        var rollout = WorkloadChecks.KubectlLong(lab, "rollout", "status", "deployment/webd", "--timeout=120s");
+        Assert.True(rollout.ExitCode == 0, $"rollout: {rollout.StdOut}{rollout.StdErr}\n{lab.Diagnostics()}");
+        output.WriteLine($"Deployment of 3 Ready: {watch.Elapsed.TotalSeconds:0.0} s");
+
+        // The headless Service's name resolves to the ready pods (busybox nslookup: the addresses after "Name:").
+        var podIps = new SortedSet<string>(lab.Kubectl("get", "pods", "-l", "app=webd", "-o", "jsonpath={.items[*].status.podIP}").StdOut.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+        Assert.Equal(3, podIps.Count);
+        SortedSet<string> Resolved()
+        {
+            var answer = lab.Kubectl("exec", "client", "--", "nslookup", "webd-pods").StdOut;
+            var named = answer.IndexOf("Name:", StringComparison.Ordinal);
+            return new SortedSet<string>(named < 0 ? [] : answer[named..].Split('\n').Where(l => l.StartsWith("Address:", StringComparison.Ordinal)).Select(l => l["Address:".Length..].Trim()), StringComparer.Ordinal);
+        }
+
+        SortedSet<string> resolved = [];
+        Assert.True(WorkloadChecks.Eventually(() => (resolved = Resolved()).SetEquals(podIps), TimeSpan.FromSeconds(20)),
+            $"webd-pods resolved to {string.Join(',', resolved)}, pods {string.Join(',', podIps)}");
+
+        // busybox wget (no -T: it crashes with it) by the Service's short name, one line "r <exit code>" per request.
+        watch.Restart();
+        WorkloadChecks.RollingUpdateKeepsAnswering(lab, "client", "webd", "app=webd", 3, "wget -q -O /dev/null http://webd/; echo \"r $?\"", "r 0", "green");
+        output.WriteLine($"rolling update with the client loop: {watch.Elapsed.TotalSeconds:0.0} s");
+
+        lab.Kubectl("delete", "deployment", "webd").EnsureSuccess("kubectl delete deployment webd");
+        Assert.True(WorkloadChecks.Eventually(() => lab.Kubectl("get", "pods,replicasets", "-l", "app=webd", "-o", "name").StdOut.Trim().Length == 0, TimeSpan.FromSeconds(60)),
+            lab.Kubectl("get", "pods,replicasets", "-l", "app=webd", "-o", "wide").StdOut);
+        lab.Kubectl("delete", "service", "webd", "webd-pods").EnsureSuccess("kubectl delete service webd webd-pods");
     }
 
     /// <summary>

@@ -18,21 +18,7 @@ public sealed class WorkloadDnsTests(WorkloadDnsLabFixture fixture) : IClassFixt
 
     private CommandResult Exec(params string[] command) => Lab.Kubectl(["exec", "client", "--", .. command]);
 
-    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var end = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                return false;
-            }
-
-            Thread.Sleep(500);
-        }
-
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout) => WorkloadChecks.Eventually(condition, timeout);
 
     private static SortedSet<string> Addresses(string getentOutput)
         => new(getentOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]), StringComparer.Ordinal);
@@ -88,44 +74,9 @@ public sealed class WorkloadDnsTests(WorkloadDnsLabFixture fixture) : IClassFixt
     public void A_rolling_update_keeps_the_service_answering_without_a_refused_connection()
     {
         RequireLab();
-        var stop = $"/tmp/clk-stop-{Guid.NewGuid():N}";
-        // One request every 50 ms by name; each line is curl's exit code and the HTTP status.
-        var loop = Task.Run(() => Shell.Run("kubectl", ["exec", "client", "--", "sh", "-c",
-            $"while [ ! -e {stop} ]; do curl -s -o /dev/null --max-time 3 -w '%{{http_code}}' http://web/; echo \" $?\"; sleep 0.05; done"],
-            env: new Dictionary<string, string?> { ["KUBECONFIG"] = Lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(150)));
-        try
-        {
-            Thread.Sleep(1000);
-            Kubectl("set", "env", "deployment/web", "COLOR=green");
-            var rollout = Shell.Run("kubectl", ["rollout", "status", "deployment/web", "--timeout=100s"],
-                env: new Dictionary<string, string?> { ["KUBECONFIG"] = Lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(110));
-            Assert.True(rollout.ExitCode == 0, rollout.StdOut + rollout.StdErr + Lab.Diagnostics());
-            Thread.Sleep(2000);
-        }
-        finally
-        {
-            File.WriteAllText(stop, string.Empty);
-        }
-
-        var lines = loop.Result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        File.Delete(stop);
-        Assert.True(lines.Length > 20, $"only {lines.Length} requests: {loop.Result.StdOut}{loop.Result.StdErr}");
-        var failed = lines.Where(l => l.Trim() != "200 0").ToList();
-        Assert.True(failed.Count == 0, $"{failed.Count} of {lines.Length} requests failed during the rollout (curl exit 7 = refused): {string.Join(", ", failed.Take(20))}");
-
-        // Old pods keep phase Running while their preStop hook and grace period run: wait until they are gone.
-        var expected = string.Join(' ', Enumerable.Repeat("green", 3));
-        var colors = string.Empty;
-        for (var deadline = DateTime.UtcNow.AddSeconds(45); DateTime.UtcNow < deadline; Thread.Sleep(1000))
-        {
-            colors = Kubectl("get", "pods", "-l", "app=web", "--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.containers[0].env[0].value} {end}").Trim();
-            if (colors == expected)
-            {
-                break;
-            }
-        }
-
-        Assert.Equal(expected, colors);
+        // One request every 50 ms by name; each line is the HTTP status and curl's exit code (7 = refused).
+        WorkloadChecks.RollingUpdateKeepsAnswering(Lab, "client", "web", "app=web", 3,
+            "curl -s -o /dev/null --max-time 3 -w '%{http_code}' http://web/; echo \" $?\"", "200 0", "green");
     }
 
     [RootFact]

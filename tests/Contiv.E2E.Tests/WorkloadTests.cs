@@ -15,24 +15,9 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
 
     private string Kubectl(params string[] args) => Lab.Kubectl(args).EnsureSuccess("kubectl " + string.Join(' ', args)).StdOut.Trim();
 
-    private CommandResult KubectlLong(params string[] args)
-        => Shell.Run("kubectl", args, env: new Dictionary<string, string?> { ["KUBECONFIG"] = Lab.StateDir + "/kubeconfig" }, timeout: TimeSpan.FromSeconds(150));
+    private CommandResult KubectlLong(params string[] args) => WorkloadChecks.KubectlLong(Lab, args);
 
-    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var end = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                return false;
-            }
-
-            Thread.Sleep(500);
-        }
-
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout) => WorkloadChecks.Eventually(condition, timeout);
 
     [RootFact]
     public void A_deployment_spreads_is_exposed_scaled_updated_and_deleted_with_everything_it_owns()
@@ -73,7 +58,7 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
     public void A_daemonset_runs_one_pod_per_node_including_an_added_node()
     {
         RequireLab();
-        var file = WorkloadLabFixture.WriteTemp("""
+        WorkloadChecks.DaemonSetCoversAnAddedNode(Lab, "probe", """
             apiVersion: apps/v1
             kind: DaemonSet
             metadata:
@@ -89,24 +74,7 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
                   - name: sleep
                     image: none
                     command: ["sleep", "infinity"]
-            """);
-        Kubectl("apply", "-f", file);
-        string NodesOfPods() => Kubectl("get", "pods", "-l", "app=probe", "--field-selector=status.phase=Running", "-o", "jsonpath={.items[*].spec.nodeName}");
-        string Sorted(string s) => string.Join(',', s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
-        Assert.True(Eventually(() => Sorted(NodesOfPods()) == "node1,node2", TimeSpan.FromSeconds(60)), NodesOfPods());
-
-        Lab.Run(TimeSpan.FromSeconds(180), "node", "add").EnsureSuccess("contiv-lab node add");
-        try
-        {
-            Assert.True(Eventually(() => Sorted(NodesOfPods()) == "node1,node2,node3", TimeSpan.FromSeconds(90)), NodesOfPods() + "\n" + Lab.Diagnostics());
-            Assert.Equal(0, KubectlLong("rollout", "status", "daemonset/probe", "--timeout=60s").ExitCode);
-        }
-        finally
-        {
-            Lab.Run(TimeSpan.FromSeconds(120), "node", "delete", "node3");
-            Kubectl("delete", "-f", file);
-            File.Delete(file);
-        }
+            """, "app=probe");
     }
 
     [RootFact]

@@ -120,6 +120,67 @@ public sealed class KubeletVerbsTests : IAsyncLifetime
         Assert.NotEqual(0, Kubectl(null, "exec", "box", "--", "/nonexistent/program").ExitCode);
     }
 
+    /// <summary>
+    /// <c>kubectl exec -i</c> reads the exit status from the error channel and then waits for the close handshake; a
+    /// kubelet or API server that drops the connection (instead of closing the WebSocket and waiting for the peer's
+    /// close) makes kubectl fail with "error reading from error stream: … connection reset by peer" after the output.
+    /// Many runs, two at a time, so a racy close shows.
+    /// </summary>
+    [Fact]
+    public void Kubectl_exec_with_stdin_always_reads_the_exit_status_before_the_close()
+    {
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 60, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            var code = i % 3 == 0 ? 3 : 0;
+            var r = Kubectl(string.Empty, "exec", "-i", "box", "--", "sh", "-c", $"echo run {i}; exit {code}");
+            if (r.ExitCode != code || r.StdOut != $"run {i}\n")
+            {
+                failures.Add($"run {i}: exit {r.ExitCode} (want {code}), stdout [{r.StdOut}], stderr [{r.StdErr}]");
+            }
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count}/60 failed:\n{string.Join('\n', failures)}");
+    }
+
+    /// <summary>
+    /// <c>kubectl exec -it</c> as a person runs it, on a terminal (util-linux <c>script</c> gives kubectl one of 30 rows
+    /// and 100 columns): the command runs on a pseudo-terminal of the kubelet's with kubectl's window size, and typed
+    /// input reaches an interactive shell whose exit code is kubectl's.
+    /// </summary>
+    [Fact]
+    public void Kubectl_exec_with_a_tty_runs_the_command_on_a_terminal_of_the_clients_size()
+    {
+        var kubectl = $"/usr/bin/kubectl --kubeconfig {_kubeconfig} --cache-dir {Path.Combine(_dir, "cache")}";
+        var r = Shell.Run("script", ["-qec", $"stty rows 30 cols 100; {kubectl} exec -it box -- sh -c '[ -t 0 ] && echo is-a-tty; stty size; tty'", "/dev/null"],
+            stdin: string.Empty, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, $"exec -it: exit {r.ExitCode}: {r.StdOut}{r.StdErr}");
+        Assert.Contains("is-a-tty", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("30 100", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("/dev/pts/", r.StdOut, StringComparison.Ordinal);
+
+        var typed = Shell.Run("script", ["-qec", $"{kubectl} exec -it box -- sh", "/dev/null"], stdin: "echo hi-$((40+2)); exit 7\n", timeout: TimeSpan.FromSeconds(60));
+        Assert.True(typed.ExitCode == 7, $"exec -it sh: exit {typed.ExitCode}: {typed.StdOut}{typed.StdErr}");
+        Assert.Contains("hi-42", typed.StdOut, StringComparison.Ordinal);
+    }
+
+    /// <summary>A pod on a node whose kubelet does not answer: kubectl exec fails with the API server's reason (a Failure Status after the upgrade).</summary>
+    [Fact]
+    public async Task Kubectl_exec_to_an_unreachable_kubelet_reports_why()
+    {
+        await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "ghost" } });
+        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch("""{"status":{"daemonEndpoints":{"kubeletEndpoint":{"Port":1}}}}""", V1Patch.PatchType.MergePatch), "ghost");
+        await _client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "lost" },
+            Spec = new V1PodSpec { NodeName = "ghost", Containers = [new V1Container { Name = "c", Image = "none" }] },
+        }, "default");
+        await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), "lost", "default");
+
+        var r = Kubectl(null, "exec", "lost", "--", "true");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("cannot reach the kubelet of node ghost", r.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Kubelet_events_show_in_describe_pod_and_get_events_aggregated()
     {

@@ -33,6 +33,11 @@ internal sealed partial class ApiHandler
             ?? throw ApiException.BadRequest($"exec needs one of the WebSocket sub-protocols {string.Join(", ", ExecProtocols)}; got [{string.Join(", ", ctx.WebSockets.WebSocketRequestedProtocols)}]");
         var kubelet = KubeletUrl(pod, name);
         var target = new UriBuilder(kubelet) { Scheme = "ws", Path = $"exec/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}", Query = ctx.Request.QueryString.Value?.TrimStart('?') ?? string.Empty }.Uri;
+        // kubectl's WebSocket first, then the kubelet's (as the real API server's stream translator does): kubectl sets
+        // up its streams right after its upgrade, and a message of the command's that came before would be dropped
+        // ("Unknown stream id 1, discarding message") — with the kubelet connected first, the command's first output
+        // could follow the 101 response immediately.
+        using var client = await ctx.WebSockets.AcceptWebSocketAsync(protocol);
         using var upstream = new ClientWebSocket();
         upstream.Options.AddSubProtocol(protocol);
         try
@@ -41,11 +46,40 @@ internal sealed partial class ApiHandler
         }
         catch (WebSocketException e)
         {
-            throw new ApiException(502, "InternalError", $"cannot reach the kubelet of node {Json.Str(pod, "spec", "nodeName")} for exec: {e.Message}");
+            // Too late for an HTTP status: a Failure Status on the error channel (3), as a kubelet sends one.
+            var status = new System.Text.Json.Nodes.JsonObject
+            {
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject(),
+                ["status"] = "Failure",
+                ["message"] = $"cannot reach the kubelet of node {Json.Str(pod, "spec", "nodeName")} for exec: {e.Message}",
+                ["reason"] = "InternalError",
+                ["code"] = 502,
+            };
+            await client.SendAsync((byte[])[3, .. System.Text.Encoding.UTF8.GetBytes(status.ToJsonString())], WebSocketMessageType.Binary, true, ctx.RequestAborted);
+            await CloseAndWaitAsync(client, ctx.RequestAborted);
+            return;
         }
 
-        using var client = await ctx.WebSockets.AcceptWebSocketAsync(protocol);
         await Task.WhenAll(RelayAsync(client, upstream, ctx.RequestAborted), RelayAsync(upstream, client, ctx.RequestAborted));
+    }
+
+    /// <summary>Our close frame, then the peer's read (up to 2 s) before the connection goes: dropping it earlier resets it before kubectl read the Status.</summary>
+    private static async Task CloseAndWaitAsync(WebSocket ws, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(2));
+        var buffer = new byte[1024];
+        try
+        {
+            await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, wait.Token);
+            while (ws.State == WebSocketState.CloseSent && (await ws.ReceiveAsync(buffer, wait.Token)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // No close frame in time: the connection goes anyway.
+        }
     }
 
     /// <summary>Copies messages from one WebSocket to the other until <paramref name="from"/> closes, then closes <paramref name="to"/>'s output.</summary>

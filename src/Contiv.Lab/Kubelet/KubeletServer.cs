@@ -95,7 +95,7 @@ public sealed class KubeletServer : IDisposable
             }
             else if (parts is ["exec", var ens, var epod, var econtainer] && ctx.Request.IsWebSocketRequest)
             {
-                if (!KubeletExec.WantsStdin(ctx.Request) && ExecSyncOf?.Invoke(ens, epod, econtainer) is { } sync)
+                if (!KubeletExec.WantsStdin(ctx.Request) && !KubeletExec.WantsTty(ctx.Request) && ExecSyncOf?.Invoke(ens, epod, econtainer) is { } sync)
                 {
                     await KubeletExec.RunSyncAsync(ctx, sync, _component, ct).ConfigureAwait(false);
                 }

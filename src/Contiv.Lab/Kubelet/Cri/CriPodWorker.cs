@@ -560,17 +560,24 @@ internal sealed class CriPodWorker : IPodWorker
         }
     }
 
+    /// <summary>
+    /// As kubelet does: the container's <c>lifecycle.preStop</c> hook (<c>exec</c> through CRI <c>ExecSync</c> in the
+    /// container, or <c>sleep</c>) within the grace period, then <c>StopContainer</c> with what is left of it (at least
+    /// 1 s: SIGTERM, then SIGKILL when it ends), then <c>RemoveContainer</c>.
+    /// </summary>
     private async Task StopContainerAsync(CriContainer c, long grace)
     {
         c.StopProbes();
         try
         {
+            var left = grace;
             if (c.IsRunning && !_removed)
             {
                 _events?.Normal(_pod, "Killing", $"Stopping container {c.Name}", c.Name);
+                left = await RunPreStopAsync(c, grace).ConfigureAwait(false);
             }
 
-            await _cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = c.Id, Timeout = grace }).ConfigureAwait(false);
+            await _cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = c.Id, Timeout = left }).ConfigureAwait(false);
             await _cri.Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = c.Id }).ConfigureAwait(false);
         }
         catch (RpcException e)
@@ -579,6 +586,32 @@ internal sealed class CriPodWorker : IPodWorker
         }
 
         c.Id = null;
+    }
+
+    /// <summary>Runs the container's preStop hook, if any, bounded by <paramref name="grace"/> seconds; the seconds left for <c>StopContainer</c>.</summary>
+    private async Task<long> RunPreStopAsync(CriContainer c, long grace)
+    {
+        if (c.Spec.Lifecycle?.PreStop is not { } hook)
+        {
+            return grace;
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (hook.Sleep is { } sleep)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(sleep.Seconds, grace))).ConfigureAwait(false);
+        }
+        else if (hook.Exec?.Command is { Count: > 0 } command)
+        {
+            LabLog.Info(_component, $"preStop hook of {c.Name}: {string.Join(' ', command)} (CRI ExecSync)");
+            var (code, output) = await ExecIn(c)([.. command], TimeSpan.FromSeconds(grace), CancellationToken.None).ConfigureAwait(false);
+            if (code != 0)
+            {
+                _events?.Warning(_pod, "FailedPreStopHook", $"PreStopHook failed: exit {code}: {output.Trim()}", c.Name);
+            }
+        }
+
+        return Math.Max(1, grace - (long)watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>
