@@ -10,6 +10,9 @@
 #   NODES=12 PODS=300 IDLE_SECS=30 SETTLE=20 bench/lab-scale.sh      (defaults)
 #   NODES=4 PODS=40 bench/lab-scale.sh                               (what fits a small machine)
 #   LAB_BIN=/path/to/other/artifacts/bin bench/lab-scale.sh          (the same bench with another build)
+#   PODS=0 bench/lab-scale.sh                                        (the idle lab without pods: no Deployment)
+#   THREADS=15 bench/lab-scale.sh                                    (also the 15 busiest threads of the idle
+#                                                                     window: process, thread name (comm), %)
 # Needs root and a build (scripts/build.sh). Instance `scale`; `down` on exit.
 # Ends with RESULT lines. Baselines are the issue's limits (issue 21): a node's idle vSwitch ≤ 150 MB,
 # the idle lab < 3 % of one core; up and pods-Ready times have no limit, their baseline is per node/pod
@@ -36,8 +39,10 @@ t1="$(now)"
 up_secs="$(python3 -c "print('%.1f' % ($t1 - $t0))")"
 echo "up: $nodes nodes in $up_secs s" >&2
 
-manifest="$(mktemp)"
-cat >"$manifest" <<YAML
+ready_secs=0
+if (( pods > 0 )); then
+  manifest="$(mktemp)"
+  cat >"$manifest" <<YAML
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: scale, namespace: default}
@@ -51,20 +56,23 @@ spec:
       containers:
         - {name: sleep, image: none, command: ["sleep", "infinity"]}
 YAML
-t2="$(now)"
-"$lab" apply --instance "$inst" -f "$manifest" >/dev/null
-rm -f "$manifest"
-ready=0
-deadline=$(( $(date +%s) + 60 + 10 * pods ))
-while :; do
-  ready="$(kc get pods -l app=scale -o jsonpath='{range .items[*]}{range .status.conditions[?(@.type=="Ready")]}{.status}{"\n"}{end}{end}' 2>/dev/null | grep -c True || true)"
-  [[ $ready -ge $pods ]] && break
-  if (( $(date +%s) > deadline )); then echo "only $ready of $pods pods Ready before the deadline" >&2; exit 1; fi
-  sleep 1
-done
-t3="$(now)"
-ready_secs="$(python3 -c "print('%.1f' % ($t3 - $t2))")"
-echo "pods: $pods Ready in $ready_secs s ($(kc get pods -l app=scale -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}'))" >&2
+  t2="$(now)"
+  "$lab" apply --instance "$inst" -f "$manifest" >/dev/null
+  rm -f "$manifest"
+  ready=0
+  deadline=$(( $(date +%s) + 60 + 10 * pods ))
+  while :; do
+    ready="$(kc get pods -l app=scale -o jsonpath='{range .items[*]}{range .status.conditions[?(@.type=="Ready")]}{.status}{"\n"}{end}{end}' 2>/dev/null | grep -c True || true)"
+    [[ $ready -ge $pods ]] && break
+    if (( $(date +%s) > deadline )); then echo "only $ready of $pods pods Ready before the deadline" >&2; exit 1; fi
+    sleep 1
+  done
+  t3="$(now)"
+  ready_secs="$(python3 -c "print('%.1f' % ($t3 - $t2))")"
+  echo "pods: $pods Ready in $ready_secs s ($(kc get pods -l app=scale -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}'))" >&2
+else
+  echo "pods: none (PODS=0)" >&2
+fi
 
 sleep "$settle"
 # Every process of the lab: the instance marker in its environment.
@@ -93,9 +101,32 @@ snapshot() { # pid → "pid ticks name" lines (name: the executable + node when 
     echo "$p $ticks $name"
   done
 }
+threads="${THREADS:-0}"
+tsnapshot() { # "pid/tid ticks name:comm" of every thread of the lab's processes (THREADS > 0 only)
+  (( threads > 0 )) || return 0
+  python3 - "${pids[@]}" <<'PY'
+import os, sys
+for p in sys.argv[1:]:
+    try:
+        name = os.path.basename(open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0].decode())
+        tids = os.listdir(f"/proc/{p}/task")
+    except OSError:
+        continue
+    for t in tids:
+        try:
+            st = open(f"/proc/{p}/task/{t}/stat").read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")].replace(" ", "_")
+        f = st[st.rindex(")") + 2:].split()
+        print(f"{p}/{t} {int(f[11]) + int(f[12])} {name}:{comm}")
+PY
+}
 before="$(snapshot)"
+tbefore="$(tsnapshot)"
 sleep "$idle_secs"
 after="$(snapshot)"
+tafter="$(tsnapshot)"
 hz="$(getconf CLK_TCK)"
 cpu_report="$(python3 - "$hz" "$idle_secs" <<PY
 import sys
@@ -114,6 +145,22 @@ for name, t in sorted(per.items(), key=lambda kv: -kv[1]):
 print("%.2f" % (100.0 * total / hz / secs))
 PY
 )"
+if (( threads > 0 )); then
+  python3 - "$(getconf CLK_TCK)" "$idle_secs" "$threads" <<PY >&2
+import sys
+hz, secs, top = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+def parse(text):
+    return {l.split()[0]: (int(l.split()[1]), l.split()[2]) for l in text.strip().splitlines() if l.strip()}
+b, a = parse("""$tbefore"""), parse("""$tafter"""),
+per = {}
+for tid, (t, name) in a.items():
+    if tid in b and t > b[tid][0]:
+        per[name] = per.get(name, 0) + t - b[tid][0]
+print("busiest threads (process:comm, summed over processes of that name):")
+for name, t in sorted(per.items(), key=lambda kv: -kv[1])[:top]:
+    print("  %-40s %6.2f %%" % (name, 100.0 * t / hz / secs))
+PY
+fi
 echo "idle CPU over $idle_secs s (${#pids[@]} lab processes, load $(cut -d' ' -f1-3 /proc/loadavg)): $cpu_report % of one core" >&2
 
 # vSwitch RSS per node: contiv-vpp + contiv-agent of that node (--netns cl${inst}-nodeN).
@@ -141,7 +188,7 @@ ratio() { python3 -c "print('%.3f' % ($1 / $2))"; }
 read -r rss_median rss_max <<<"$rss"
 up_base="$(( 10 * nodes ))"
 echo "RESULT lab-scale-up-$nodes $up_secs s baseline $up_base ratio $(ratio "$up_secs" "$up_base")"
-echo "RESULT lab-scale-pods-ready-$pods $ready_secs s baseline $pods ratio $(ratio "$ready_secs" "$pods")"
+(( pods > 0 )) && echo "RESULT lab-scale-pods-ready-$pods $ready_secs s baseline $pods ratio $(ratio "$ready_secs" "$pods")"
 echo "RESULT lab-scale-vswitch-rss $rss_median MB baseline 150 ratio $(ratio "$rss_median" 150)"
 echo "RESULT lab-scale-vswitch-rss-max $rss_max MB baseline 150 ratio $(ratio "$rss_max" 150)"
 echo "RESULT lab-scale-idle-cpu $cpu_report % baseline 3 ratio $(ratio "$cpu_report" 3)"

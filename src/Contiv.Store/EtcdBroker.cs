@@ -16,7 +16,8 @@ namespace Contiv.Store;
 
 /// <summary>
 /// The etcd broker (see <see cref="IEtcdBroker"/>): one gRPC channel (dotnet-etcd) balanced over the
-/// configured endpoints, a health probe that tracks the connection state, and Polly retries with
+/// configured endpoints, a health monitor that tracks the connection state (a probe, then a watch that stays
+/// open while connected: nothing is polled while idle), and Polly retries with
 /// bounded exponential back-off around every request.
 /// </summary>
 /// <remarks>
@@ -337,12 +338,20 @@ public sealed partial class EtcdBroker : IEtcdBroker
         }
     }
 
-    // Probes etcd with a linearizable read (needs a leader): every HealthInterval while connected,
-    // with growing back-off (InitialBackoff … MaxBackoff) while not. After a few failed probes in a row
-    // it checks whether an endpoint accepts TCP connections: if one does, etcd is back but the gRPC
-    // channel has not noticed — seen after etcd restarts: the balancer's subchannel stayed
-    // "connecting" and every call (the resumed watch too) waited in PickAsync for ever — so the
-    // channel is replaced, which also aborts the calls stuck on the old one.
+    // Probes etcd with a linearizable read (needs a leader) when the broker starts and whenever the
+    // liveness watch below ends; with growing back-off (InitialBackoff … MaxBackoff) while the probe fails.
+    // While connected nothing is polled: a watch stream on the probe key (which nobody writes) stays open,
+    // with etcd's "hasleader" metadata, and the probe runs again only when that stream ends — etcd died or
+    // restarted (the connection closes), hung (HTTP/2 keep-alive pings unanswered for 10 + 5 s), lost its
+    // leader (etcd cancels require-leader watches), or the channel was replaced. A stream that ends on a
+    // connection failure is reported as a lost connection at once, so even an etcd restarted within
+    // milliseconds shows as Disconnected → Connected (which KSR, the agents and the API server use as
+    // their cue to check for data loss). A stream that cannot stay open (ends within HealthInterval)
+    // falls back to a probe every HealthInterval, as before.
+    // After a few failed probes in a row it checks whether an endpoint accepts TCP connections: if one
+    // does, etcd is back but the gRPC channel has not noticed — seen after etcd restarts: the balancer's
+    // subchannel stayed "connecting" and every call (the resumed watch too) waited in PickAsync for
+    // ever — so the channel is replaced, which also aborts the calls stuck on the old one.
     private async Task MonitorAsync()
     {
         var failures = 0;
@@ -357,7 +366,7 @@ public sealed partial class EtcdBroker : IEtcdBroker
                 await _kv.RangeAsync(new RangeRequest { Key = ProbeKey }, deadline: DateTime.UtcNow + probeTimeout, cancellationToken: _closing.Token);
                 ReportSuccess();
                 failures = 0;
-                delay = _options.HealthInterval;
+                delay = await AwaitLivenessWatchEndAsync();
             }
             catch (OperationCanceledException) when (_closing.IsCancellationRequested)
             {
@@ -391,6 +400,53 @@ public sealed partial class EtcdBroker : IEtcdBroker
                 }
             }
         }
+    }
+
+    /// <summary>Number of liveness watches opened by the health monitor (for tests).</summary>
+    public int LivenessWatches => _livenessWatches;
+
+    private int _livenessWatches;
+
+    // Holds a watch on the probe key open until it ends; returns the delay before the next probe.
+    private async Task<TimeSpan> AwaitLivenessWatchEndAsync()
+    {
+        var started = DateTime.UtcNow;
+        Interlocked.Increment(ref _livenessWatches);
+        Exception? error = null;
+        var ct = _closing.Token;
+        try
+        {
+            using var call = _watch.Watch(new Metadata { { "hasleader", "true" } }, cancellationToken: ct);
+            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = ProbeKey } }, ct);
+            while (await call.ResponseStream.MoveNext(ct))
+            {
+                if (call.ResponseStream.Current.Canceled)
+                {
+                    error = new RpcException(new Status(StatusCode.Unavailable, "etcd cancelled the liveness watch: " + call.ResponseStream.Current.CancelReason));
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException e)
+        {
+            error = new IOException("liveness watch aborted: " + e.Message, e); // the connection died under the call
+        }
+        catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or ObjectDisposedException)
+        {
+            error = e;
+        }
+
+        if (error is not null && EtcdErrors.IsConnectionFailure(error))
+        {
+            ReportFailure(error);
+        }
+
+        _log.LogDebug("etcd {Endpoints}: liveness watch ended ({Error}); probing", EndpointList, error is null ? "stream closed" : EtcdErrors.Describe(error));
+        return DateTime.UtcNow - started < _options.HealthInterval ? _options.HealthInterval : TimeSpan.Zero;
     }
 
     /// <summary>Shortest time between two channel rebuilds.</summary>

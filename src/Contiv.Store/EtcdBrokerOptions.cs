@@ -42,7 +42,11 @@ public sealed record EtcdBrokerOptions
     /// <summary>Longest back-off between attempts (also caps gRPC's reconnect back-off).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Interval of the health probe that detects a lost or restored connection while idle.</summary>
+    /// <summary>
+    /// Shortest interval between two health probes. While connected the broker does not poll: a watch on a
+    /// probe key stays open and its end triggers the probe; only a watch that cannot stay open falls back
+    /// to a probe every interval.
+    /// </summary>
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Keys fetched per request when listing a prefix.</summary>

@@ -38,6 +38,76 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public async Task An_idle_connected_broker_sends_nothing_to_etcd_but_notices_a_quick_restart()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        var changes = new ConcurrentQueue<ConnectionStateChangedEventArgs>();
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl);
+        broker.ConnectionStateChanged += (_, e) => changes.Enqueue(e);
+        await WaitForAsync(() => broker.LivenessWatches == 1, TimeSpan.FromSeconds(5));
+        await Task.Delay(500); // the watch is established (and the start's Connecting → Connected delivered)
+        changes.Clear();
+
+        // Idle: not one request in 5 s (the old monitor read the probe key every HealthInterval = 1 s).
+        var ranges = await EtcdRequestsAsync(etcd, "Range");
+        var watches = await EtcdRequestsAsync(etcd, "Watch");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(ranges, await EtcdRequestsAsync(etcd, "Range"));
+        Assert.Equal(watches, await EtcdRequestsAsync(etcd, "Watch"));
+        Assert.Equal(1, broker.LivenessWatches);
+        Assert.Empty(changes);
+
+        // A restart as quick as the test can make it: the watch's end is a lost connection, then a new one.
+        await etcd.KillAsync();
+        await etcd.StartAgainAsync();
+        await WaitForAsync(() => changes.Count >= 2 && broker.ConnectionState == StoreConnectionState.Connected, TimeSpan.FromSeconds(10));
+        Assert.Equal(
+            [(StoreConnectionState.Connected, StoreConnectionState.Disconnected), (StoreConnectionState.Disconnected, StoreConnectionState.Connected)],
+            changes.Take(2).Select(c => (c.Previous, c.Current)));
+        await WaitForAsync(() => broker.LivenessWatches >= 2, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_hung_etcd_is_noticed_without_polling_and_so_is_its_return()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl);
+        await WaitForAsync(() => broker.LivenessWatches == 1, TimeSpan.FromSeconds(5));
+        var pid = etcd.ProcessId!.Value;
+        Assert.Equal(0, Shell.Run("kill", ["-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode);
+        try
+        {
+            // The connection stays open; HTTP/2 keep-alive pings (10 s, 5 s to answer) end the liveness watch.
+            await WaitForAsync(() => broker.ConnectionState == StoreConnectionState.Disconnected, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Shell.Run("kill", ["-CONT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await broker.WaitConnectedAsync(cts.Token);
+        await broker.PutAsync("/hung", "1");
+    }
+
+    // etcd's own count of the gRPC requests of one method it has started (its /metrics, grpc-prometheus).
+    private static async Task<long> EtcdRequestsAsync(EtcdServer etcd, string method)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(etcd.ClientUrl + "/metrics");
+        long sum = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("grpc_server_started_total{", StringComparison.Ordinal) && line.Contains($"grpc_method=\"{method}\"", StringComparison.Ordinal))
+            {
+                sum += (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sum;
+    }
+
+    [Fact]
     public async Task Requests_wait_out_a_restart_and_fail_clearly_when_etcd_stays_down()
     {
         await using var etcd = await EtcdServer.StartAsync();

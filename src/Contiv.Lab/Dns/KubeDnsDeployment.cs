@@ -67,7 +67,11 @@ internal static class KubeDnsDeployment
                                     new V1ContainerPort { Name = "dns-tcp", ContainerPort = 53, Protocol = "TCP" },
                                 ],
                                 // The server listens only once it has listed Services and Endpoints.
-                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 53 }, PeriodSeconds = 1, FailureThreshold = 3 },
+                                // Ready within a second of starting (the startup probe, every second until it passes once),
+                                // then checked every 10 s as CoreDNS's own manifests do: a probe every second was the
+                                // main idle cost of a lab (a thread, two setns and a TCP connect in the kubelet each time).
+                                StartupProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 53 }, PeriodSeconds = 1, FailureThreshold = 60 },
+                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 53 }, PeriodSeconds = 10, FailureThreshold = 3 },
                             },
                         ],
                     },

@@ -28,12 +28,15 @@ internal sealed class ProbeRunner
     private readonly string? _podIp;
     private readonly ContainerCommand _exec;
     private readonly Action<ProbeRunner, string?> _changed;
+    private readonly bool _stopOnSuccess;
     private int _successes;
     private int _failures;
 
-    /// <summary>Creates the probe; <paramref name="changed"/> is called when <see cref="Succeeded"/> flips (with the failure text).</summary>
-    public ProbeRunner(string kind, V1Probe probe, V1Container container, string netnsPath, string? podIp, ContainerCommand exec, Action<ProbeRunner, string?> changed)
+    /// <summary>Creates the probe; <paramref name="changed"/> is called when <see cref="Succeeded"/> flips (with the failure text);
+    /// <paramref name="stopOnSuccess"/> (startup probes) ends the probing once it passed.</summary>
+    public ProbeRunner(string kind, V1Probe probe, V1Container container, string netnsPath, string? podIp, ContainerCommand exec, Action<ProbeRunner, string?> changed, bool stopOnSuccess = false)
     {
+        _stopOnSuccess = stopOnSuccess;
         _kind = kind;
         _probe = probe;
         _container = container;
@@ -43,7 +46,7 @@ internal sealed class ProbeRunner
         _changed = changed;
     }
 
-    /// <summary><c>Readiness</c> or <c>Liveness</c>.</summary>
+    /// <summary><c>Startup</c>, <c>Readiness</c> or <c>Liveness</c>.</summary>
     public string Kind => _kind;
 
     /// <summary>The current result: null until the threshold is first reached.</summary>
@@ -63,6 +66,11 @@ internal sealed class ProbeRunner
             {
                 var failure = await ProbeOnceAsync(ct).ConfigureAwait(false);
                 Record(failure);
+                if (_stopOnSuccess && Succeeded == true)
+                {
+                    return;
+                }
+
                 await Task.Delay(period, ct).ConfigureAwait(false);
             }
         }

@@ -389,7 +389,7 @@ internal sealed class CriPodWorker : IPodWorker
     private void StartProbes(CriContainer c)
     {
         c.StopProbes();
-        if ((c.Spec.ReadinessProbe is null && c.Spec.LivenessProbe is null) || _sandbox is null)
+        if ((c.Spec.ReadinessProbe is null && c.Spec.LivenessProbe is null && c.Spec.StartupProbe is null) || _sandbox is null)
         {
             return;
         }
