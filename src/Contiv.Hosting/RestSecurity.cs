@@ -84,7 +84,10 @@ public static class RestSecurity
 
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"contiv\", charset=\"UTF-8\"";
-            await context.Response.WriteAsJsonAsync(new { error = $"{context.Request.Method} {context.Request.Path}: credentials required (HTTP basic authentication)" }).ConfigureAwait(false);
+            // Built as a JSON node, not an anonymous type: no reflection (the NativeAOT daemons use this too).
+            context.Response.ContentType = "application/json; charset=utf-8";
+            var body = new System.Text.Json.Nodes.JsonObject { ["error"] = $"{context.Request.Method} {context.Request.Path}: credentials required (HTTP basic authentication)" };
+            await context.Response.WriteAsync(body.ToJsonString()).ConfigureAwait(false);
         });
     }
 

@@ -75,7 +75,7 @@ public sealed class DaemonOptions
           --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
           --buffers <n>             packet buffers                                        [16384]
-          --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [256]
+          --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [64]
                                     (resident even when idle; more rides out longer stalls at Gbit/s rates)
           --poll                    busy-poll devices instead of sleeping in epoll
           --spin-us <n>             keep polling n µs after traffic before sleeping       [50]

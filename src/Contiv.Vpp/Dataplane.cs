@@ -40,12 +40,13 @@ public sealed record DataplaneOptions
     /// <summary>
     /// Frames (68 KB each, one whole GSO packet) of an AF_PACKET interface's receive ring. The kernel's ring
     /// pages are resident in the process from the moment the ring is mapped, busy or idle: 64 frames are
-    /// 4.4 MB, 256 are 17.4 MB. A deeper ring rides out longer worker stalls at multi-Gbit/s overlay traffic.
+    /// 4.4 MB, 256 are 17.4 MB. A deeper ring rides out longer worker stalls at multi-Gbit/s overlay traffic; 64
+    /// forwarded overlay TCP as fast as 256 (docs/performance.md, issue 21 RSS) and keep an idle vSwitch 13 MB smaller.
     /// </summary>
     public int AfPacketRxFrames { get; init; } = DefaultAfPacketRxFrames;
 
     /// <summary>Default of <see cref="AfPacketRxFrames"/>.</summary>
-    public const int DefaultAfPacketRxFrames = 256;
+    public const int DefaultAfPacketRxFrames = 64;
 
     /// <summary>
     /// TAP reads go through the same io_uring: several frames per system call, sized from the previous

@@ -8,7 +8,7 @@ public sealed class DaemonOptionsTests
     [Fact]
     public void Af_packet_rx_ring_depth_has_a_default_and_is_set_by_option_and_config_file_within_bounds()
     {
-        Assert.Equal(DataplaneOptions.DefaultAfPacketRxFrames, DaemonOptions.Parse([], out _).AfPacketRxFrames);
+        Assert.Equal(64, DaemonOptions.Parse([], out _).AfPacketRxFrames);
         Assert.Equal(256, DaemonOptions.Parse(["--af-packet-rx-frames", "256"], out _).AfPacketRxFrames);
         Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--af-packet-rx-frames", (AfPacketDevice.MinRxFrames - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)], out _));
         Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--af-packet-rx-frames", (AfPacketDevice.MaxRxFrames + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)], out _));

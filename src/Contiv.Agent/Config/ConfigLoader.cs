@@ -16,13 +16,6 @@ internal static class ConfigLoader
     /// <summary>Prefix of override variables.</summary>
     public const string EnvPrefix = "CONTIV_";
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
-
     /// <summary>Loads from a file (null or missing path = defaults) plus the given environment.</summary>
     public static ContivConfig Load(string? path, IDictionary? environment = null)
     {
@@ -60,7 +53,7 @@ internal static class ConfigLoader
 
         try
         {
-            return root.Deserialize<ContivConfig>(Options) ?? new ContivConfig();
+            return root.Deserialize(ConfigJson.Default.ContivConfig) ?? new ContivConfig();
         }
         catch (JsonException e)
         {

@@ -284,7 +284,7 @@ internal sealed class KsrWatcher : IAsyncDisposable
 
         try
         {
-            var saved = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(_mirrorFile).ConfigureAwait(false)) ?? [];
+            var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(_mirrorFile).ConfigureAwait(false), AgentJson.Default.DictionaryStringString) ?? [];
             var state = new KubeStateData();
             foreach (var (rel, json) in saved)
             {
@@ -360,7 +360,7 @@ internal sealed class KsrWatcher : IAsyncDisposable
                     data = _current.ToDictionary(kv => kv.Key, kv => kv.Value.Json, StringComparer.Ordinal);
                 }
 
-                PodManager.DurableFile.WriteAllText(_mirrorFile, JsonSerializer.Serialize(data));
+                PodManager.DurableFile.WriteAllText(_mirrorFile, JsonSerializer.Serialize(data, AgentJson.Default.DictionaryStringString));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -35,7 +35,7 @@ internal sealed class PodStateStore(string? path, ILogger log, TimeProvider? tim
         string? problem;
         try
         {
-            var list = JsonSerializer.Deserialize<List<LocalPod>>(File.ReadAllText(Path));
+            var list = JsonSerializer.Deserialize(File.ReadAllText(Path), AgentJson.Default.ListLocalPod);
             problem = list is null ? "it holds null instead of a pod list"
                 : list.Any(p => p is null || string.IsNullOrEmpty(p.Name) || string.IsNullOrEmpty(p.ContainerId)) ? "a pod entry lacks its name or container ID"
                 : null;
@@ -75,7 +75,7 @@ internal sealed class PodStateStore(string? path, ILogger log, TimeProvider? tim
 
         try
         {
-            DurableFile.WriteAllText(Path, JsonSerializer.Serialize(pods.ToList()));
+            DurableFile.WriteAllText(Path, JsonSerializer.Serialize(pods.ToList(), AgentJson.Default.ListLocalPod));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -18,6 +18,7 @@ internal static class AgentBuildInfo
     /// <summary>When this agent process started (UTC, ISO 8601).</summary>
     public static string StartTime { get; } = Process.GetCurrentProcess().StartTime.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (NativeAOT, single file) falls back to the executable.")]
     private static string BuildDate()
     {
         // Single-file publishes have no assembly location: fall back to the executable itself.

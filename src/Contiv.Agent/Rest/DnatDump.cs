@@ -32,7 +32,7 @@ internal static class DnatDump
             var locals = new JsonArray();
             foreach (var l in m.Locals)
             {
-                locals.Add(Omitting(("vrf_id", l.VrfId), ("local_ip", l.IpAddress), ("local_port", l.Port), ("probability", l.Probability)));
+                locals.Add((JsonNode)Omitting(("vrf_id", l.VrfId), ("local_ip", l.IpAddress), ("local_port", l.Port), ("probability", l.Probability)));
             }
 
             var sm = Omitting(("external_ip", m.ExternalIp), ("external_port", m.ExternalPort), ("protocol", (uint)m.Protocol),
@@ -42,12 +42,12 @@ internal static class DnatDump
                 sm["local_ips"] = locals;
             }
 
-            Entry(m.Tag).Static.Add(sm);
+            Entry(m.Tag).Static.Add((JsonNode)sm);
         }
 
         foreach (var m in dump.Nat44IdentityMappings)
         {
-            Entry(m.Tag).Identity.Add(Omitting(("vrf_id", m.VrfId), ("ip_address", m.IpAddress),
+            Entry(m.Tag).Identity.Add((JsonNode)Omitting(("vrf_id", m.VrfId), ("ip_address", m.IpAddress),
                 ("port", m.AddrOnly ? 0u : m.Port), ("protocol", m.AddrOnly ? 0u : (uint)m.Protocol)));
         }
 
@@ -65,7 +65,7 @@ internal static class DnatDump
                 dnat["id_mappings"] = id;
             }
 
-            result.Add(dnat);
+            result.Add((JsonNode)dnat);
         }
 
         return result;

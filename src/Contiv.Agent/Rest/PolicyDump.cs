@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Contiv.Agent.Policy;
 
 namespace Contiv.Agent.Rest;
@@ -22,24 +23,27 @@ internal static class PolicyDump
             var rendered = handler.Rendered;
             if (processor is null || cache is null)
             {
-                return Results.Json(new { error = "policies not resynced yet" }, statusCode: 503);
+                return RestApi.Error("policies not resynced yet", 503);
             }
 
             var tables = cache.LocalTables;
             var podTables = cache.PodTables;
-            return Results.Json(new
+            return RestApi.Json(new JsonObject
             {
-                policies = AgentContext.Snapshot(() => processor.Cache.Policies.Keys.Select(p => p.ToString())).Order(StringComparer.Ordinal),
-                isolatedPods = podTables.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => new { pod = p.Key.ToString(), table = AclRenderer.NamePrefix + p.Value }),
-                localTables = tables.Values.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => new
+                ["policies"] = Strings(AgentContext.Snapshot(() => processor.Cache.Policies.Keys.Select(p => p.ToString())).Order(StringComparer.Ordinal)),
+                ["isolatedPods"] = new JsonArray(podTables.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal)
+                    .Select(p => (JsonNode)new JsonObject { ["pod"] = p.Key.ToString(), ["table"] = AclRenderer.NamePrefix + p.Value }).ToArray()),
+                ["localTables"] = new JsonArray(tables.Values.OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject
                 {
-                    acl = AclRenderer.NamePrefix + t.Id,
-                    pods = podTables.Where(p => p.Value == t.Id).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal),
-                    rules = t.Rules.Select(r => r.ToString()),
-                }),
-                globalTable = cache.GlobalTable.Rules.Select(r => r.ToString()),
-                acls = rendered.Keys.Order(StringComparer.Ordinal),
+                    ["acl"] = AclRenderer.NamePrefix + t.Id,
+                    ["pods"] = Strings(podTables.Where(p => p.Value == t.Id).Select(p => p.Key.ToString()).Order(StringComparer.Ordinal)),
+                    ["rules"] = Strings(t.Rules.Select(r => r.ToString())),
+                }).ToArray()),
+                ["globalTable"] = Strings(cache.GlobalTable.Rules.Select(r => r.ToString())),
+                ["acls"] = Strings(rendered.Keys.Order(StringComparer.Ordinal)),
             });
         });
     }
+
+    private static JsonArray Strings(IEnumerable<string> items) => new(items.Select(s => (JsonNode?)s).ToArray());
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Contiv.Agent.Controller;
 using Contiv.Agent.Dataplane;
 using Contiv.Agent.Kube;
@@ -10,14 +11,12 @@ using Grpc.Core;
 namespace Contiv.Agent.Rest;
 
 /// <summary>The agent's REST endpoints (SPEC §5).</summary>
+/// <remarks>
+/// No reflection (the agent is published NativeAOT): bodies are built as <see cref="JsonNode"/>s or serialised by the
+/// source-generated <see cref="CamelJson"/>; the endpoint delegates are bound at compile time (request delegate generator).
+/// </remarks>
 internal static class RestApi
 {
-    private static readonly JsonSerializerOptions Camel = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
-    private static readonly JsonSerializerOptions Verbatim = new() { PropertyNamingPolicy = null };
 
     /// <summary>Maps every endpoint.</summary>
     /// <param name="allowCliChanges">True: <c>POST /vpp/command</c> runs any command, not only <c>show …</c> (<see cref="CliCommandPolicy"/>).</param>
@@ -36,34 +35,34 @@ internal static class RestApi
             }
 
             w.RequestResync();
-            return Results.Json(new { status = "resync requested" });
+            return Json(new JsonObject { ["status"] = "resync requested" });
         });
         app.MapGet("/scheduler/dump", (string? descriptor, string? state, string? view) => SchedulerDump(scheduler, descriptor, state ?? view));
         app.MapGet("/scheduler/txn-history", (long? seqNum, int? last) =>
         {
             var h = scheduler.History();
             var list = seqNum is { } n ? h.Where(t => t.SeqNum == n) : last is { } l ? h.Skip(Math.Max(0, h.Count - l)) : h;
-            return Results.Json(list.Select(t => new
+            return Json(new JsonArray(list.Select(t => (JsonNode)new JsonObject
             {
-                seqNum = t.SeqNum,
-                kind = t.Kind.ToString(),
-                description = t.Description,
-                start = t.Start,
-                end = t.End,
-                withRevert = t.WithRevert,
-                error = t.Error,
-                operations = t.Operations.Select(o => new
+                ["seqNum"] = t.SeqNum,
+                ["kind"] = t.Kind.ToString(),
+                ["description"] = t.Description,
+                ["start"] = t.Start,
+                ["end"] = t.End,
+                ["withRevert"] = t.WithRevert,
+                ["error"] = t.Error,
+                ["operations"] = new JsonArray(t.Operations.Select(o => (JsonNode)new JsonObject
                 {
-                    key = o.Key,
-                    operation = o.Operation.ToString(),
-                    value = SafeElement(o.Value),
-                    error = o.Error,
-                    attempt = o.Attempt,
-                    isRevert = o.IsRevert,
-                    cascade = o.Cascade,
-                    durationMs = o.DurationMs,
-                }),
-            }));
+                    ["key"] = o.Key,
+                    ["operation"] = o.Operation.ToString(),
+                    ["value"] = SafeNode(o.Value),
+                    ["error"] = o.Error,
+                    ["attempt"] = o.Attempt,
+                    ["isRevert"] = o.IsRevert,
+                    ["cascade"] = o.Cascade,
+                    ["durationMs"] = o.DurationMs,
+                }).ToArray()),
+            }).ToArray()));
         });
         app.MapGet("/liveness", () => Probe(loop, ctx, loop.IsAlive));
         app.MapGet("/readiness", () => Probe(loop, ctx, loop.IsReady));
@@ -76,7 +75,7 @@ internal static class RestApi
             }
             catch (RpcException e)
             {
-                return Results.Json(new { error = $"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}" }, statusCode: 503);
+                return Error($"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}", 503);
             }
         });
         app.MapPost("/vpp/command", async (HttpRequest req) =>
@@ -89,27 +88,27 @@ internal static class RestApi
             }
             catch (JsonException e)
             {
-                return Results.BadRequest(new { error = $"body must be {{\"vppclicommand\": \"...\"}}: {e.Message}" });
+                return Error($"body must be {{\"vppclicommand\": \"...\"}}: {e.Message}", 400);
             }
 
             if (command.Length == 0)
             {
-                return Results.BadRequest(new { error = "vppclicommand is empty" });
+                return Error("vppclicommand is empty", 400);
             }
 
             if (CliCommandPolicy.Refusal(command, allowCliChanges) is { } refusal)
             {
-                return Results.Json(new { error = refusal }, statusCode: 403);
+                return Error(refusal, 403);
             }
 
             try
             {
                 var reply = await dataplane.Client.CliAsync(new CliRequest { Command = command }, dataplane.Options()).ConfigureAwait(false);
-                return reply.Error ? Results.Json(reply.Output, statusCode: 400) : Results.Json(reply.Output);
+                return Json(JsonValue.Create(reply.Output), reply.Error ? 400 : 200);
             }
             catch (RpcException e)
             {
-                return Results.Json($"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}", statusCode: 503);
+                return Json(JsonValue.Create($"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}"), 503);
             }
         });
     }
@@ -120,31 +119,31 @@ internal static class RestApi
         var s = ctx.Settings;
         if (a is null || ctx.NodeIp is null)
         {
-            return Results.Json(new { error = $"node {ctx.NodeName}: node IP not known yet" }, statusCode: 500);
+            return Error($"node {ctx.NodeName}: node IP not known yet", 500);
         }
 
         var sub = s.Subnets;
-        return Results.Json(new
+        return Json(new JsonObject
         {
-            nodeId = ctx.NodeId,
-            nodeName = ctx.NodeName,
-            nodeIP = ctx.NodeIp.Value.Address.ToString(),
-            podSubnetThisNode = a.PodSubnetThisNode.ToString(),
-            vppHostNetwork = a.HostSubnetThisNode.ToString(),
-            config = new
+            ["nodeId"] = ctx.NodeId,
+            ["nodeName"] = ctx.NodeName,
+            ["nodeIP"] = ctx.NodeIp.Value.Address.ToString(),
+            ["podSubnetThisNode"] = a.PodSubnetThisNode.ToString(),
+            ["vppHostNetwork"] = a.HostSubnetThisNode.ToString(),
+            ["config"] = new JsonObject
             {
-                useExternalIPAM = false,
-                contivCIDR = sub.ContivCidr?.ToString() ?? string.Empty,
-                serviceCIDR = sub.ServiceCidr.ToString(),
-                nodeInterconnectDHCP = s.UseDhcp,
-                podSubnetCIDR = sub.PodSubnetCidr.ToString(),
-                podSubnetOneNodePrefixLen = sub.PodSubnetOneNodePrefixLen,
-                vppHostSubnetCIDR = sub.VppHostSubnetCidr.ToString(),
-                vppHostSubnetOneNodePrefixLen = sub.VppHostSubnetOneNodePrefixLen,
-                nodeInterconnectCIDR = sub.NodeInterconnectCidr?.ToString() ?? string.Empty,
-                vxlanCIDR = sub.VxlanCidr.ToString(),
-                defaultGateway = sub.DefaultGateway?.ToString() ?? string.Empty,
-                srv6 = new { },
+                ["useExternalIPAM"] = false,
+                ["contivCIDR"] = sub.ContivCidr?.ToString() ?? string.Empty,
+                ["serviceCIDR"] = sub.ServiceCidr.ToString(),
+                ["nodeInterconnectDHCP"] = s.UseDhcp,
+                ["podSubnetCIDR"] = sub.PodSubnetCidr.ToString(),
+                ["podSubnetOneNodePrefixLen"] = sub.PodSubnetOneNodePrefixLen,
+                ["vppHostSubnetCIDR"] = sub.VppHostSubnetCidr.ToString(),
+                ["vppHostSubnetOneNodePrefixLen"] = sub.VppHostSubnetOneNodePrefixLen,
+                ["nodeInterconnectCIDR"] = sub.NodeInterconnectCidr?.ToString() ?? string.Empty,
+                ["vxlanCIDR"] = sub.VxlanCidr.ToString(),
+                ["defaultGateway"] = sub.DefaultGateway?.ToString() ?? string.Empty,
+                ["srv6"] = new JsonObject(),
             },
         });
     }
@@ -153,10 +152,15 @@ internal static class RestApi
     {
         var alloc = ctx.Allocator;
         var pods = alloc is null ? [] : AgentContext.Snapshot(() => alloc.Allocations);
-        return Results.Json(new
+        return Json(new JsonObject
         {
-            Pods = pods.Select(p => new { PodID = new { p.Key.Name, p.Key.Namespace }, MainIP = p.Value.ToString(), CustomIfIPs = Array.Empty<string>() }),
-        }, Verbatim);
+            ["Pods"] = new JsonArray(pods.Select(p => (JsonNode)new JsonObject
+            {
+                ["PodID"] = new JsonObject { ["Name"] = p.Key.Name, ["Namespace"] = p.Key.Namespace },
+                ["MainIP"] = p.Value.ToString(),
+                ["CustomIfIPs"] = new JsonArray(),
+            }).ToArray()),
+        });
     }
 
     private static IResult EventHistory(EventLoop loop, HttpRequest req)
@@ -172,14 +176,14 @@ internal static class RestApi
             L(req, "to"),
             (int?)L(req, "first"),
             (int?)L(req, "last"));
-        return Results.Json(records, Camel);
+        return Results.Content(JsonSerializer.Serialize(records, CamelJson.Default.IReadOnlyListEventRecord), "application/json; charset=utf-8");
     }
 
     private static IResult SchedulerDump(KvScheduler scheduler, string? descriptor, string? state)
     {
         if (string.IsNullOrEmpty(descriptor))
         {
-            return Results.Json(scheduler.DescriptorNames.Append(LinuxInterfaceView.Name));
+            return Json(new JsonArray(scheduler.DescriptorNames.Append(LinuxInterfaceView.Name).Select(n => (JsonNode?)n).ToArray()));
         }
 
         // linux-interface is a view over linux-address items (LinuxInterfaceView).
@@ -191,7 +195,7 @@ internal static class RestApi
 
         if (!scheduler.DescriptorNames.Contains(descriptor))
         {
-            return Results.Json(new { error = $"unknown descriptor '{descriptor}'" }, statusCode: 404);
+            return Error($"unknown descriptor '{descriptor}'", 404);
         }
 
         IReadOnlyDictionary<string, object> items;
@@ -207,7 +211,7 @@ internal static class RestApi
                 }
                 catch (Exception e) when (e is RpcException or Contiv.Linux.NetlinkException)
                 {
-                    return Results.Json(new { error = $"retrieve of {descriptor} failed: {e.Message}" }, statusCode: 503);
+                    return Error($"retrieve of {descriptor} failed: {e.Message}", 503);
                 }
 
                 break;
@@ -216,7 +220,7 @@ internal static class RestApi
                 items = scheduler.DumpApplied(descriptor);
                 break;
             default:
-                return Results.Json(new { error = $"unknown state '{state}' (use NB, SB or internal)" }, statusCode: 400);
+                return Error($"unknown state '{state}' (use NB, SB or internal)", 400);
         }
 
         if (view)
@@ -225,33 +229,43 @@ internal static class RestApi
         }
 
         // Same shape as the vpp-agent kvscheduler dump: [{"Key": …, "Value": {…}}].
-        return Results.Json(items.Select(kv => new { Key = kv.Key, Value = ValueJson.ToElement(kv.Value) }), Verbatim);
+        return Json(new JsonArray(items.Select(kv => (JsonNode)new JsonObject
+        {
+            ["Key"] = kv.Key,
+            ["Value"] = SafeNode(ValueJson.Format(kv.Value)),
+        }).ToArray()));
     }
 
-    private static IResult Probe(EventLoop loop, AgentContext ctx, bool ok) => Results.Json(new
+    private static IResult Probe(EventLoop loop, AgentContext ctx, bool ok) => Json(new JsonObject
     {
-        state = ok ? "OK" : "ERROR",
-        loopState = loop.State.ToString(),
-        detail = loop.StateDetail,
-        startupResyncDone = loop.StartupResyncDone,
-        nodeName = ctx.NodeName,
-        nodeId = ctx.NodeId,
-        buildVersion = AgentBuildInfo.Version,
-        buildDate = AgentBuildInfo.Date,
-        startTime = AgentBuildInfo.StartTime,
-    }, statusCode: ok ? 200 : 503);
+        ["state"] = ok ? "OK" : "ERROR",
+        ["loopState"] = loop.State.ToString(),
+        ["detail"] = loop.StateDetail,
+        ["startupResyncDone"] = loop.StartupResyncDone,
+        ["nodeName"] = ctx.NodeName,
+        ["nodeId"] = ctx.NodeId,
+        ["buildVersion"] = AgentBuildInfo.Version,
+        ["buildDate"] = AgentBuildInfo.Date,
+        ["startTime"] = AgentBuildInfo.StartTime,
+    }, ok ? 200 : 503);
 
-    private static JsonElement SafeElement(string json)
+    /// <summary>A JSON body written as is (what <c>Results.Json</c> sends, without reflection).</summary>
+    internal static IResult Json(JsonNode? body, int statusCode = 200)
+        => Results.Content(body?.ToJsonString() ?? "null", "application/json; charset=utf-8", statusCode: statusCode);
+
+    /// <summary><c>{"error": message}</c> with the status code.</summary>
+    internal static IResult Error(string message, int statusCode) => Json(new JsonObject { ["error"] = message }, statusCode);
+
+    /// <summary>A value's JSON as a node; text that is not JSON as a string.</summary>
+    private static JsonNode? SafeNode(string json)
     {
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.Clone();
+            return JsonNode.Parse(json);
         }
         catch (JsonException)
         {
-            using var doc = JsonDocument.Parse(JsonSerializer.Serialize(json));
-            return doc.RootElement.Clone();
+            return JsonValue.Create(json);
         }
     }
 }

@@ -37,7 +37,7 @@ internal static class VppDumpEndpoints
         }
         catch (RpcException e)
         {
-            return Results.Json(new { error = $"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}" }, statusCode: 503);
+            return RestApi.Error($"data plane unreachable at {dataplane.SocketPath}: {e.Status.Detail}", 503);
         }
     }
 }

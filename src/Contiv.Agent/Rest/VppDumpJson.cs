@@ -72,8 +72,8 @@ internal static class VppDumpJson
             var metaMembers = new JsonArray();
             foreach (var m in bd.Interfaces)
             {
-                members.Add(Omitting(("name", m.Name), ("bridged_virtual_interface", m.BridgedVirtualInterface), ("split_horizon_group", m.SplitHorizonGroup)));
-                metaMembers.Add(Omitting(("sw_if_index", indexes.GetValueOrDefault(m.Name)), ("name", m.Name)));
+                members.Add((JsonNode)Omitting(("name", m.Name), ("bridged_virtual_interface", m.BridgedVirtualInterface), ("split_horizon_group", m.SplitHorizonGroup)));
+                metaMembers.Add((JsonNode)Omitting(("sw_if_index", indexes.GetValueOrDefault(m.Name)), ("name", m.Name)));
             }
 
             var b = Omitting(("name", bd.Name), ("flood", bd.Flood), ("unknown_unicast_flood", bd.UnknownUnicastFlood), ("forward", bd.Forward),
@@ -85,7 +85,7 @@ internal static class VppDumpJson
 
             var meta = Omitting(("bridge_domain_id", bd.Id));
             meta["bridge_domain_id_to_interface"] = metaMembers;
-            result.Add(new JsonObject { ["bridge_domain"] = b, ["bridge_domain_meta"] = meta });
+            result.Add((JsonNode)new JsonObject { ["bridge_domain"] = b, ["bridge_domain_meta"] = meta });
         }
 
         return result;
@@ -117,7 +117,7 @@ internal static class VppDumpJson
         var result = new JsonArray();
         foreach (var a in dump.Arps)
         {
-            result.Add(new JsonObject
+            result.Add((JsonNode)new JsonObject
             {
                 ["Arp"] = Omitting(("interface", a.Interface), ("ip_address", a.IpAddress), ("phys_address", a.PhysAddress), ("static", a.Static)),
                 ["Meta"] = Omitting(("SwIfIndex", indexes.GetValueOrDefault(a.Interface))),
@@ -135,7 +135,7 @@ internal static class VppDumpJson
         var result = new JsonArray();
         foreach (var r in dump.Routes.OrderBy(r => r.VrfId).ThenBy(r => r.DstNetwork, StringComparer.Ordinal))
         {
-            result.Add(new JsonObject
+            result.Add((JsonNode)new JsonObject
             {
                 ["Route"] = Omitting(("type", (uint)r.Type), ("vrf_id", r.VrfId), ("dst_network", r.DstNetwork), ("next_hop_addr", r.NextHopAddr),
                     ("outgoing_interface", r.OutInterface), ("weight", r.Weight), ("preference", r.Preference), ("via_vrf_id", r.ViaVrfId)),

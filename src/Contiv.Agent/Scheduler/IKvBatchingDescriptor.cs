@@ -8,7 +8,7 @@ namespace Contiv.Agent.Scheduler;
 /// </summary>
 /// <typeparam name="TValue">The item's value.</typeparam>
 /// <typeparam name="TOperation">An operation in the executor's terms (e.g. the data plane's <c>ConfigOp</c>).</typeparam>
-internal interface IKvBatchingDescriptor<TValue, TOperation> : IKvDescriptor<TValue>
+internal interface IKvBatchingDescriptor<TValue, TOperation> : IKvDescriptor<TValue>, IKvBatching
     where TValue : class
 {
     /// <summary>Executes this descriptor's queued operations; descriptors batch together when they share it.</summary>
@@ -44,4 +44,10 @@ internal readonly record struct KvBatchResult(bool Done, Exception? Error)
 
     /// <summary>Failed with <paramref name="error"/>.</summary>
     public static KvBatchResult Failed(Exception error) => new(false, error);
+}
+
+/// <summary>Marks every <see cref="IKvBatchingDescriptor{TValue, TOperation}"/> without its type arguments (a type test
+/// instead of reflection over interfaces: the agent is published NativeAOT).</summary>
+internal interface IKvBatching
+{
 }

@@ -44,13 +44,10 @@ internal abstract class RegisteredDescriptor
     public static RegisteredDescriptor Of<TValue>(IKvDescriptor<TValue> descriptor)
         where TValue : class
     {
-        foreach (var i in descriptor.GetType().GetInterfaces())
+        if (descriptor is IKvBatching)
         {
-            if (i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IKvBatchingDescriptor<,>))
-            {
-                // Registered through the plain overload (e.g. typed as IKvDescriptor<T>): its batching would be lost.
-                throw new ArgumentException($"descriptor {descriptor.Name} batches its operations: register it as an IKvBatchingDescriptor", nameof(descriptor));
-            }
+            // Registered through the plain overload (e.g. typed as IKvDescriptor<T>): its batching would be lost.
+            throw new ArgumentException($"descriptor {descriptor.Name} batches its operations: register it as an IKvBatchingDescriptor", nameof(descriptor));
         }
 
         return new Typed<TValue>(descriptor);
