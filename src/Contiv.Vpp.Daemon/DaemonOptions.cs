@@ -48,6 +48,9 @@ public sealed class DaemonOptions
     /// <summary>Open TAPs with IFF_NAPI.</summary>
     public bool TapNapi { get; set; }
 
+    /// <summary>txqueuelen of every TAP's Linux side; 0 = the kernel's default (500).</summary>
+    public int TapTxQueueLength { get; set; }
+
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
@@ -82,6 +85,7 @@ public sealed class DaemonOptions
           --no-batch-tx             one write() per packet instead of io_uring batches
           --spin-yield              sched_yield after every empty poll while spinning
           --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
+          --tap-txqueuelen <n>      frames a TAP queues for the worker before the kernel drops [0 = kernel's 500]
           --batch-rx                read TAP frames several per io_uring submission (opt-in)
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
@@ -162,6 +166,9 @@ public sealed class DaemonOptions
                     break;
                 case "--tap-napi":
                     o.TapNapi = true;
+                    break;
+                case "--tap-txqueuelen":
+                    o.TapTxQueueLength = Int(a, Value(args, ref i), 0, 1 << 20);
                     break;
                 case "--batch-rx":
                     o.BatchRx = true;

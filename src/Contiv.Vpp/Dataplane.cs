@@ -28,6 +28,13 @@ public sealed record DataplaneOptions
     /// <summary>Open TAPs with IFF_NAPI (frames written are received through NAPI/GRO in softirq).</summary>
     public bool TapNapi { get; init; }
 
+    /// <summary>
+    /// Transmit queue length given to the Linux side of every TAP (frames the kernel holds for the
+    /// worker's reads before it drops); 0 = the kernel's default (500). A worker that is not running
+    /// when a burst arrives (2 cores shared with the pods) loses whatever does not fit.
+    /// </summary>
+    public int TapTxQueueLength { get; init; }
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
