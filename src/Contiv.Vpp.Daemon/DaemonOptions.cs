@@ -54,8 +54,8 @@ public sealed class DaemonOptions
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
-    /// <summary>Read several TAP frames per io_uring submission (opt-in); false = one read() per frame.</summary>
-    public bool BatchRx { get; set; }
+    /// <summary>Read several TAP frames per io_uring submission (default); false = one read() per frame.</summary>
+    public bool BatchRx { get; set; } = true;
 
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -86,7 +86,7 @@ public sealed class DaemonOptions
           --spin-yield              sched_yield after every empty poll while spinning
           --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
           --tap-txqueuelen <n>      frames a TAP queues for the worker before the kernel drops [0 = kernel's 500]
-          --batch-rx                read TAP frames several per io_uring submission (opt-in)
+          --no-batch-rx             one read() per TAP frame instead of io_uring batches (--batch-rx: the default)
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
