@@ -9,12 +9,17 @@ DURATION="${DURATION:-6}"; MODE="${MODE:-pps}"; FREQ="${FREQ:-1999}"; TOP="${TOP
 OUT="${OUT:-$tmp}"; mkdir -p "$OUT"
 # report <perf.data>: also usable on its own (`source` this file's function or rerun with REPORT_ONLY=<perf.data>).
 report() {
-  local r=(perf report -i "$1" --no-children --percentage relative --stdio -g none)
   echo "== whole machine, by thread name (samples %) =="
-  { "${r[@]}" --sort comm 2>/dev/null || true; } | grep -v '^#' | grep -v '^$' | head -12 || true
-  echo "== contiv-vpp (its threads: vpp_main, vpp_wk_*), self time by function =="
-  { "${r[@]}" --sort sym --comms "$(perf report -i "$1" --no-children --stdio -g none --sort comm 2>/dev/null | awk '$2 ~ /^(vpp_|contiv-vpp)/ {printf "%s%s", s, $2; s=","}')" 2>/dev/null || true; } \
-    | grep -v '^#' | grep -v '^$' | head -"$TOP" || true
+  { perf report -i "$1" --no-children --stdio -g none --sort comm 2>/dev/null || true; } | grep -v '^#' | grep -v '^$' | head -12 || true
+  # perf's --comms with --sort sym files a function shared by several threads under the first thread that hit
+  # it, so sort by comm,sym and sum contiv-vpp's threads (vpp_main, vpp_wk_*) here, relative to their samples.
+  echo "== contiv-vpp's threads, self time by function (% of their samples) =="
+  { perf report -i "$1" --no-children --stdio -g none --sort comm,sym 2>/dev/null || true; } | awk '
+    $2 ~ /^vpp_/ {p = $1; sub("%", "", p); $1 = ""; $2 = ""; k = $0; sub(/^ +/, "", k); a[k] += p; t += p
+                  if (k ~ /^\[k\]/) kern += p; if (k ~ /Contiv_Vpp/) own += p}
+    END {if (t > 0) {for (k in a) printf "%6.2f%% %s\n", 100 * a[k] / t, k
+         printf "100.00%% ~total: %.1f%% of the machine, kernel %.1f%%, contiv-vpp code %.1f%%\n", t, 100 * kern / t, 100 * own / t}}' \
+    | sort -rn | head -"$TOP" || true
 }
 if [ -n "${REPORT_ONLY:-}" ]; then report "$REPORT_ONLY"; exit 0; fi
 # shellcheck disable=SC2086
