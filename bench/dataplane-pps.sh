@@ -27,14 +27,19 @@ print("%.0f" % (got / s["seconds"]))'
 # much less sensitive to other load on the machine than packets/s.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$vpp_pid/stat"; }
 fwd() { vppctl show interface tap1 | awk '$0 ~ /tx packets/ {print $NF; exit}'; }
-cpu0=$(cpu_ticks); fwd0=$(fwd || echo 0)
+# Where the packets that did not arrive were lost: the sender's TAP queue (the worker did not read them in
+# time: tx_dropped of pod A's eth0) or the receiver's socket (UDP RcvbufErrors in pod B).
+tapdrops() { ip netns exec "$(ns a)" cat /sys/class/net/eth0/statistics/tx_dropped; }
+rcvdrops() { ip netns exec "$1" awk '/^Udp:/ {if (h) {print $6; exit} h=1}' /proc/net/snmp; }
+cpu0=$(cpu_ticks); fwd0=$(fwd || echo 0); td0=$(tapdrops); rd0=$(rcvdrops "$(ns b)")
 vpp_runs=(); br_runs=()
 for r in $(seq "$REPS"); do
   v=$(pps "$(ns a)" "$(ns b)" 10.1.2.2); b=$(pps "$(ns c)" "$(ns d)" 10.9.0.2)
   echo "run $r: contiv-vpp $v pps, linux bridge $b pps" >&2
   vpp_runs+=("$v"); br_runs+=("$b")
 done
-cpu1=$(cpu_ticks); fwd1=$(fwd || echo 0)
+cpu1=$(cpu_ticks); fwd1=$(fwd || echo 0); td1=$(tapdrops); rd1=$(rcvdrops "$(ns b)")
+echo "contiv-vpp losses over the runs: $((td1 - td0)) dropped in pod A's TAP queue (not read in time), $((rd1 - rd0)) in pod B's socket (receiver too slow); bridge receiver socket drops $(rcvdrops "$(ns d)")" >&2
 echo "contiv-vpp CPU: $(awk -v c=$((cpu1 - cpu0)) -v n=$((fwd1 - fwd0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {if (n > 0) printf "%.2f", c / hz * 1e6 / n; else print "n/a"}') µs per forwarded packet ($((fwd1 - fwd0)) packets), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 vm=$(printf '%s\n' "${vpp_runs[@]}" | median); bm=$(printf '%s\n' "${br_runs[@]}" | median)
 echo "RESULT dataplane-pps $vm pps baseline $bm ratio $(awk -v a="$vm" -v b="$bm" 'BEGIN {printf "%.2f", a/b}')"

@@ -48,11 +48,14 @@ public sealed class DaemonOptions
     /// <summary>Open TAPs with IFF_NAPI.</summary>
     public bool TapNapi { get; set; }
 
+    /// <summary>txqueuelen of every TAP's Linux side; 0 = the kernel's default (500).</summary>
+    public int TapTxQueueLength { get; set; }
+
     /// <summary>Batch a vector's TAP writes into one io_uring submission (default); false = one write() per packet.</summary>
     public bool BatchTx { get; set; } = true;
 
-    /// <summary>Read several TAP frames per io_uring submission (opt-in); false = one read() per frame.</summary>
-    public bool BatchRx { get; set; }
+    /// <summary>Read several TAP frames per io_uring submission (default); false = one read() per frame.</summary>
+    public bool BatchRx { get; set; } = true;
 
     /// <summary>Log level (Trace, Debug, Information, Warning, Error).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -82,7 +85,8 @@ public sealed class DaemonOptions
           --no-batch-tx             one write() per packet instead of io_uring batches
           --spin-yield              sched_yield after every empty poll while spinning
           --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)
-          --batch-rx                read TAP frames several per io_uring submission (opt-in)
+          --tap-txqueuelen <n>      frames a TAP queues for the worker before the kernel drops [0 = kernel's 500]
+          --no-batch-rx             one read() per TAP frame instead of io_uring batches (--batch-rx: the default)
           --log-level <level>       Trace|Debug|Information|Warning|Error                  [Information]
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
@@ -162,6 +166,9 @@ public sealed class DaemonOptions
                     break;
                 case "--tap-napi":
                     o.TapNapi = true;
+                    break;
+                case "--tap-txqueuelen":
+                    o.TapTxQueueLength = Int(a, Value(args, ref i), 0, 1 << 20);
                     break;
                 case "--batch-rx":
                     o.BatchRx = true;

@@ -41,6 +41,7 @@ try
         BatchRx = options.BatchRx,
         SpinYield = options.SpinYield,
         TapNapi = options.TapNapi,
+        TapTxQueueLength = options.TapTxQueueLength,
         HostNamespace = options.Netns,
         LoggerFactory = loggerFactory,
     });

@@ -28,6 +28,13 @@ public sealed record DataplaneOptions
     /// <summary>Open TAPs with IFF_NAPI (frames written are received through NAPI/GRO in softirq).</summary>
     public bool TapNapi { get; init; }
 
+    /// <summary>
+    /// Transmit queue length given to the Linux side of every TAP (frames the kernel holds for the
+    /// worker's reads before it drops); 0 = the kernel's default (500). A worker that is not running
+    /// when a burst arrives (2 cores shared with the pods) loses whatever does not fit.
+    /// </summary>
+    public int TapTxQueueLength { get; init; }
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 
@@ -50,10 +57,10 @@ public sealed record DataplaneOptions
 
     /// <summary>
     /// TAP reads go through the same io_uring: several frames per system call, sized from the previous
-    /// batch (needs <see cref="BatchTx"/>). False (default until it has been measured and run through
-    /// the whole test suite): one read() per frame plus one answered EAGAIN.
+    /// batch (needs <see cref="BatchTx"/>). On by default since 2026-12-07 evening (contiv-vpp CPU per
+    /// 64-byte packet 7–12 % lower, docs/performance.md); false: one read() per frame plus one answered EAGAIN.
     /// </summary>
-    public bool BatchRx { get; init; }
+    public bool BatchRx { get; init; } = true;
 
     /// <summary>Dynamic ARP entries older than this are removed.</summary>
     public TimeSpan ArpAge { get; init; } = TimeSpan.FromMinutes(5);

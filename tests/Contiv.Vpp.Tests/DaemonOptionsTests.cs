@@ -26,4 +26,16 @@ public sealed class DaemonOptionsTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public void Batched_tap_reads_are_the_default_and_tap_queue_length_is_an_option()
+    {
+        var d = DaemonOptions.Parse([], out _);
+        Assert.True(d.BatchRx);
+        Assert.True(new DataplaneOptions().BatchRx);
+        Assert.Equal(0, d.TapTxQueueLength);
+        Assert.False(DaemonOptions.Parse(["--no-batch-rx"], out _).BatchRx);
+        Assert.Equal(4096, DaemonOptions.Parse(["--tap-txqueuelen", "4096"], out _).TapTxQueueLength);
+        Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--tap-txqueuelen", "-1"], out _));
+    }
 }

@@ -107,6 +107,21 @@ public sealed partial class RtNetlink
     }
 
     /// <summary>
+    /// Sets a link's transmit queue length (<c>ip link set … txqueuelen</c>); for a TAP this is the
+    /// number of frames the kernel queues for the reader before it drops.
+    /// </summary>
+    public void SetTxQueueLength(int index, int frames)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frames);
+        lock (_gate)
+        {
+            Begin(Nl.RTM_NEWLINK, 0).Write(new IfInfoMsg { Index = index });
+            _writer.AttributeU32(Nl.IFLA_TXQLEN, (uint)frames);
+            Execute("link set txqueuelen " + frames.ToString(CultureInfo.InvariantCulture), () => LinkLabel(index));
+        }
+    }
+
+    /// <summary>
     /// Sets the largest GSO packet the kernel builds for a link (<c>ip link set … gso_max_size</c>):
     /// TCP then hands the device super-frames of at most this many bytes.
     /// </summary>

@@ -98,7 +98,7 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         if (elsewhere)
         {
-            var direct = TryOpenInside(targetNs!, options with { Exclusive = true }, s, mtu);
+            var direct = TryOpenInside(targetNs!, options with { Exclusive = true }, s, mtu, dp.Options.TapTxQueueLength);
             if (direct is { } d)
             {
                 return new TapInterfaceDevice(dp, d.Tap, s.Gso, s.HostIfName, d.Home);
@@ -127,7 +127,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             var cfgNs = targetNs ?? hostNs;
             using (var nl = cfgNs is null ? RtNetlink.Open() : RtNetlink.Open(cfgNs))
             {
-                ConfigureHostSide(nl, nl.GetLinkIndex(s.HostIfName), s, mtu);
+                ConfigureHostSide(nl, nl.GetLinkIndex(s.HostIfName), s, mtu, dp.Options.TapTxQueueLength);
             }
 
             return new TapInterfaceDevice(dp, tap, s.Gso, s.HostIfName);
@@ -145,7 +145,7 @@ public sealed unsafe class TapInterfaceDevice : Device
     /// another pod later); null when that thread cannot enter the namespace (the caller falls back to
     /// create-and-move).
     /// </summary>
-    private static (TapDevice Tap, NetworkNamespace Home)? TryOpenInside(NetworkNamespace ns, TapOptions options, TapSettings s, int mtu)
+    private static (TapDevice Tap, NetworkNamespace Home)? TryOpenInside(NetworkNamespace ns, TapOptions options, TapSettings s, int mtu, int txQueueLength)
     {
         try
         {
@@ -167,7 +167,7 @@ public sealed unsafe class TapInterfaceDevice : Device
                 {
                     home = NetworkNamespace.OpenCurrent();
                     using var nl = RtNetlink.Open();
-                    ConfigureHostSide(nl, tap.InterfaceIndex, s, mtu);
+                    ConfigureHostSide(nl, tap.InterfaceIndex, s, mtu, txQueueLength);
                     return (tap, home);
                 }
                 catch (Exception e) when (e is NetlinkException or IOException or ArgumentException)
@@ -184,7 +184,7 @@ public sealed unsafe class TapInterfaceDevice : Device
         }
     }
 
-    private static void ConfigureHostSide(RtNetlink nl, int index, TapSettings s, int mtu)
+    private static void ConfigureHostSide(RtNetlink nl, int index, TapSettings s, int mtu, int txQueueLength)
     {
         if (s.HostMac is { } mac)
         {
@@ -193,6 +193,11 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         var hostMtu = s.HostMtu > 0 ? s.HostMtu : mtu;
         nl.SetMtu(index, hostMtu);
+        if (txQueueLength > 0)
+        {
+            nl.SetTxQueueLength(index, txQueueLength);
+        }
+
         if (s.Gso)
         {
             nl.SetGsoMaxSize(index, TunnelGsoMaxSize(hostMtu));
