@@ -70,7 +70,7 @@ public sealed class BurstTests(ITestOutputHelper output)
         var tasks = Enumerable.Range(0, Clients).Select(i => Task.Run(async () =>
         {
             start.Wait();
-            using var body = new StringContent($$"""{"metadata":{"name":"same","labels":{"client":"c{{i}}"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""", Encoding.UTF8, "application/json");
+            using var body = new StringContent($$$"""{"metadata":{"name":"same","labels":{"client":"c{{{i}}}"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""", Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("api/v1/namespaces/default/pods", body);
             return (i, response.StatusCode, await response.Content.ReadAsStringAsync());
         })).ToArray();
@@ -100,7 +100,7 @@ public sealed class BurstTests(ITestOutputHelper output)
         {
             // Every fourth create is invalid (an upper-case name): 422 for it, 201 for its neighbours.
             var name = i % 4 == 3 ? $"Bad-{i}" : $"good-{i}";
-            using var body = new StringContent($$"""{"metadata":{"name":"{{name}}"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""", Encoding.UTF8, "application/json");
+            using var body = new StringContent($$$"""{"metadata":{"name":"{{{name}}}"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""", Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("api/v1/namespaces/default/pods", body);
             return (i, response.StatusCode);
         })).ToArray();
