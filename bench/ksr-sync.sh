@@ -8,6 +8,7 @@
 # Usage: bench/ksr-sync.sh [N ...]        (default: 1000 5000; PARALLEL=16 creators/putters)
 # Output: one line per N, then "RESULT ksr-sync <seconds for the largest N> s baseline <seconds> ratio <x>"
 # (ratio = KSR path / direct puts; 1.0 would mean KSR adds nothing over writing etcd directly), and
+# (also the CPU seconds each process used during each burst: the bench client, etcd, contiv-apiserver, contiv-ksr), and
 # "RESULT ksr-resync-burst <s> s baseline <s> ratio <x>": KSR restarted with every pod in place and its pod
 # prefix emptied, from process start to the last key (its own listing + write path, no API creates).
 set -euo pipefail
@@ -59,16 +60,24 @@ pids+=($!)
 wait_http "http://127.0.0.1:$ksr_port/readiness" contiv-ksr
 
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+# CPU seconds (user+system) a process has used so far, from /proc (clock ticks of 1/100 s).
+cpu_of() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
+cpu_diff() { python3 -c "print(f'{$2-$1:.2f}')"; }
 # Warm-up (JIT, connections, etcd's first compaction of small writes): not counted.
 "$helper" direct --etcd "$etcd_url" -n 200 -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "warm-" >/dev/null
 "$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n 200 -p "$parallel" --name-prefix "warm-" >/dev/null
 last_ksr=""; last_direct=""
 for n in "${sizes[@]}"; do
+  e0=$(cpu_of "${pids[0]}")
   direct=$("$helper" direct --etcd "$etcd_url" -n "$n" -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "b$n-")
+  e1=$(cpu_of "${pids[0]}"); a1=$(cpu_of "${pids[1]}"); s1=$(cpu_of "${pids[2]}")
   ksr=$("$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n "$n" -p "$parallel" --name-prefix "b$n-")
+  e2=$(cpu_of "${pids[0]}"); a2=$(cpu_of "${pids[1]}"); s2=$(cpu_of "${pids[2]}")
   d=$(echo "$direct" | value seconds); k=$(echo "$ksr" | value seconds); c=$(echo "$ksr" | value created)
   ratio=$(python3 -c "print(f'{$k/$d:.2f}')")
   echo "ksr-sync n=$n: KSR path ${k} s (API creates done at ${c} s), direct etcd puts ${d} s, ratio ${ratio}"
+  echo "ksr-sync n=$n CPU s: direct: client $(echo "$direct" | value client_cpu) etcd $(cpu_diff "$e0" "$e1");" \
+    "KSR path: client $(echo "$ksr" | value client_cpu) apiserver $(cpu_diff "$a1" "$a2") contiv-ksr $(cpu_diff "$s1" "$s2") etcd $(cpu_diff "$e1" "$e2")"
   last_ksr=$k; last_direct=$d
 done
 stats=$(curl -fs "http://127.0.0.1:$ksr_port/stats" | grep -E '^(adds|addErrors)\{reflectorType="Pod"\}' | tr '\n' ' ')

@@ -11,7 +11,8 @@ using k8s.Models;
 // ksr-sync-bench: the two halves of bench/ksr-sync.sh.
 //   direct --etcd URL -n N [-p P] [--prefix P]   plain etcd client puts N pod records (same JSON KSR writes)
 //   ksr --etcd URL --api URL -n N [-p P] [--name-prefix X]   creates N pods through the API server, waits for N KSR keys
-// Each prints one line: "<mode> n=<N> seconds=<s>" (seconds from the first write/create to the last key in etcd).
+// Each prints one line: "<mode> n=<N> seconds=<s> … client_cpu=<s>" (seconds from the first write/create to the last
+// key in etcd; client_cpu = this process's CPU time from the first write/create until the writes/creates are done).
 namespace Contiv.Bench.KsrSync;
 
 internal static class Program
@@ -59,17 +60,19 @@ internal static class Program
         var records = Enumerable.Range(0, n)
             .Select(i => (Key: $"{prefix}{namePrefix}{i:D5}/namespace/default", Value: ProtoJson.Format(PodConversion.ToProto(BenchPod($"{namePrefix}{i:D5}", i)))))
             .ToList();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (r, ct) =>
             await client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(r.Key), Value = ByteString.CopyFromUtf8(r.Value) }, cancellationToken: ct));
         var seconds = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var count = (await client.GetRangeAsync(prefix + namePrefix)).Count;
         if (count != n)
         {
             throw new InvalidOperationException($"direct: {count} of {n} keys under {prefix}{namePrefix}");
         }
 
-        Console.WriteLine(FormattableString.Invariant($"direct n={n} seconds={seconds:0.000}"));
+        Console.WriteLine(FormattableString.Invariant($"direct n={n} seconds={seconds:0.000} client_cpu={cpu:0.000}"));
     }
 
     // KSR path: pods created through the API server (as controllers would), KSR reflects them;
@@ -115,10 +118,12 @@ internal static class Program
             }, cancellationToken: stopWatch.Token);
         });
 
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         sw.Start();
         await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, ct) =>
             await kube.CoreV1.CreateNamespacedPodAsync(BenchPod($"{namePrefix}{i:D5}", i), "default", cancellationToken: ct));
         var created = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var last = await allSeen.Task.WaitAsync(TimeSpan.FromMinutes(5));
         await stopWatch.CancelAsync();
         try
@@ -130,7 +135,7 @@ internal static class Program
             // the watch ends with the cancellation
         }
 
-        Console.WriteLine(FormattableString.Invariant($"ksr n={n} seconds={last.TotalSeconds:0.000} created={created:0.000}"));
+        Console.WriteLine(FormattableString.Invariant($"ksr n={n} seconds={last.TotalSeconds:0.000} created={created:0.000} client_cpu={cpu:0.000}"));
     }
 
     private static Dictionary<string, string> Parse(string[] args)

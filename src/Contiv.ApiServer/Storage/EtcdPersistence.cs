@@ -156,8 +156,10 @@ internal sealed class EtcdPersistence : IAsyncDisposable
                     }
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception e) when (_stop.IsCancellationRequested && e is not OutOfMemoryException)
             {
+                // Stopping: the cancelled watch may end as an OperationCanceledException or as the gRPC call's
+                // RpcException(Cancelled) (seen once in PersistenceTests, thrown from DisposeAsync's await).
                 return;
             }
             catch (WatchCompactedException e)
