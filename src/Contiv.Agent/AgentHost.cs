@@ -102,7 +102,7 @@ internal static class AgentHost
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = CniLimits.MaxRequestBytes);
 
         using var linux = new LinuxNamespaces(options.Netns);
-        using var dataplane = new DataplaneConnection(options.VppApiSocket);
+        using var dataplane = new DataplaneConnection(options.VppApiSocket, settings.Config.Govpp.ReplyTimeout);
         var ctx = new AgentContext(settings);
         if (settings.StnMode)
         {

@@ -51,14 +51,22 @@ internal static class ConfigLoader
             ApplyEnvironment(root, environment);
         }
 
+        ContivConfig config;
         try
         {
-            return root.Deserialize(ConfigJson.Default.ContivConfig) ?? new ContivConfig();
+            config = root.Deserialize(ConfigJson.Default.ContivConfig) ?? new ContivConfig();
         }
         catch (JsonException e)
         {
             throw new ConfigException($"{source}: bad value at {e.Path}: {e.Message}");
         }
+
+        if (config.Govpp.ReplyTimeout <= TimeSpan.Zero)
+        {
+            throw new ConfigException($"{source}: govpp.replyTimeout must be positive, not {config.Govpp.ReplyTimeout}");
+        }
+
+        return config;
     }
 
     private static void ApplyEnvironment(JsonObject root, IDictionary environment)

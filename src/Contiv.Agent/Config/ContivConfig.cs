@@ -96,6 +96,21 @@ internal sealed class ContivConfig
 
     /// <summary>Service options (service.conf).</summary>
     public Contiv.Agent.Services.ServiceConfig Service { get; set; } = new();
+
+    /// <summary>Data plane connection options (the original's govpp.conf).</summary>
+    public GovppConfig Govpp { get; set; } = new();
+}
+
+/// <summary>
+/// <c>govpp</c> of contiv.conf: the agent's calls to the data plane's API. The original's govpp.conf waits 3 s for a
+/// reply; 10 s here, because the lab runs many data planes on two cores, where a busy one can be slow without being
+/// hung. A call past the timeout fails its operation (transient: the controller's retries apply).
+/// </summary>
+internal sealed class GovppConfig
+{
+    /// <summary>Deadline of one call to the data plane (a hung data plane fails the operation after it).</summary>
+    [JsonConverter(typeof(DurationConverter))]
+    public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary><c>ipamConfig</c> of contiv.conf.</summary>

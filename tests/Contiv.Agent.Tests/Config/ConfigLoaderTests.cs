@@ -115,4 +115,13 @@ public class ConfigLoaderTests
         var e = Assert.Throws<ConfigException>(() => NodeSettings.For(c, "n1"));
         Assert.Contains("srv6", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Govpp_reply_timeout_defaults_to_10s_parses_durations_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(10), ConfigLoader.Parse(null, new Hashtable()).Govpp.ReplyTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), ConfigLoader.Parse("govpp:\n  replyTimeout: 2500ms\n", new Hashtable()).Govpp.ReplyTimeout);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("govpp:\n  replyTimeout: 0s\n", new Hashtable()));
+        Assert.Contains("govpp.replyTimeout", e.Message, StringComparison.Ordinal);
+    }
 }

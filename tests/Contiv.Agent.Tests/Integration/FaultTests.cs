@@ -16,6 +16,8 @@ public sealed class FaultTests : SingleNodeTestBase
           maxRetryAttempts: 2
           delayAfterErrorHealing: 1s
           enablePeriodicHealing: false
+        govpp:
+          replyTimeout: 3s
         """;
 
     private string[] _pods = [];
