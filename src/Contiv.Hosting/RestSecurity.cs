@@ -87,7 +87,7 @@ public static class RestSecurity
             // Built as a JSON node, not an anonymous type: no reflection (the NativeAOT daemons use this too).
             context.Response.ContentType = "application/json; charset=utf-8";
             var body = new System.Text.Json.Nodes.JsonObject { ["error"] = $"{context.Request.Method} {context.Request.Path}: credentials required (HTTP basic authentication)" };
-            await context.Response.WriteAsync(body.ToJsonString()).ConfigureAwait(false);
+            await context.Response.WriteAsync(body.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })).ConfigureAwait(false);
         });
     }
 

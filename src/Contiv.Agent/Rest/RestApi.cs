@@ -249,9 +249,12 @@ internal static class RestApi
         ["startTime"] = AgentBuildInfo.StartTime,
     }, ok ? 200 : 503);
 
+    // What Results.Json used (ASP.NET Core's defaults): the body goes straight to the client, no HTML-safe escaping of ' + < >.
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A JSON body written as is (what <c>Results.Json</c> sends, without reflection).</summary>
     internal static IResult Json(JsonNode? body, int statusCode = 200)
-        => Results.Content(body?.ToJsonString() ?? "null", "application/json; charset=utf-8", statusCode: statusCode);
+        => Results.Content(body?.ToJsonString(Relaxed) ?? "null", "application/json; charset=utf-8", statusCode: statusCode);
 
     /// <summary><c>{"error": message}</c> with the status code.</summary>
     internal static IResult Error(string message, int statusCode) => Json(new JsonObject { ["error"] = message }, statusCode);
