@@ -94,22 +94,6 @@ public sealed partial class DeployManifestTests(DeployLabFixture fixture) : ICla
         }
     }
 
-    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var end = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                return false;
-            }
-
-            Thread.Sleep(500);
-        }
-
-        return true;
-    }
-
     [RootFact]
     public void Every_object_passes_server_dry_run_without_being_stored_then_applies_and_reads_back()
     {
@@ -160,7 +144,7 @@ public sealed partial class DeployManifestTests(DeployLabFixture fixture) : ICla
         string VswitchPods() => Kubectl("get", "pods", "-n", Ns, "-l", "app.kubernetes.io/name=contiv-vswitch",
             "-o", "jsonpath={range .items[*]}{.spec.nodeName}={.status.initContainerStatuses[0].state.waiting.reason}{\"\\n\"}{end}").StdOut.Trim();
         var want = string.Join('\n', nodes.Order(StringComparer.Ordinal).Select(n => n + "=ErrImageNeverPull"));
-        Assert.True(Eventually(() => string.Join('\n', VswitchPods().Split('\n').Order(StringComparer.Ordinal)) == want, TimeSpan.FromSeconds(45)),
+        Assert.True(WorkloadChecks.Eventually(() => string.Join('\n', VswitchPods().Split('\n').Order(StringComparer.Ordinal)) == want, TimeSpan.FromSeconds(45)),
             $"vswitch pods (node=init container waiting reason): {VswitchPods()}\n{Ok("get", "pods", "-n", Ns, "-o", "wide")}\n{Lab.Diagnostics()}");
 
         var pod = Ok("get", "pods", "-n", Ns, "-l", "app.kubernetes.io/name=contiv-vswitch", "-o", "jsonpath={.items[0].metadata.name}");
@@ -168,7 +152,7 @@ public sealed partial class DeployManifestTests(DeployLabFixture fixture) : ICla
         Assert.Equal("2000001000", Ok("get", "pod", pod, "-n", Ns, "-o", "jsonpath={.spec.priority}"));
         Assert.Contains("is not present with pull policy of Never", Ok("get", "pod", pod, "-n", Ns, "-o", "jsonpath={.status.initContainerStatuses[0].state.waiting.message}"), StringComparison.Ordinal);
         Assert.Equal("PodInitializing", Ok("get", "pod", pod, "-n", Ns, "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}"));
-        Assert.True(Eventually(() => Ok("get", "events", "-n", Ns, "--field-selector", $"involvedObject.name={pod},reason=ErrImageNeverPull", "-o", "name").Length > 0, TimeSpan.FromSeconds(15)),
+        Assert.True(WorkloadChecks.Eventually(() => Ok("get", "events", "-n", Ns, "--field-selector", $"involvedObject.name={pod},reason=ErrImageNeverPull", "-o", "name").Length > 0, TimeSpan.FromSeconds(15)),
             Ok("get", "events", "-n", Ns));
         Assert.Equal("2", Ok("get", "daemonset", "contiv-vswitch", "-n", Ns, "-o", "jsonpath={.status.desiredNumberScheduled}"));
 
@@ -177,7 +161,7 @@ public sealed partial class DeployManifestTests(DeployLabFixture fixture) : ICla
         {
             string Placement() => Kubectl("get", "pods", "-n", Ns, "-l", "app.kubernetes.io/name=" + app,
                 "-o", "jsonpath={range .items[*]}{.spec.nodeName}={.status.containerStatuses[0].state.waiting.reason}{end}").StdOut.Trim();
-            Assert.True(Eventually(() => Placement() == "node1=ErrImageNeverPull", TimeSpan.FromSeconds(45)), $"{app}: {Placement()}");
+            Assert.True(WorkloadChecks.Eventually(() => Placement() == "node1=ErrImageNeverPull", TimeSpan.FromSeconds(45)), $"{app}: {Placement()}");
         }
 
         // Still waiting, never restarted, and the lab's own vSwitch still wires up new pods.
