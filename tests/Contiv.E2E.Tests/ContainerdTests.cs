@@ -246,6 +246,7 @@ public sealed class ContainerdTests(ITestOutputHelper output)
             ClusterDnsInTheContainers(lab, clusterIp);
             PortForwardReachesTheContainer(lab);
             PreStopHookRunsWithinTheGracePeriod(lab);
+            CniAddFailureIsDescribed(lab);
             DeploymentRollsOutBehindItsServices(lab);
             watch.Restart();
             WorkloadChecks.DaemonSetCoversAnAddedNode(lab, "probe", DaemonSet, "app=probe", pod =>
@@ -409,6 +410,46 @@ public sealed class ContainerdTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// containerd's CNI ADD fails (node2's contiv-cni moved away): <c>kubectl describe pod</c> shows
+    /// <c>FailedCreatePodSandBox</c> with containerd's error naming the plugin, and the pod starts once it is back.
+    /// </summary>
+    private void CniAddFailureIsDescribed(Lab lab)
+    {
+        const string orphan = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: orphan, namespace: default}
+            spec:
+              nodeName: node2
+              terminationGracePeriodSeconds: 1
+              containers:
+                - name: sleep
+                  image: busybox
+                  command: ["sleep", "3600"]
+            """;
+        var plugin = lab.StateDir + "/nodes/node2/cni-bin/contiv-cni";
+        var watch = Stopwatch.StartNew();
+        File.Move(plugin, plugin + ".away");
+        try
+        {
+            lab.Apply(orphan, wait: false);
+            string Describe() => lab.Kubectl("describe", "pod", "orphan").StdOut;
+            Assert.True(WorkloadChecks.Eventually(() => Describe().Contains("FailedCreatePodSandBox", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), Describe());
+            Assert.Contains("contiv-cni", Describe(), StringComparison.Ordinal);
+            Assert.NotEqual("Running", lab.PodField("orphan", "{.status.phase}"));
+        }
+        finally
+        {
+            File.Move(plugin + ".away", plugin);
+        }
+
+        Assert.True(WorkloadChecks.Eventually(() => lab.PodField("orphan", "{.status.phase}") == "Running", TimeSpan.FromSeconds(45)),
+            lab.Kubectl("describe", "pod", "orphan").StdOut);
+        output.WriteLine($"CNI ADD failure described, then the pod started: {watch.Elapsed.TotalSeconds:0.0} s");
+        lab.Delete(orphan);
+    }
+
+    /// <summary>
     /// A Deployment of containers: Ready behind its Service, a headless Service resolving to its pods, and a rolling image
     /// update during which a client loop in the client pod sees every request answered; deleting it removes all.
     /// </summary>
@@ -438,6 +479,19 @@ public sealed class ContainerdTests(ITestOutputHelper output)
         watch.Restart();
         WorkloadChecks.RollingUpdateKeepsAnswering(lab, "client", "webd", "app=webd", 3, "wget -q -O /dev/null http://webd/; echo \"r $?\"", "r 0", "green");
         output.WriteLine($"rolling update with the client loop: {watch.Elapsed.TotalSeconds:0.0} s");
+
+        // kubectl scale: five Ready containers over both nodes, the Service's endpoints follow.
+        watch.Restart();
+        lab.Kubectl("scale", "deployment", "webd", "--replicas=5").EnsureSuccess("kubectl scale deployment webd");
+        string[] ReadyNodes() => lab.Kubectl("get", "pods", "-l", "app=webd", "-o",
+                "jsonpath={range .items[*]}{.spec.nodeName} {.status.containerStatuses[0].ready}{\"\\n\"}{end}").StdOut
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.EndsWith(" true", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToArray();
+        Assert.True(WorkloadChecks.Eventually(() => ReadyNodes().Length == 5, TimeSpan.FromSeconds(60)),
+            lab.Kubectl("get", "pods", "-l", "app=webd", "-o", "wide").StdOut);
+        Assert.Equal(2, ReadyNodes().Distinct().Count());
+        Assert.True(WorkloadChecks.Eventually(() => lab.Kubectl("get", "endpoints", "webd", "-o", "jsonpath={.subsets[*].addresses[*].ip}").StdOut
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 5, TimeSpan.FromSeconds(20)), lab.Kubectl("get", "endpoints", "webd", "-o", "yaml").StdOut);
+        output.WriteLine($"scale 3 → 5: {watch.Elapsed.TotalSeconds:0.0} s");
 
         lab.Kubectl("delete", "deployment", "webd").EnsureSuccess("kubectl delete deployment webd");
         Assert.True(WorkloadChecks.Eventually(() => lab.Kubectl("get", "pods,replicasets", "-l", "app=webd", "-o", "name").StdOut.Trim().Length == 0, TimeSpan.FromSeconds(60)),
