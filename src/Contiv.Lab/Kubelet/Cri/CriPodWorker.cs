@@ -184,7 +184,33 @@ internal sealed class CriPodWorker : IPodWorker
             _networkProblem = e.Status.Detail;
             LabLog.Warn(_component, $"RunPodSandbox failed (will retry): {e.Status.StatusCode}: {e.Status.Detail}");
             _events?.Warning(_pod, "FailedCreatePodSandBox", $"Failed to create pod sandbox: {e.Status.Detail}");
+            await RemoveFailedSandboxesAsync(ct).ConfigureAwait(false);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// containerd keeps a sandbox whose network setup failed (not ready, its name still reserved), so the next
+    /// RunPodSandbox of the pod would fail with "failed to reserve sandbox name". As kubelet cleans up a pod's dead
+    /// sandboxes before it creates another, the pod's not-ready sandboxes are stopped (CNI DEL by the runtime) and removed.
+    /// </summary>
+    private async Task RemoveFailedSandboxesAsync(CancellationToken ct)
+    {
+        try
+        {
+            var filter = new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxNotready } };
+            filter.LabelSelector.Add("io.kubernetes.pod.uid", Uid);
+            var left = await _cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = filter }, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var sandbox in left.Items)
+            {
+                await _cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = sandbox.Id }, cancellationToken: ct).ConfigureAwait(false);
+                await _cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = sandbox.Id }, cancellationToken: ct).ConfigureAwait(false);
+                LabLog.Info(_component, $"removed the failed sandbox {sandbox.Id[..Math.Min(12, sandbox.Id.Length)]}");
+            }
+        }
+        catch (RpcException e) when (!ct.IsCancellationRequested)
+        {
+            LabLog.Warn(_component, $"removing the pod's failed sandboxes: {e.Status.StatusCode}: {e.Status.Detail} (the next attempt tries again)");
         }
     }
 
