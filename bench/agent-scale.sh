@@ -4,7 +4,7 @@
 # them. Measures the latency of one pod ADD at that size against the same node with no other pods (same run),
 # the agent's full startup resync (restart with everything in place) and the daemons' RSS.
 # Usage: bench/agent-scale.sh [local pods] [cluster pods] [ADD cycles per phase]   (default 250 5000 20;
-#        needs root and scripts/build.sh)
+#        needs root and scripts/build.sh; PERF_OUT=file records the agent with perf during the ADDs at scale)
 # Ends with: RESULT agent-add-at-scale <ms> ms baseline <ms> ms ratio <x>   (median ADD; lower is better)
 set -euo pipefail
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
@@ -97,13 +97,18 @@ cat >"$work/contiv.json" <<JSON
 {"cniVersion":"1.0.0","name":"k8s-pod-network","type":"contiv-cni","grpcServer":"$work/cni.sock","logFile":"$work/cni.log","dataDir":"$work/cni-state"}
 JSON
 last_event() { curl -fsS "http://127.0.0.1:$rport/controller/event-history?last=1" | sed -n 's/.*"seqNum":\([0-9]*\).*/\1/p' | tail -1; }
-agent_add_ms() { # first event number -> median time the agent's event loop spent on each "Add Pod" since then
+agent_add_ms() { # first event number -> median time the agent's event loop spent on each "Add Pod" since then,
+  # and the median of those events' scheduler transactions (the rest is the handlers' own work)
+  curl -fsS "http://127.0.0.1:$rport/scheduler/txn-history" >"$work/txn-add.json" 2>/dev/null || echo '[]' >"$work/txn-add.json"
   curl -fsS "http://127.0.0.1:$rport/controller/event-history?from=$1" | python3 -c '
 import json, statistics, sys
 from datetime import datetime
 s = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
-v = [(s(e["processingEnd"]) - s(e["processingStart"])) * 1000 for e in json.load(sys.stdin) if e["name"] == "Add Pod" and e.get("processingEnd")]
-print(f"{statistics.median(v):.1f}" if v else "n/a")'
+txns = {t["seqNum"]: (s(t["end"]) - s(t["start"])) * 1000 for t in json.load(open(sys.argv[1])) if t.get("end")}
+ev = [e for e in json.load(sys.stdin) if e["name"] == "Add Pod" and e.get("processingEnd")]
+v = [(s(e["processingEnd"]) - s(e["processingStart"])) * 1000 for e in ev]
+t = [txns[e["txnSeqNum"]] for e in ev if e.get("txnSeqNum") in txns]
+print((f"{statistics.median(v):.1f}" if v else "n/a") + (f", its scheduler transaction {statistics.median(t):.1f}" if t else ""))' "$work/txn-add.json"
 }
 cycles_median() { # label first -> median ADD ms of $cycles sequential ADD+DEL cycles
   python3 "$root/bench/cni_cycles.py" --plugin "$bin/contiv-cni" --conf "$work/contiv.json" --node-netns "$node" \
@@ -174,7 +179,14 @@ echo "$locals local pods added (10 in flight) in $(( $(now_ms) - t0 )) ms"
 settle >/dev/null
 
 ev0=$(last_event)
+perf_pid=""
+if [[ -n "${PERF_OUT:-}" ]]; then  # PERF_OUT=file: perf record -g of the agent during the ADD cycles at scale
+  perf record -q -g -F 1999 -p "$agent_pid" -o "$PERF_OUT" >/dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+fi
 read -r scale_ms scale_max <<<"$(cycles_median scale $((cycles + locals)))"
+if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
 echo "at scale:        ADD median ${scale_ms} ms (max ${scale_max} ms; agent's Add Pod event $(agent_add_ms $((ev0 + 1))) ms); RSS contiv-vpp $(rss_mb "$vpp_pid") MB, contiv-agent $(rss_mb "$agent_pid") MB"
 
 # Startup resync at scale: restart the agent with everything in place (its state dir, the data plane's

@@ -24,9 +24,16 @@ internal sealed class VppAclDescriptor(IDataplaneConfigApi dataplane) : VppDescr
             yield return VppKeys.Interface(i);
         }
 
+        if (value.EgressInterfaces.Count == 0)
+        {
+            yield break;
+        }
+
+        // A set, not RepeatedField.Contains: an ACL of a node with hundreds of pods lists hundreds of interfaces.
+        var ingress = new HashSet<string>(value.IngressInterfaces, StringComparer.Ordinal);
         foreach (var i in value.EgressInterfaces)
         {
-            if (!value.IngressInterfaces.Contains(i))
+            if (!ingress.Contains(i))
             {
                 yield return VppKeys.Interface(i);
             }

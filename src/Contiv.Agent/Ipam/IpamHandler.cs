@@ -3,6 +3,7 @@ using Contiv.Agent.Addressing;
 using Contiv.Agent.Controller;
 using Contiv.Agent.Kube;
 using Contiv.Agent.PodManager;
+using Contiv.Model;
 using Contiv.Model.Ksr;
 using Microsoft.Extensions.Logging;
 
@@ -88,5 +89,15 @@ internal sealed class IpamHandler(AgentContext ctx, ILogger log) : IEventHandler
     /// <summary>Read access to the Kubernetes state cache (set by the agent host).</summary>
     public Func<KubeStateData>? KubeState { get; set; }
 
-    private bool KsrKnows(PodId pod) => KubeState?.Invoke()[KubeResources.Pod].Values.OfType<Pod>().Any(p => p.Name == pod.Name && p.Namespace == pod.Namespace) == true;
+    private bool KsrKnows(PodId pod)
+    {
+        if (KubeState is null || string.IsNullOrEmpty(pod.Name) || string.IsNullOrEmpty(pod.Namespace))
+        {
+            return false;
+        }
+
+        // By key (KSR writes a pod under Keys.Pod(name, namespace)), not a scan of every pod of the cluster.
+        var key = Keys.Pod(pod.Name, pod.Namespace)[Keys.KsrPrefix.Length..];
+        return KubeState()[KubeResources.Pod].TryGetValue(key, out var value) && value is Pod p && p.Name == pod.Name && p.Namespace == pod.Namespace;
+    }
 }

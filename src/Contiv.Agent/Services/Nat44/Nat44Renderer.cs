@@ -137,6 +137,12 @@ internal sealed class Nat44Renderer
 
         foreach (var (key, obj) in next)
         {
+            // Only what changed: one pod more must not re-submit the features of every other interface.
+            if (_nodeObjects.TryGetValue(key, out var old) && old.Equals(obj))
+            {
+                continue;
+            }
+
             Touch(key);
             _nodeObjects[key] = obj;
             _desired[key] = obj;

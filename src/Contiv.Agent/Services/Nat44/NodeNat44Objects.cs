@@ -33,8 +33,11 @@ internal static class NodeNat44Objects
             yield return new NatIdentityMapping { Ip = ip, VrfId = node.MainVrfId, Label = IdentitiesLabel };
         }
 
-        var names = new SortedSet<string>(roles.Frontends, StringComparer.Ordinal);
-        names.UnionWith(roles.Backends);
+        // Sets, not the role lists: a node with hundreds of pods has hundreds of frontends and backends.
+        var frontends = new HashSet<string>(roles.Frontends, StringComparer.Ordinal);
+        var backends = new HashSet<string>(roles.Backends, StringComparer.Ordinal);
+        var names = new SortedSet<string>(frontends, StringComparer.Ordinal);
+        names.UnionWith(backends);
         if (roles.DefaultInterface is { } d)
         {
             names.Add(d);
@@ -43,7 +46,7 @@ internal static class NodeNat44Objects
         foreach (var name in names)
         {
             var isDefault = name == roles.DefaultInterface;
-            yield return new NatInterfaceFeature(name, Inside: roles.Backends.Contains(name), Outside: isDefault || roles.Frontends.Contains(name), OutputFeature: isDefault);
+            yield return new NatInterfaceFeature(name, Inside: backends.Contains(name), Outside: isDefault || frontends.Contains(name), OutputFeature: isDefault);
         }
     }
 }
