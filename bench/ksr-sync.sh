@@ -5,7 +5,19 @@
 # with the same parallelism. Everything runs on 127.0.0.1 (a private etcd on /dev/shm, the lab API
 # server, contiv-ksr); no namespaces or packets are involved.
 #
-# Usage: bench/ksr-sync.sh [N ...]        (default: 1000 5000; PARALLEL=16 creators/putters)
+# Usage: bench/ksr-sync.sh [N ...]        (default: 1000 5000; PARALLEL=16 creators/putters;
+#        CLIENT=http (default) or CLIENT=kubernetes: how the pods are created, see below; BIN=dir: run the
+#        contiv-apiserver and contiv-ksr of another published tree, e.g. a "before" build)
+#
+# What is measured. The issue's question is what KSR's path (API server → KSR's informer → KSR's etcd writes) costs
+# against a plain client writing the same records with one put per object. Both halves use the same parallelism and
+# pay the same per-object client work: the direct client formats its N values before the clock starts and sends one
+# etcd put each (dotnet-etcd, gRPC); the creating client (CLIENT=http) serialises its N pod bodies to JSON before the
+# clock starts and POSTs them with one HttpClient (SocketsHttpHandler: a pool of PARALLEL HTTP/1.1 keep-alive
+# connections; the lab API server speaks no h2c), looking only at the status code. CLIENT=kubernetes creates the pods
+# with KubernetesClient instead (as until 2026-12-07: a V1Pod serialised per create and every answer deserialised
+# into a V1Pod), whose own CPU (1.0–1.4 CPU-s for 5 000 pods, more than the whole direct path on a 2-core machine)
+# decided that ratio; it is kept so older numbers stay comparable.
 # Output: one line per N, then "RESULT ksr-sync <seconds for the largest N> s baseline <seconds> ratio <x>"
 # (ratio = KSR path / direct puts; 1.0 would mean KSR adds nothing over writing etcd directly), and
 # (also the CPU seconds each process used during each burst: the bench client, etcd, contiv-apiserver, contiv-ksr), and
@@ -17,6 +29,8 @@ cd "$root"
 sizes=("${@:-1000 5000}")
 read -r -a sizes <<<"${sizes[*]}"
 parallel="${PARALLEL:-16}"
+client="${CLIENT:-http}"
+case "$client" in http|kubernetes) ;; *) echo "ksr-sync: CLIENT must be http or kubernetes" >&2; exit 2 ;; esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Build what is missing (the bench helper always; the executables when not yet published).
@@ -65,17 +79,17 @@ cpu_of() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
 cpu_diff() { python3 -c "print(f'{$2-$1:.2f}')"; }
 # Warm-up (JIT, connections, etcd's first compaction of small writes): not counted.
 "$helper" direct --etcd "$etcd_url" -n 200 -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "warm-" >/dev/null
-"$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n 200 -p "$parallel" --name-prefix "warm-" >/dev/null
+"$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n 200 -p "$parallel" --name-prefix "warm-" --client "$client" >/dev/null
 last_ksr=""; last_direct=""
 for n in "${sizes[@]}"; do
   e0=$(cpu_of "${pids[0]}")
   direct=$("$helper" direct --etcd "$etcd_url" -n "$n" -p "$parallel" --prefix "/bench-direct/pod/" --name-prefix "b$n-")
   e1=$(cpu_of "${pids[0]}"); a1=$(cpu_of "${pids[1]}"); s1=$(cpu_of "${pids[2]}")
-  ksr=$("$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n "$n" -p "$parallel" --name-prefix "b$n-")
+  ksr=$("$helper" ksr --etcd "$etcd_url" --api "http://127.0.0.1:$api_port" -n "$n" -p "$parallel" --name-prefix "b$n-" --client "$client")
   e2=$(cpu_of "${pids[0]}"); a2=$(cpu_of "${pids[1]}"); s2=$(cpu_of "${pids[2]}")
   d=$(echo "$direct" | value seconds); k=$(echo "$ksr" | value seconds); c=$(echo "$ksr" | value created)
   ratio=$(python3 -c "print(f'{$k/$d:.2f}')")
-  echo "ksr-sync n=$n: KSR path ${k} s (API creates done at ${c} s), direct etcd puts ${d} s, ratio ${ratio}"
+  echo "ksr-sync n=$n (CLIENT=$client): KSR path ${k} s (API creates done at ${c} s), direct etcd puts ${d} s, ratio ${ratio}"
   echo "ksr-sync n=$n CPU s: direct: client $(echo "$direct" | value client_cpu) etcd $(cpu_diff "$e0" "$e1");" \
     "KSR path: client $(echo "$ksr" | value client_cpu) apiserver $(cpu_diff "$a1" "$a2") contiv-ksr $(cpu_diff "$s1" "$s2") etcd $(cpu_diff "$e1" "$e2")"
   last_ksr=$k; last_direct=$d

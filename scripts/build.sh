@@ -16,8 +16,12 @@ run() {
   fi
 }
 run dotnet build Contiv.sln -c Release -nologo -v q -clp:ErrorsOnly
-# Publishing one project at a time keeps copies into the shared artifacts/bin from racing.
-for proj in $(grep -l '<OutputType>Exe</OutputType>' src/*/*.csproj); do
+# Publishing one project at a time keeps copies into the shared artifacts/bin from racing. The ReadyToRun
+# projects (contiv-apiserver, contiv-ksr) go last, so their precompiled copies of the libraries they share with other
+# executables (KubernetesClient.dll, Contiv.*.dll, …) are the ones kept; the other executables load them as usual.
+exes=$(grep -l '<OutputType>Exe</OutputType>' src/*/*.csproj)
+# shellcheck disable=SC2086
+for proj in $(grep -L '<PublishReadyToRun>true' $exes) $(grep -l '<PublishReadyToRun>true' $exes); do
   run dotnet publish "$proj" -c Release -nologo -v q -clp:ErrorsOnly
 done
 # contiv-ui's page: TypeScript + cytoscape.js bundled by esbuild (src/Contiv.Ui/web, versions pinned by its

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -9,6 +11,70 @@ internal static class Json
 {
     /// <summary>Writer options: compact, and no HTML-safe escaping (<c>"</c> stays <c>\"</c>, not <c>\u0022</c>).</summary>
     public static readonly JsonWriterOptions Writer = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Committed objects (frozen: never modified again) → their compact JSON, serialised on first use and then
+    // copied as-is into the create/update response, every watcher's stream and lists (a pod used to be serialised
+    // once for its create response and again for each watcher). Weak keys: an entry lives as long as its object.
+    private static readonly ConditionalWeakTable<JsonObject, Serialized> CommittedJson = new();
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _scratchWriter;
+
+    private sealed class Serialized
+    {
+        public byte[]? Utf8;
+    }
+
+    /// <summary>
+    /// Marks <paramref name="obj"/> as committed: it will never be modified again, so <see cref="Write"/> may
+    /// serialise it once and reuse the bytes.
+    /// </summary>
+    public static void MarkCommitted(JsonObject obj) => CommittedJson.AddOrUpdate(obj, new Serialized());
+
+    /// <summary>Writes <paramref name="node"/> (its cached JSON when it is a committed object).</summary>
+    public static void Write(Utf8JsonWriter w, JsonNode node)
+    {
+        if (node is JsonObject o && CommittedJson.TryGetValue(o, out var cached))
+        {
+            w.WriteRawValue(Volatile.Read(ref cached.Utf8) ?? Serialize(o, cached), skipInputValidation: true);
+            return;
+        }
+
+        node.WriteTo(w);
+    }
+
+    /// <summary>The compact JSON of <paramref name="obj"/> (cached when it is a committed object).</summary>
+    public static ReadOnlySpan<byte> Utf8(JsonObject obj)
+    {
+        if (CommittedJson.TryGetValue(obj, out var cached))
+        {
+            return Volatile.Read(ref cached.Utf8) ?? Serialize(obj, cached);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, Writer))
+        {
+            obj.WriteTo(w);
+        }
+
+        return buffer.WrittenSpan;
+    }
+
+    private static byte[] Serialize(JsonObject obj, Serialized cached)
+    {
+        var buffer = _scratch ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var w = _scratchWriter ??= new Utf8JsonWriter(buffer, Writer);
+        w.Reset(buffer);
+        obj.WriteTo(w);
+        w.Flush();
+        var bytes = buffer.WrittenSpan.ToArray();
+        Volatile.Write(ref cached.Utf8, bytes);
+        return bytes;
+    }
 
     /// <summary>Walks a path of object keys; null when any step is missing or not an object.</summary>
     public static JsonNode? At(JsonNode? node, params string[] path)

@@ -36,6 +36,36 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Create_response_get_list_and_watch_carry_the_same_json_and_follow_later_changes()
+    {
+        // Committed objects are serialised once and the bytes reused (response, watch streams, lists): every reader
+        // must see the same JSON, and a later change must never be answered with the older cached bytes.
+        await using var server = await Lab.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var body = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"same","labels":{"app":"x"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}""";
+        using var create = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(body)]); // a UTF-8 BOM is accepted
+        create.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var created = await http.PostAsync("/api/v1/namespaces/default/pods", create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var createdJson = await created.Content.ReadAsStringAsync();
+        Assert.Equal(createdJson, await http.GetStringAsync("/api/v1/namespaces/default/pods/same"));
+        var listed = JsonNode.Parse(await http.GetStringAsync("/api/v1/namespaces/default/pods"))!["items"]!.AsArray();
+        Assert.Equal(createdJson, Assert.Single(listed)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        var watched = (await http.GetStringAsync("/api/v1/namespaces/default/pods?watch=1&resourceVersion=0&timeoutSeconds=1")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($$"""{"type":"ADDED","object":{{createdJson}}}""", Assert.Single(watched));
+
+        using var patch = new StringContent("""{"metadata":{"labels":{"app":"y"}}}""", System.Text.Encoding.UTF8, "application/merge-patch+json");
+        using var patched = await http.PatchAsync("/api/v1/namespaces/default/pods/same", patch);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var patchedJson = await patched.Content.ReadAsStringAsync();
+        var now = JsonNode.Parse(await http.GetStringAsync("/api/v1/namespaces/default/pods/same"))!;
+        Assert.Equal("y", (string?)now["metadata"]!["labels"]!["app"]);
+        Assert.Equal(patchedJson, now.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        Assert.True(Rv((string)now["metadata"]!["resourceVersion"]!) > Rv((string)JsonNode.Parse(createdJson)!["metadata"]!["resourceVersion"]!));
+        Assert.Equal("y", (string?)JsonNode.Parse(await http.GetStringAsync("/api/v1/namespaces/default/pods"))!["items"]![0]!["metadata"]!["labels"]!["app"]);
+    }
+
+    [Fact]
     public async Task Watch_without_resource_version_starts_with_synthetic_added_events()
     {
         await using var server = await Lab.StartAsync();

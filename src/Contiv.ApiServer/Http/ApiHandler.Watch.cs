@@ -231,7 +231,7 @@ internal sealed partial class ApiHandler
                 w.WriteStartObject();
                 w.WriteString("type", type);
                 w.WritePropertyName("object");
-                payload.WriteTo(w);
+                Json.Write(w, payload);
                 w.WriteEndObject();
             }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -326,25 +327,67 @@ internal sealed partial class ApiHandler
     private static async Task<JsonObject> ReadBodyObjectAsync(HttpContext ctx, string what)
     {
         var media = MediaType(ctx.Request.ContentType);
-        if (media == "application/vnd.kubernetes.protobuf")
-        {
-            using var buffer = new MemoryStream();
-            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-            return ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), what);
-        }
-
-        if (media.Contains("protobuf", StringComparison.Ordinal) || media.Contains("cbor", StringComparison.Ordinal))
+        if ((media.Contains("protobuf", StringComparison.Ordinal) && media != "application/vnd.kubernetes.protobuf") || media.Contains("cbor", StringComparison.Ordinal))
         {
             throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format ({media}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }
 
-        var text = await ReadBodyTextAsync(ctx);
         if (media is "application/yaml" or "application/x-yaml")
         {
+            var text = await ReadBodyTextAsync(ctx);
             return Patching.YamlBody.Parse(text) as JsonObject ?? throw ApiException.BadRequest($"{what}: body must be a YAML mapping");
         }
 
-        return Json.ParseObject(Encoding.UTF8.GetBytes(text), what);
+        // JSON and protobuf are decoded from the body's bytes in a pooled buffer (no string in between).
+        var (buffer, length) = await ReadBodyBytesAsync(ctx);
+        try
+        {
+            var body = buffer.AsSpan(0, length);
+            if (media == "application/vnd.kubernetes.protobuf")
+            {
+                return ProtobufBody.Decode(body, what);
+            }
+
+            return Json.ParseObject(body.StartsWith("\uFEFF"u8) ? body[3..] : body, what);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The whole request body in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it).</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyBytesAsync(HttpContext ctx)
+    {
+        var expected = ctx.Request.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(expected is > 0 and <= 1 << 20 ? (int)expected.Value + 1 : 4096);
+        var used = 0;
+        try
+        {
+            while (true)
+            {
+                if (used == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, used).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var n = await ctx.Request.Body.ReadAsync(buffer.AsMemory(used), ctx.RequestAborted);
+                if (n == 0)
+                {
+                    return (buffer, used);
+                }
+
+                used += n;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     private static async Task<DeleteOptions> ReadDeleteOptionsAsync(HttpContext ctx)
@@ -424,7 +467,7 @@ internal sealed partial class ApiHandler
             w.WriteStartArray("items");
             foreach (var item in list.Items)
             {
-                View(type, item).WriteTo(w);
+                Json.Write(w, View(type, item));
             }
 
             w.WriteEndArray();
@@ -440,7 +483,7 @@ internal sealed partial class ApiHandler
         ctx.Response.ContentType = "application/json";
         using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter, Json.Writer))
         {
-            node.WriteTo(w);
+            Json.Write(w, node);
         }
 
         await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted);

@@ -301,6 +301,7 @@ public sealed partial class ResourceRegistry
         var rv = ++_resourceVersion;
         Json.Obj(obj, "metadata")["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         Json.Freeze(obj);
+        Json.MarkCommitted(obj);
         var ns = namespaced ? Json.Str(obj, "metadata", "namespace") : null;
         var key = Key(ns, Json.Str(obj, "metadata", "name")!);
         if (!_objects.TryGetValue(storeKey, out var map))
@@ -349,6 +350,7 @@ public sealed partial class ResourceRegistry
         lock (_gate)
         {
             Json.Freeze(obj);
+            Json.MarkCommitted(obj);
             var ns = type.Namespaced ? Json.Str(obj, "metadata", "namespace") : null;
             if (!_objects.TryGetValue(type.StoreKey, out var map))
             {
