@@ -40,7 +40,7 @@ public sealed class DaemonOptions
     public bool PollMode { get; set; }
 
     /// <summary>Microseconds a worker keeps polling after traffic before sleeping in epoll.</summary>
-    public int SpinMicroseconds { get; set; } = 50;
+    public int SpinMicroseconds { get; set; } = DataplaneOptions.DefaultSpinMicroseconds;
 
     /// <summary>Yield the CPU after every empty poll while spinning.</summary>
     public bool SpinYield { get; set; }
@@ -81,7 +81,7 @@ public sealed class DaemonOptions
           --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [64]
                                     (resident even when idle; more rides out longer stalls at Gbit/s rates)
           --poll                    busy-poll devices instead of sleeping in epoll
-          --spin-us <n>             keep polling n µs after traffic before sleeping       [50]
+          --spin-us <n>             keep polling n µs after traffic before sleeping       [5]
           --no-batch-tx             one write() per packet instead of io_uring batches
           --spin-yield              sched_yield after every empty poll while spinning
           --tap-napi                open TAPs with IFF_NAPI (received via NAPI/GRO)

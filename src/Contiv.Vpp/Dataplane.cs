@@ -19,8 +19,15 @@ public sealed record DataplaneOptions
     /// <summary>Packet buffers in the arena.</summary>
     public int Buffers { get; init; } = 16384;
 
-    /// <summary>Microseconds a worker keeps polling (non-blocking) after traffic before it sleeps.</summary>
-    public int SpinMicroseconds { get; init; } = 50;
+    /// <summary>
+    /// Microseconds a worker keeps polling (non-blocking) after traffic before it sleeps. Short on
+    /// purpose: about one sleep/wake-up's cost, so a spin never costs much more CPU than the wake-up it
+    /// may save (a 50 µs spin cost 20–25 % more CPU per GB of TCP: performance.md, helper s6pps).
+    /// </summary>
+    public int SpinMicroseconds { get; init; } = DefaultSpinMicroseconds;
+
+    /// <summary>Default of <see cref="SpinMicroseconds"/>.</summary>
+    public const int DefaultSpinMicroseconds = 5;
 
     /// <summary>While spinning after traffic, yield the CPU (sched_yield) after every empty poll.</summary>
     public bool SpinYield { get; init; }

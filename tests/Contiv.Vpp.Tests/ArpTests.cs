@@ -81,4 +81,49 @@ public sealed class ArpTests
         Assert.Single(t.Out1);
         Assert.Equal(1, t.ErrorCount("arp-input", "proxy ARP replies sent"));
     }
+    [Fact]
+    public void Resolved_neighbour_cached_by_ip4_arp_follows_mac_changes_and_deletion()
+    {
+        // ip4-arp remembers a resolved (interface, address) per thread and skips the table's lock; the
+        // cache must never forward with a MAC the table no longer has.
+        using var t = new TwoPortDataplane();
+        var newMac = MacAddress.Parse("02:bb:00:00:00:77");
+        t.Run($"set ip neighbor pg1 10.0.1.2 {TwoPortDataplane.HostB}");
+        for (var i = 1; i <= 3; i++)
+        {
+            t.FromA(Packets.Ip4("10.0.0.2", "10.0.1.2", 1, Packets.IcmpEcho(1, (ushort)i)));
+        }
+
+        Assert.Equal(3, t.Out1.Count);
+        Assert.All(t.Out1, f => Assert.Equal(TwoPortDataplane.HostB, Packets.DstMac(f)));
+
+        // A new MAC: the next packet carries it.
+        t.ClearCaptured();
+        t.Run($"set ip neighbor pg1 10.0.1.2 {newMac}");
+        t.FromA(Packets.Ip4("10.0.0.2", "10.0.1.2", 1, Packets.IcmpEcho(1, 4)));
+        Assert.Equal(newMac, Packets.DstMac(Assert.Single(t.Out1)));
+
+        // Deleted (its adjacency reclaimed, the index free for another neighbour): the next packet is ARPed
+        // for, never sent to the old MAC, also when another neighbour took the freed adjacency index.
+        t.ClearCaptured();
+        t.Run($"set ip neighbor del pg1 10.0.1.2 {newMac}");
+        t.Run($"set ip neighbor pg1 10.0.1.3 {TwoPortDataplane.HostB}");
+        t.FromA(Packets.Ip4("10.0.0.2", "10.0.1.3", 1, Packets.IcmpEcho(1, 5)));
+        t.FromA(Packets.Ip4("10.0.0.2", "10.0.1.2", 1, Packets.IcmpEcho(1, 6)));
+        Assert.Equal(2, t.Out1.Count);
+        Assert.Equal(0x0800, Packets.EtherType(t.Out1[0]));
+        Assert.Equal(5, t.Out1[0][41]);
+        var arp = t.Out1[1];
+        Assert.Equal(0x0806, Packets.EtherType(arp));
+        Assert.Equal("10.0.1.2", Ip4Address.Format(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(arp.AsSpan(38))));
+        Assert.Contains(" P ", t.Run("show ip neighbors"), StringComparison.Ordinal);
+
+        // The reply releases the queued packet with the answered MAC, and later packets follow the cache again.
+        t.ClearCaptured();
+        t.Dp.Inject(t.Pg1, Packets.Ethernet(t.Pg1.Mac, newMac, 0x0806,
+            Packets.Arp(2, newMac, "10.0.1.2", t.Pg1.Mac, "10.0.1.1")));
+        t.FromA(Packets.Ip4("10.0.0.2", "10.0.1.2", 1, Packets.IcmpEcho(1, 7)));
+        Assert.Equal([6, 7], t.Out1.Select(f => (int)f[41]).ToArray());
+        Assert.All(t.Out1, f => Assert.Equal(newMac, Packets.DstMac(f)));
+    }
 }

@@ -38,4 +38,14 @@ public sealed class DaemonOptionsTests
         Assert.Equal(4096, DaemonOptions.Parse(["--tap-txqueuelen", "4096"], out _).TapTxQueueLength);
         Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--tap-txqueuelen", "-1"], out _));
     }
+    [Fact]
+    public void Spin_after_traffic_is_5_microseconds_by_default_and_set_by_option()
+    {
+        Assert.Equal(5, DaemonOptions.Parse([], out _).SpinMicroseconds);
+        Assert.Equal(5, new DataplaneOptions().SpinMicroseconds);
+        Assert.Equal(0, DaemonOptions.Parse(["--spin-us", "0"], out _).SpinMicroseconds);
+        Assert.Equal(50, DaemonOptions.Parse(["--spin-us", "50"], out _).SpinMicroseconds);
+        Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--spin-us", "-1"], out _));
+        Assert.Contains("--spin-us <n>             keep polling n µs after traffic before sleeping       [5]", DaemonOptions.Usage, StringComparison.Ordinal);
+    }
 }

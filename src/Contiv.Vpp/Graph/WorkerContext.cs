@@ -88,6 +88,19 @@ public sealed partial class WorkerContext
     /// <summary>True while any trace budget is set or traced packets may be in flight (enables per-node trace hooks).</summary>
     public bool TracingActive { get; internal set; }
 
+    /// <summary>
+    /// ip4-arp's per-thread cache of resolved adjacencies (direct-mapped by interface and address,
+    /// <see cref="ArpCacheSlot"/>): lets packets to an attached host skip the neighbour table's lock.
+    /// </summary>
+    internal Arp.Adjacency?[] ArpCache { get; } = new Arp.Adjacency?[ArpCacheSize];
+
+    private const int ArpCacheSize = 256;
+
+    /// <summary>The <see cref="ArpCache"/> slot of (interface, address).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int ArpCacheSlot(int swIfIndex, uint address)
+        => (int)(((address ^ ((uint)swIfIndex << 24)) * 0x9e3779b1u) >> 24);
+
     /// <summary>Hands a packet to node <paramref name="nodeIndex"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enqueue(int nodeIndex, int buffer)

@@ -8,6 +8,10 @@ namespace Contiv.Vpp.Ip4;
 /// <summary>
 /// ip4-arp (glean and incomplete adjacencies): resolved next hops continue to ip4-rewrite; otherwise
 /// the packet waits in the neighbour's pending queue and an ARP request is sent (rate limited).
+/// A resolved (interface, address) is remembered in the worker's <see cref="WorkerContext.ArpCache"/>, so
+/// the packets after the first skip the neighbour table's lock and lookup; an entry is used only while
+/// its adjacency is still published and resolved (a removed neighbour clears the rewrite, a reclaimed
+/// adjacency leaves the array), so table changes need no invalidation.
 /// Input: <see cref="BufferMeta.TxSwIfIndex"/> = interface, <see cref="BufferMeta.ArpTarget"/> = address to resolve.
 /// </summary>
 internal sealed class Ip4ArpNode : GraphNode
@@ -59,6 +63,17 @@ internal sealed class Ip4ArpNode : GraphNode
                 continue;
             }
 
+            // Fast path: a neighbour this worker already resolved (VPP's /32 adjacency for an attached
+            // host): its adjacency from the worker's cache, without the table's lock or dictionary.
+            var cache = ctx.ArpCache;
+            var slot = WorkerContext.ArpCacheSlot(sw, ip);
+            if (cache[slot] is { } hit && hit.NextHop == ip && hit.SwIfIndex == sw && hit.Rewrite is not null && IsLive(hit))
+            {
+                m.AdjIndex = hit.Index;
+                ctx.Enqueue(Next(_nextRewrite), b);
+                continue;
+            }
+
             var src = Dataplane.SourceAddressFor(sw, ip);
             if (src == 0)
             {
@@ -77,6 +92,7 @@ internal sealed class Ip4ArpNode : GraphNode
 
             if (adj is not null)
             {
+                cache[slot] = adj;
                 m.AdjIndex = adj.Index;
                 ctx.Enqueue(Next(_nextRewrite), b);
                 continue;
@@ -120,6 +136,13 @@ internal sealed class Ip4ArpNode : GraphNode
                 ctx.Enqueue(Next(_nextOutput), req);
             }
         }
+    }
+
+    // The adjacency is still published (not reclaimed with its neighbour and its index reused).
+    private bool IsLive(Arp.Adjacency a)
+    {
+        var adjs = Dataplane.Neighbors.Adjacencies;
+        return (uint)a.Index < (uint)adjs.Length && ReferenceEquals(adjs[a.Index], a);
     }
 
     private unsafe void BuildRequest(int buffer, MacAddress srcMac, uint srcIp, uint targetIp)
