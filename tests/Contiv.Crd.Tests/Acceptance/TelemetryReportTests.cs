@@ -45,12 +45,12 @@ public sealed class TelemetryReportTests
         await using var lab = await CrdLab.StartAsync();
         var validation = new CountingValidation();
         var crd = await lab.StartCrdAsync(validation, validateIntervalMinutes: 5);
-        crd.Telemetry.Debounce = TimeSpan.FromMilliseconds(300);
+        crd.Telemetry.Debounce = TimeSpan.FromSeconds(1); // longer than five etcd writes on a busy machine
         await CrdLab.WaitUntilAsync(() => Task.FromResult(crd.Telemetry.WatchingAfter > 0), () => "the topology watch never started");
 
         // Idle, and a change of a record the validation does not read: no round (the old loop waited 5 min anyway).
         await lab.Reader.PutAsync(Keys.Service("web", "default"), "{}");
-        await Task.Delay(1500);
+        await Task.Delay(2500);
         Assert.Equal(0, validation.Rounds);
 
         // A burst of topology changes (Contiv node IDs, a k8s node, a pod): one round soon after it.
@@ -62,7 +62,7 @@ public sealed class TelemetryReportTests
         await lab.Reader.PutAsync(Keys.Node("node-1"), "{}");
         await lab.Reader.PutAsync(Keys.Pod("p1", "default"), "{}");
         await CrdLab.WaitUntilAsync(() => Task.FromResult(crd.Telemetry.Rounds == 1), () => $"{crd.Telemetry.Rounds} rounds after the changes", TimeSpan.FromSeconds(10));
-        await Task.Delay(1500);
+        await Task.Delay(2500);
         Assert.Equal(1, crd.Telemetry.Rounds);
         Assert.Equal(1, validation.Rounds);
 
