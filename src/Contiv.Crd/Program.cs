@@ -20,8 +20,9 @@ internal static class Program
             + "NodeConfig, CustomNetwork, ExternalInterface, ServiceFunctionChain and CustomConfiguration objects into etcd "
             + "(protobuf-JSON, mark-and-sweep resync, leader election on /contiv-crd/election), setting each object's status "
             + "to Success or Failure. Settings: defaults < --config YAML file < CONTIV_CRD_* environment variables "
-            + "(and DISABLE_NETCTL_REST) < command-line options. Every validate-interval minutes it validates every node's "
-            + "vSwitch state (Contiv.Telemetry) into the TelemetryReport default/default-telemetry. "
+            + "(and DISABLE_NETCTL_REST) < command-line options. It validates every node's vSwitch state "
+            + "(Contiv.Telemetry) into the TelemetryReport default/default-telemetry 5 s after the topology records in etcd "
+            + "(nodes, pods) stopped changing, and at the latest validate-interval minutes after the last round. "
             + "HTTP: /liveness, /readiness, /metrics, POST /netctl (a JSON array of contiv-netctl arguments).");
         var config = new Option<string?>("--config") { Description = "YAML config file (keys as the long options below)" };
         root.Options.Add(config);
@@ -95,7 +96,7 @@ internal static class Program
 
     private static string Description(string key) => key switch
     {
-        "validate-interval" => "minutes between topology validation rounds, 0 = off (env CONTIV_CRD_VALIDATE_INTERVAL) [5]",
+        "validate-interval" => "longest time in minutes between topology validation rounds (a topology change in etcd runs one sooner), 0 = off (env CONTIV_CRD_VALIDATE_INTERVAL) [5]",
         "validate-state" => "state the validation reads from the agents: SB, NB or internal [SB]",
         "agent-endpoints" => "agents' REST URLs 'node1=http://127.0.0.1:9991,…' or '@FILE' re-read every round (env CONTIV_AGENT_ENDPOINTS) [{management IP}:{agent-port}]",
         "agent-port" => "agents' REST port [9999]",

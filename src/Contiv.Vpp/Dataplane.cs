@@ -132,7 +132,8 @@ public sealed partial class Dataplane : IDisposable
     private int _nextWorker;
     private bool _started;
     private bool _disposed;
-    private Timer? _ageTimer;
+    private readonly ManualResetEventSlim _ageStop = new(false, spinCount: 0);
+    private Thread? _ager;
 
     /// <summary>Creates the data plane: arena, graph (wired), local0 and table 0. Call <see cref="Start"/> to run workers.</summary>
     public Dataplane(DataplaneOptions? options = null)
@@ -272,7 +273,10 @@ public sealed partial class Dataplane : IDisposable
             }
 
             _started = true;
-            _ageTimer = new Timer(_ => AgeNeighbors(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            // The ager's own thread sleeps a second between rounds: one wake-up a second instead of the timer thread
+            // handing a work item to a thread-pool worker (which spins before it sleeps again) every second.
+            _ager = new Thread(AgeLoop) { Name = "vpp-ager", IsBackground = true };
+            _ager.Start();
         }
     }
 
@@ -385,6 +389,14 @@ public sealed partial class Dataplane : IDisposable
         }
     }
 
+    private void AgeLoop()
+    {
+        while (!_ageStop.Wait(1000))
+        {
+            AgeNeighbors();
+        }
+    }
+
     private void AgeNeighbors()
     {
         if (_disposed)
@@ -419,7 +431,13 @@ public sealed partial class Dataplane : IDisposable
             _disposed = true;
         }
 
-        _ageTimer?.Dispose();
+        _ageStop.Set();
+        if (_ager is { } ager && ager != Thread.CurrentThread)
+        {
+            ager.Join();
+        }
+
+        _ageStop.Dispose();
         foreach (var w in _workers)
         {
             w.Dispose();

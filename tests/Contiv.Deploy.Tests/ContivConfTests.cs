@@ -49,15 +49,15 @@ public sealed class ContivConfTests
         ["ipamConfig.nodeInterconnectCIDR"] = "192.168.16.0/24",
         ["ipamConfig.vxlanCIDR"] = "192.168.30.0/24",
         ["ipamConfig.defaultGateway"] = "",
-        // controller.conf: this agent's defaults (docs/agent.md) — periodic healing is on (every minute)
-        // where the original shipped it off, and stuckEventLimit is this agent's own knob.
+        // controller.conf: the original's shipped values (SPEC §7: periodic healing off, 30 s when turned on);
+        // stuckEventLimit is this agent's own knob (docs/agent.md).
         ["controller.enableRetry"] = "true",
         ["controller.delayRetry"] = "1s",
         ["controller.maxRetryAttempts"] = "3",
         ["controller.enableExpBackoffRetry"] = "true",
         ["controller.startupResyncDeadline"] = "30s",
-        ["controller.enablePeriodicHealing"] = "true",
-        ["controller.periodicHealingInterval"] = "1m",
+        ["controller.enablePeriodicHealing"] = "false",
+        ["controller.periodicHealingInterval"] = "30s",
         ["controller.stuckEventLimit"] = "2m",
         ["controller.delayAfterErrorHealing"] = "5s",
         ["controller.remoteDBProbingInterval"] = "3s",

@@ -73,6 +73,33 @@ public sealed class NeighborCapTests
     }
 
     [Fact]
+    public void The_ager_drops_an_unresolved_neighbor_after_3_s_and_stops_with_the_data_plane()
+    {
+        var s = new Setup(new DataplaneOptions { Buffers = 256 });
+        try
+        {
+            // From the pod towards 10.1.0.9 on pg1's /16, where nobody answers ARP: an unresolved entry holds the packet.
+            s.Dp.Inject(s.Pg0, Packets.Ethernet(s.Pg0.Mac, Pod, 0x0800, Packets.Ip4("10.0.0.2", "10.1.0.9", 1, Packets.IcmpEcho(1, 1))));
+            Assert.Equal(1, s.Neighbors(s.Pg1));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (s.Neighbors(s.Pg1) > 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.Equal(0, s.Neighbors(s.Pg1));
+            Assert.InRange(waited.Elapsed.TotalSeconds, 2.5, 6); // unresolved for > 3 s, the ager's next round (1 s)
+            Assert.Equal(0, s.Dp.BuffersInUse()); // the held packet was freed with it
+        }
+        finally
+        {
+            var disposing = System.Diagnostics.Stopwatch.StartNew();
+            s.Dispose();
+            Assert.True(disposing.Elapsed < TimeSpan.FromMilliseconds(800), $"Dispose took {disposing.Elapsed}: the ager's wait is not cut short");
+        }
+    }
+
+    [Fact]
     public void Dynamic_neighbors_per_interface_stop_at_the_cap()
     {
         using var s = new Setup(new DataplaneOptions { Buffers = 256, MaxNeighborsPerInterface = 16 });

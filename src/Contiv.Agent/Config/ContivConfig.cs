@@ -219,10 +219,13 @@ internal sealed class ControllerConfig
     public TimeSpan StartupResyncDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Periodic healing resync (on by default: it brings back configuration lost in the data plane or in pod
-    /// namespaces behind the agent's back; a no-op transaction when nothing drifted).
+    /// Periodic healing resync: a downstream resync every <see cref="PeriodicHealingInterval"/> that brings back
+    /// configuration lost in the data plane or in pod namespaces behind the agent's back (a no-op transaction
+    /// when nothing drifted, but it re-reads the whole data plane and every pod). Off by default, as shipped by
+    /// the original (SPEC §7 controller.conf): an idle agent does no periodic work; the healing after a failed
+    /// event (<see cref="DelayAfterErrorHealing"/>) and <c>POST /controller/resync</c> stay.
     /// </summary>
-    public bool EnablePeriodicHealing { get; set; } = true;
+    public bool EnablePeriodicHealing { get; set; }
 
     /// <summary>Period of healing resyncs (modest: a resync of an unchanged node only reads the data plane back).</summary>
     [JsonConverter(typeof(DurationConverter))]

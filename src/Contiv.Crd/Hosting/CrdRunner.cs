@@ -101,7 +101,7 @@ internal sealed partial class CrdRunner : IAsyncDisposable
             Election.LeadershipChanged += Controller.SetLeadership;
         }
 
-        Telemetry = new TelemetryReporter(kube, validation, TimeSpan.FromMinutes(settings.ValidateIntervalMinutes), () => IsLeader, loggers.CreateLogger("contiv-crd.telemetry"), _time);
+        Telemetry = new TelemetryReporter(kube, validation, TimeSpan.FromMinutes(settings.ValidateIntervalMinutes), () => IsLeader, loggers.CreateLogger("contiv-crd.telemetry"), _time, store);
     }
 
     /// <summary>The settings.</summary>

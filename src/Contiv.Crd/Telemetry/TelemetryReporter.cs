@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Contiv.Crd.Definitions;
+using Contiv.Model;
+using Contiv.Store;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -9,9 +12,13 @@ using Microsoft.Extensions.Logging;
 namespace Contiv.Crd.Telemetry;
 
 /// <summary>
-/// Runs the topology validation every interval while leading and writes the result into the
-/// status of the TelemetryReport <c>default/default-telemetry</c> (created when missing, with
-/// <c>spec.report_polling_period_seconds</c>). Nothing runs without a validation or with interval 0.
+/// Runs the topology validation while leading and writes the result into the status of the
+/// TelemetryReport <c>default/default-telemetry</c> (created when missing, with
+/// <c>spec.report_polling_period_seconds</c>): a round <see cref="Debounce"/> after the cluster's topology
+/// records in etcd stopped changing (nodes, Contiv node IDs, pods: <see cref="IsTopologyKey"/>, followed by a
+/// watch, so an idle cluster costs nothing) and at the latest every interval after the last round (the
+/// safety net for drift in the data planes, which etcd does not see). Nothing runs without a validation or
+/// with interval 0.
 /// </summary>
 internal sealed partial class TelemetryReporter
 {
@@ -28,6 +35,8 @@ internal sealed partial class TelemetryReporter
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly IEtcdBroker? _store;
+    private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Creates the reporter.</summary>
     /// <param name="kube">Kubernetes client.</param>
@@ -36,8 +45,10 @@ internal sealed partial class TelemetryReporter
     /// <param name="isLeader">True while this instance may write.</param>
     /// <param name="log">Logger.</param>
     /// <param name="time">Clock of the interval.</param>
-    public TelemetryReporter(IKubernetes kube, ITopologyValidation? validation, TimeSpan interval, Func<bool> isLeader, ILogger log, TimeProvider time)
+    /// <param name="store">etcd broker whose topology records are watched (null: rounds every interval only).</param>
+    public TelemetryReporter(IKubernetes kube, ITopologyValidation? validation, TimeSpan interval, Func<bool> isLeader, ILogger log, TimeProvider time, IEtcdBroker? store = null)
     {
+        _store = store;
         _kube = kube;
         _validation = validation;
         _interval = interval;
@@ -49,7 +60,31 @@ internal sealed partial class TelemetryReporter
     /// <summary>Rounds completed (report written).</summary>
     public long Rounds { get; private set; }
 
-    /// <summary>Runs a round every interval while leading, until cancelled.</summary>
+    /// <summary>
+    /// Quiet time after a topology change before the round runs (changes come in bursts: a node's pods, a
+    /// Deployment; the agents wire what changed meanwhile). A round runs at the latest
+    /// <see cref="MaxDebounce"/> after the first change of a burst.
+    /// </summary>
+    public TimeSpan Debounce { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait for a quiet <see cref="Debounce"/> once a change was seen.</summary>
+    public TimeSpan MaxDebounce { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The etcd revision the topology watch started after (0 until it runs): changes from then on trigger rounds.</summary>
+    public long WatchingAfter { get; private set; }
+
+    /// <summary>True for the etcd keys a validation round reads (SPEC §1.4): k8s nodes, Contiv node IDs, pods.</summary>
+    /// <param name="key">An etcd key.</param>
+    /// <returns>True when a change of it should trigger a round.</returns>
+    public static bool IsTopologyKey(string key) =>
+        key.StartsWith(Keys.NodePrefix, StringComparison.Ordinal)
+        || key.StartsWith(Keys.VppNodePrefix, StringComparison.Ordinal)
+        || key.StartsWith(Keys.PodPrefix, StringComparison.Ordinal);
+
+    /// <summary>Asks for a round (after <see cref="Debounce"/>), as a topology change does.</summary>
+    public void Trigger() => _changes.Writer.TryWrite(true);
+
+    /// <summary>Runs rounds while leading — after topology changes, and at the latest every interval — until cancelled.</summary>
     /// <param name="ct">Stops the loop.</param>
     /// <returns>A task that completes on cancellation.</returns>
     public async Task RunAsync(CancellationToken ct)
@@ -59,11 +94,16 @@ internal sealed partial class TelemetryReporter
             return;
         }
 
-        using var timer = new PeriodicTimer(_interval, _time);
+        var watch = _store is null ? Task.CompletedTask : Task.Run(() => WatchTopologyAsync(_store, ct), CancellationToken.None);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            while (true)
             {
+                if (await WaitForChangeOrIntervalAsync(ct).ConfigureAwait(false))
+                {
+                    await DebounceAsync(ct).ConfigureAwait(false);
+                }
+
                 if (!_isLeader())
                 {
                     continue;
@@ -82,6 +122,74 @@ internal sealed partial class TelemetryReporter
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // stopping
+        }
+
+        await watch.ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a change (true) or for the interval to pass (false).</summary>
+    private async Task<bool> WaitForChangeOrIntervalAsync(CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var tick = Task.Delay(_interval, _time, stop.Token);
+        var change = _changes.Reader.WaitToReadAsync(stop.Token).AsTask();
+        var first = await Task.WhenAny(tick, change).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        return first == change && change.IsCompletedSuccessfully && _changes.Reader.TryRead(out _);
+    }
+
+    /// <summary>Waits until no change came for <see cref="Debounce"/> (at most <see cref="MaxDebounce"/>).</summary>
+    private async Task DebounceAsync(CancellationToken ct)
+    {
+        var start = _time.GetTimestamp();
+        do
+        {
+            await Task.Delay(Debounce, _time, ct).ConfigureAwait(false);
+        }
+        while (_changes.Reader.TryRead(out _) && _time.GetElapsedTime(start) < MaxDebounce);
+    }
+
+    /// <summary>Watches the topology records (one watch on KSR's prefix) and triggers a round on every change.</summary>
+    private async Task WatchTopologyAsync(IEtcdBroker store, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await store.WaitConnectedAsync(ct).ConfigureAwait(false);
+                var from = await store.GetRevisionAsync(ct).ConfigureAwait(false);
+                WatchingAfter = from;
+                await foreach (var e in store.WatchAsync(Keys.KsrPrefix, from + 1, ct).ConfigureAwait(false))
+                {
+                    if (IsTopologyKey(e.Key))
+                    {
+                        Trigger();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Compaction, a reset etcd or an error: a round sees the current state; watch again from now.
+                LogWatchEnded(_log, e.Message);
+                Trigger();
+                try
+                {
+                    await Task.Delay(Debounce, _time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -131,4 +239,7 @@ internal sealed partial class TelemetryReporter
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "topology validation round failed: {Reason}")]
     private static partial void LogRoundFailed(ILogger log, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "topology watch ended ({Reason}): a round now, watching again")]
+    private static partial void LogWatchEnded(ILogger log, string reason);
 }

@@ -86,7 +86,6 @@ public static class LabControlPlane
             // The agents listen on 127.0.0.1 with a port each, not on {management IP}:9999.
             // One token: System.CommandLine would read a separate "@FILE" argument as a response file.
             "--agent-endpoints=@" + LabState.AgentEndpointsFile(lab),
-            "--validate-interval", "1",
             .. LabSecurity.CrdAgentArguments(lab, state),
             .. LabSecurity.EtcdClientArguments(lab, state, "--etcd-ca-file", "--etcd-cert-file", "--etcd-key-file"),
             .. LabSecurity.KsrHttpArguments(lab, state),

@@ -23,6 +23,8 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromSeconds(30), c.Controller.StartupResyncDeadline);
         Assert.Equal(TimeSpan.FromSeconds(5), c.Controller.DelayAfterErrorHealing);
         Assert.Equal(3, c.Controller.MaxRetryAttempts);
+        Assert.False(c.Controller.EnablePeriodicHealing); // SPEC §7: shipped off (an idle agent does not resync)
+        Assert.Equal(TimeSpan.FromMinutes(1), c.Controller.PeriodicHealingInterval);
     }
 
     [Fact]

@@ -228,6 +228,44 @@ public class EventLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task An_idle_loop_with_the_default_configuration_never_resyncs()
+    {
+        var config = new ControllerConfig();
+        Assert.False(config.EnablePeriodicHealing);
+        var h = new RecordingHandler("h", _calls);
+        _loop = new EventLoop(_scheduler, config, time: _time);
+        _loop.AddHandler(h);
+        _loop.Start();
+        await Run(_loop, new DbResync(new KubeStateData()));
+        _calls.Clear();
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(config.PeriodicHealingInterval);
+        }
+
+        await Run(_loop, new TestUpdate("probe")); // a healing pushed by a timer would have run before it
+        Assert.Equal(["h:update probe"], _calls);
+        Assert.DoesNotContain(_loop.History(), r => r.Name.Contains("Healing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Periodic_healing_when_enabled_resyncs_downstream_every_interval()
+    {
+        _config.EnablePeriodicHealing = true;
+        _config.PeriodicHealingInterval = TimeSpan.FromSeconds(30);
+        var loop = Start(new RecordingHandler("h", _calls));
+        await Run(loop, new DbResync(new KubeStateData()));
+        _time.Advance(TimeSpan.FromSeconds(29));
+        await Run(loop, new TestUpdate("before"));
+        Assert.DoesNotContain(loop.History(), r => r.Name == "Healing Resync");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntil(() => loop.History().Count(r => r.Name == "Healing Resync") == 1);
+        Assert.Equal(EventMethod.DownstreamResync, loop.History().Last(r => r.Name == "Healing Resync").Method);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await WaitUntil(() => loop.History().Count(r => r.Name == "Healing Resync") == 2);
+    }
+
+    [Fact]
     public void Missing_startup_resync_fails_liveness_after_the_deadline()
     {
         _config.StartupResyncDeadline = TimeSpan.FromSeconds(30);
