@@ -85,6 +85,21 @@ public sealed unsafe class TapInterfaceDevice : Device
     /// <inheritdoc />
     public override int RxQueueCount => _queues.Length;
 
+    /// <summary>Buffers the queues keep for their next read (one per queue that has read; tests, at the barrier).</summary>
+    internal int SpareBuffers
+    {
+        get
+        {
+            var n = 0;
+            foreach (var q in _queues)
+            {
+                n += q.Spare >= 0 ? 1 : 0;
+            }
+
+            return n;
+        }
+    }
+
     /// <inheritdoc />
     public override int QueueFd(int queue) => _queues[queue].Fd;
 
