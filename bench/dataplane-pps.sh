@@ -2,9 +2,10 @@
 # Small-packet forwarding rate: 64-byte frames (18-byte UDP payload) pod-to-pod through contiv-vpp vs. the
 # same namespaces on a Linux bridge, same run. iperf3 UDP at unlimited rate, DURATION seconds, REPS
 # repetitions alternating, median of the packets/s the receiver got. No threshold yet (issue 4).
-# Env: REPS (5), DURATION (5), VPP_ARGS.
+# Env: REPS (5), DURATION (5), VPP_ARGS, STREAMS (1: parallel iperf3 streams, -P, i.e. flows on different ports;
+# several let multi-queue TAPs spread one pod's traffic over the workers).
 source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
-REPS="${REPS:-5}"; DURATION="${DURATION:-5}"
+REPS="${REPS:-5}"; DURATION="${DURATION:-5}"; STREAMS="${STREAMS:-1}"
 # shellcheck disable=SC2086
 start_vpp ${VPP_ARGS:-}
 setup_vpp_pods
@@ -14,7 +15,7 @@ pps() { # pps <client-ns> <server-ns> <server-ip>  -> received packets per secon
   ip netns exec "$2" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
   local srv=$!
   sleep 0.3
-  ip netns exec "$1" iperf3 -c "$3" -p 5201 -u -b 0 -l 18 -t "$DURATION" -J | python3 -c '
+  ip netns exec "$1" iperf3 -c "$3" -p 5201 -u -b 0 -l 18 -t "$DURATION" -P "$STREAMS" -J | python3 -c '
 import json, sys
 e = json.load(sys.stdin)["end"]
 s = e.get("sum_received") or e["sum"]

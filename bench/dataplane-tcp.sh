@@ -2,9 +2,10 @@
 # TCP throughput pod-to-pod through contiv-vpp (two TAPs, VRF 1, GSO) vs. the same two namespaces on a
 # Linux bridge, in the same run: iperf3 single stream, DURATION seconds, REPS repetitions alternating
 # between the two, median of each. Needs root, iperf3, a published contiv-vpp.
-# Env: REPS (5), DURATION (5), VPP_ARGS (extra contiv-vpp options, e.g. "--workers 2").
+# Env: REPS (5), DURATION (5), VPP_ARGS (extra contiv-vpp options, e.g. "--workers 2"), STREAMS (1: parallel
+# iperf3 streams, -P; several let multi-queue TAPs spread one pod's traffic over the workers).
 source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
-REPS="${REPS:-5}"; DURATION="${DURATION:-5}"
+REPS="${REPS:-5}"; DURATION="${DURATION:-5}"; STREAMS="${STREAMS:-1}"
 # shellcheck disable=SC2086
 start_vpp ${VPP_ARGS:-}
 setup_vpp_pods
@@ -16,7 +17,7 @@ iperf() { # iperf <client-ns> <server-ns> <server-ip>
   sleep 0.3
   # Gbit/s, then the CPU seconds the two iperf3 processes (sender, receiver: their copies and the
   # kernel work done in their system calls) spent per GB moved.
-  ip netns exec "$1" iperf3 -c "$3" -p 5201 -t "$DURATION" -J | python3 -c '
+  ip netns exec "$1" iperf3 -c "$3" -p 5201 -t "$DURATION" -P "$STREAMS" -J | python3 -c '
 import json, sys
 e = json.load(sys.stdin)["end"]
 g = e["sum_received"]["bits_per_second"] / 1e9

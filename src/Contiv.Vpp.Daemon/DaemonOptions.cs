@@ -15,6 +15,12 @@ public sealed class DaemonOptions
     /// <summary>Worker threads.</summary>
     public int Workers { get; set; } = Math.Min(2, Environment.ProcessorCount);
 
+    /// <summary>
+    /// With several workers: multi-queue TAPs and AF_PACKET fanout (one queue per worker, flows spread by
+    /// the kernel's flow hash); false: one queue per interface, interfaces given to workers round robin.
+    /// </summary>
+    public bool MultiQueue { get; set; } = true;
+
     /// <summary>Packet buffers.</summary>
     public int Buffers { get; set; } = 16384;
 
@@ -69,6 +75,7 @@ public sealed class DaemonOptions
 
         Usage: contiv-vpp [options]
           -c, --config <file>       JSON config file: {"workers":1,"buffers":16384,"cliSocket":"/run/vpp/cli.sock",
+                                    "multiQueue":true (or VPP's style: "cpu":{"workers":2,"multiQueue":true}),
                                     "apiSocket":"/run/vpp/api.sock","httpAddress":"127.0.0.1:9192","netns":"node1",
                                     "pollMode":false,"logLevel":"Information","startupCommands":["create loopback interface"]}
           --cli-socket <path>       debug CLI unix socket (contiv-vppctl -s <path>)      [/run/vpp/cli.sock]
@@ -77,6 +84,9 @@ public sealed class DaemonOptions
           --http <host:port>        serve /metrics, /liveness, /readiness over HTTP       [off]
           --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
+          --no-multi-queue          one rx queue per TAP/AF_PACKET interface, interfaces given to workers
+                                    round robin (default with n > 1: a queue per worker on every interface —
+                                    multi-queue TAPs, AF_PACKET fanout — flows spread by the kernel's flow hash)
           --buffers <n>             packet buffers                                        [16384]
           --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [64]
                                     (resident even when idle; more rides out longer stalls at Gbit/s rates)
@@ -91,7 +101,7 @@ public sealed class DaemonOptions
           --exec <command>          run a CLI command at start (repeatable)
           -h, --help                this text
 
-        Environment: CONTIV_VPP_WORKERS, CONTIV_VPP_BUFFERS, CONTIV_VPP_AF_PACKET_RX_FRAMES, CONTIV_VPP_CLI_SOCKET, CONTIV_VPP_API_SOCKET,
+        Environment: CONTIV_VPP_WORKERS, CONTIV_VPP_MULTI_QUEUE (true|false), CONTIV_VPP_BUFFERS, CONTIV_VPP_AF_PACKET_RX_FRAMES, CONTIV_VPP_CLI_SOCKET, CONTIV_VPP_API_SOCKET,
         CONTIV_VPP_HTTP, CONTIV_VPP_NETNS, CONTIV_VPP_LOG_LEVEL override the config file.
         SIGTERM/SIGINT shut down gracefully (interfaces closed, sockets removed).
         """;
@@ -145,6 +155,12 @@ public sealed class DaemonOptions
                     break;
                 case "--workers":
                     o.Workers = Int(a, Value(args, ref i), 1, 64);
+                    break;
+                case "--no-multi-queue":
+                    o.MultiQueue = false;
+                    break;
+                case "--multi-queue":
+                    o.MultiQueue = true;
                     break;
                 case "--buffers":
                     o.Buffers = Int(a, Value(args, ref i), 64, 1 << 20);
@@ -213,6 +229,12 @@ public sealed class DaemonOptions
                     case "workers":
                         Workers = Int($"{path}: workers", S(), 1, 64);
                         break;
+                    case "multiqueue":
+                        MultiQueue = Bool($"{path}: multiQueue", v);
+                        break;
+                    case "cpu":
+                        LoadCpu(path, v);
+                        break;
                     case "buffers":
                         Buffers = Int($"{path}: buffers", S(), 64, 1 << 20);
                         break;
@@ -254,12 +276,54 @@ public sealed class DaemonOptions
         }
     }
 
+    /// <summary>VPP's <c>cpu { workers N }</c> as a JSON object: <c>"cpu": {"workers": 2, "multiQueue": true}</c>.</summary>
+    private void LoadCpu(string path, JsonElement cpu)
+    {
+        if (cpu.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"config file {path}: cpu: expected an object like {{\"workers\": 2}}");
+        }
+
+        foreach (var p in cpu.EnumerateObject())
+        {
+            var v = p.Value;
+            switch (p.Name.ToLowerInvariant())
+            {
+                case "workers":
+                    Workers = Int($"{path}: cpu.workers", v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), 1, 64);
+                    break;
+                case "multiqueue":
+                    MultiQueue = Bool($"{path}: cpu.multiQueue", v);
+                    break;
+                default:
+                    throw new ArgumentException($"config file {path}: unknown key 'cpu.{p.Name}'");
+            }
+        }
+    }
+
+    private static bool Bool(string what, JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw new ArgumentException($"{what}: '{v.GetRawText()}' is not true or false"),
+    };
+
     private void LoadEnvironment()
     {
         string? E(string k) => Environment.GetEnvironmentVariable("CONTIV_VPP_" + k) is { Length: > 0 } v ? v : null;
         if (E("WORKERS") is { } w)
         {
             Workers = Int("CONTIV_VPP_WORKERS", w, 1, 64);
+        }
+
+        if (E("MULTI_QUEUE") is { } mq)
+        {
+            MultiQueue = mq.ToLowerInvariant() switch
+            {
+                "1" or "true" or "yes" => true,
+                "0" or "false" or "no" => false,
+                _ => throw new ArgumentException($"CONTIV_VPP_MULTI_QUEUE: '{mq}' is not true or false"),
+            };
         }
 
         if (E("BUFFERS") is { } b)

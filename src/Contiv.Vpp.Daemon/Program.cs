@@ -33,6 +33,7 @@ try
     dp = new Dataplane(new DataplaneOptions
     {
         Workers = options.Workers,
+        MultiQueue = options.MultiQueue,
         Buffers = options.Buffers,
         AfPacketRxFrames = options.AfPacketRxFrames,
         PollMode = options.PollMode,

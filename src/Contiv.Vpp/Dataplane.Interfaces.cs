@@ -105,7 +105,7 @@ public sealed partial class Dataplane
             intf.Instance = inst;
             intf.Mac = mac ?? new MacAddress(0xdead_0000_0000UL | (uint)inst);
             intf.Mtu = 9000;
-            Attach(intf, new LoopbackDevice(), null);
+            Attach(intf, new LoopbackDevice());
             return intf;
         }));
     }
@@ -119,7 +119,7 @@ public sealed partial class Dataplane
             var intf = NewInterface($"pg{inst}", InterfaceKind.PacketGenerator, name);
             intf.Instance = inst;
             intf.Mac = mac ?? MacAddress.Random02Fe();
-            Attach(intf, new PacketGeneratorDevice(), null);
+            Attach(intf, new PacketGeneratorDevice());
             return intf;
         }));
     }
@@ -154,7 +154,7 @@ public sealed partial class Dataplane
                     intf.Mac = mac ?? MacAddress.Random02Fe();
                     intf.Mtu = l3mtu;
                     intf.Tap = settings;
-                    Attach(intf, dev, dev.Fd);
+                    Attach(intf, dev);
                     return intf;
                 }));
             }
@@ -187,7 +187,7 @@ public sealed partial class Dataplane
                     intf.Mac = mac ?? linkMac;
                     intf.Mtu = mtu > 0 ? mtu : linkMtu;
                     intf.HostIfName = hostIfName;
-                    Attach(intf, dev, dev.Fd);
+                    Attach(intf, dev);
                     return intf;
                 }));
             }
@@ -247,9 +247,15 @@ public sealed partial class Dataplane
             }
 
             dev = intf.Device;
-            if (dev is { RxFd: >= 0 } && intf.Worker is { } w)
+            if (dev is not null)
             {
-                w.RemoveDevice(dev.RxFd);
+                var workers = intf.RxQueueWorkers;
+                for (var q = 0; q < workers.Length; q++)
+                {
+                    workers[q].RemoveDevice(dev.QueueFd(q));
+                }
+
+                intf.RxQueueWorkers = [];
             }
 
             intf.AdminUp = false;
@@ -447,8 +453,16 @@ public sealed partial class Dataplane
         return intf;
     }
 
-    private void Attach(SwInterface intf, Device dev, int? rxFd)
+    /// <summary>
+    /// Installs an interface's device and gives its receive queues to workers: a single-queue device
+    /// to the next worker round robin (in creation order), a device with one queue per worker (a
+    /// multi-queue TAP, an AF_PACKET fanout group) queue q to worker q. Either way a worker polls at
+    /// most one queue of a device, so the device finds its queue from the polling or transmitting
+    /// context (<see cref="Device.QueueOf"/>); the control thread uses queue 0.
+    /// </summary>
+    private void Attach(SwInterface intf, Device dev)
     {
+        AssignQueues(intf, dev);
         var sw = intf.SwIfIndex;
         intf.Device = dev;
         dev.Interface = intf;
@@ -473,12 +487,55 @@ public sealed partial class Dataplane
 
         arr[sw] = intf;
         InterfaceArray = arr;
-        if (rxFd is { } fd && fd >= 0)
+    }
+
+    private void AssignQueues(SwInterface intf, Device dev)
+    {
+        var queues = dev.RxQueueCount;
+        if (queues == 0)
         {
-            var w = _workers[_nextWorker++ % _workers.Count];
-            w.AddDevice(intf, fd);
-            intf.Worker = w;
+            return;
         }
+
+        if (queues > 1 && queues != _workers.Count)
+        {
+            throw new DataplaneException($"{intf.DevName}: {queues} receive queues for {_workers.Count} workers");
+        }
+
+        var assigned = new Graph.Worker[queues];
+        var map = new int[_workers.Count + 1];
+        if (queues == 1)
+        {
+            assigned[0] = _workers[_nextWorker++ % _workers.Count];
+        }
+        else
+        {
+            for (var q = 0; q < queues; q++)
+            {
+                assigned[q] = _workers[q];
+                map[_workers[q].Context.Index] = q;
+            }
+        }
+
+        for (var q = 0; q < queues; q++)
+        {
+            try
+            {
+                assigned[q].AddDevice(intf, dev.QueueFd(q));
+            }
+            catch
+            {
+                for (var done = 0; done < q; done++)
+                {
+                    assigned[done].RemoveDevice(dev.QueueFd(done));
+                }
+
+                throw;
+            }
+        }
+
+        dev.SetQueueMap(map);
+        intf.RxQueueWorkers = assigned;
     }
 
     private int LowestFreeInstance(InterfaceKind kind)

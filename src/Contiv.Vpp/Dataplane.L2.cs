@@ -247,7 +247,7 @@ public sealed partial class Dataplane
             intf.Mac = MacAddress.Zero;
             intf.Mtu = 9000;
             var tunnel = new VxlanTunnel { Src = src, Dst = dst, Vni = vni, EncapVrfId = encapVrfId, EncapFibIndex = fib.Index, SwIfIndex = intf.SwIfIndex, Instance = inst };
-            Attach(intf, new VxlanDevice(tunnel, Graph.IndexOf(VxlanEncapNode.NodeName)), null);
+            Attach(intf, new VxlanDevice(tunnel, Graph.IndexOf(VxlanEncapNode.NodeName)));
             intf.AdminUp = true;
             var lookup = new Dictionary<(uint, uint, uint), int>(VxlanLookup) { [(dst, src, vni)] = intf.SwIfIndex };
             VxlanLookup = lookup;

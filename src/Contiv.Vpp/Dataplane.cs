@@ -42,6 +42,17 @@ public sealed record DataplaneOptions
     /// </summary>
     public int TapTxQueueLength { get; init; }
 
+    /// <summary>
+    /// With more than one worker, every TAP is opened multi-queue (IFF_MULTI_QUEUE, one queue fd per
+    /// worker) and every AF_PACKET interface gets one socket per worker in a PACKET_FANOUT_HASH group, so
+    /// one interface's flows are spread over all workers by the kernel's flow hash (each flow stays on
+    /// one worker). False: one queue per interface, interfaces given to workers round robin.
+    /// </summary>
+    public bool MultiQueue { get; init; } = true;
+
+    /// <summary>Receive queues of a TAP or AF_PACKET interface: one per worker with <see cref="MultiQueue"/>, else 1.</summary>
+    public int RxQueuesPerInterface => MultiQueue && Workers > 1 ? Workers : 1;
+
     /// <summary>Busy-poll instead of sleeping in epoll (burns a core per worker).</summary>
     public bool PollMode { get; init; }
 

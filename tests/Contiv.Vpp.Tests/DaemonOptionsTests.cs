@@ -48,4 +48,33 @@ public sealed class DaemonOptionsTests
         Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["--spin-us", "-1"], out _));
         Assert.Contains("--spin-us <n>             keep polling n µs after traffic before sleeping       [5]", DaemonOptions.Usage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Workers_and_multi_queue_come_from_options_the_config_files_cpu_section_and_the_environment()
+    {
+        var d = DaemonOptions.Parse([], out _);
+        Assert.True(d.MultiQueue);
+        Assert.False(DaemonOptions.Parse(["--no-multi-queue"], out _).MultiQueue);
+        Assert.Equal(2, new DataplaneOptions { Workers = 2 }.RxQueuesPerInterface);
+        Assert.Equal(1, new DataplaneOptions { Workers = 2, MultiQueue = false }.RxQueuesPerInterface);
+        Assert.Equal(1, new DataplaneOptions { Workers = 1 }.RxQueuesPerInterface);
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{"cpu": {"workers": 3, "multiQueue": false}}""");
+            var f = DaemonOptions.Parse(["-c", file], out _);
+            Assert.Equal(3, f.Workers);
+            Assert.False(f.MultiQueue);
+            Assert.True(DaemonOptions.Parse(["-c", file, "--multi-queue"], out _).MultiQueue);
+            File.WriteAllText(file, """{"cpu": {"workers": 2, "cores": 4}}""");
+            Assert.Contains("cpu.cores", Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["-c", file], out _)).Message, StringComparison.Ordinal);
+            File.WriteAllText(file, """{"multiQueue": "maybe"}""");
+            Assert.Throws<ArgumentException>(() => DaemonOptions.Parse(["-c", file], out _));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

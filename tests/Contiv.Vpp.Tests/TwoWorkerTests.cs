@@ -4,8 +4,9 @@ using Contiv.Vpp.Cli;
 namespace Contiv.Vpp.Tests;
 
 /// <summary>
-/// Issue 21, "Workers": a data plane with two workers, real TAPs in real pod namespaces, in process.
-/// Every rx queue (one per TAP) is polled by exactly one worker, so a flow, which enters on one TAP,
+/// Issue 21, "Workers": a data plane with two workers and single-queue interfaces (<c>MultiQueue = false</c>,
+/// <c>--no-multi-queue</c>; multi-queue TAPs and AF_PACKET fanout: <see cref="MultiQueueTests"/>), real TAPs in
+/// real pod namespaces, in process. Every rx queue (one per TAP) is polled by exactly one worker, so a flow, which enters on one TAP,
 /// is handled by one thread in order; two workers write into the same TAP concurrently; counters kept
 /// per worker add up to what the pods sent and received; the control thread (context 0) receives
 /// nothing; and configuration changes at the barrier (routes, a TAP created and deleted) while both
@@ -25,7 +26,7 @@ public sealed class TwoWorkerTests : IDisposable
         var b = _scope.Create("twb");
         var c = _scope.Create("twc");
         var d = _scope.Create("twd");
-        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, Buffers = 4096 });
+        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, Buffers = 4096, MultiQueue = false });
         dp.Start();
         var cli = new CliEngine(dp);
         void Run(string cmd)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Ethernet;
@@ -20,6 +21,10 @@ namespace Contiv.Vpp.Interfaces;
 /// ring overflowed whenever the worker lost its CPU for a few milliseconds on a busy 2-core machine, and
 /// TCP paid for every lost packet with retransmits; an idle node pays the whole ring in RSS.
 /// The kernel's ring drops are read with PACKET_STATISTICS and shown by <c>show hardware-interfaces</c>.
+/// <para>With several workers the interface has one socket (and ring) per worker, joined in one
+/// PACKET_FANOUT_HASH group with a group id the kernel picks (unique in the namespace): the kernel hands
+/// each frame to the member its symmetric flow hash selects, so a flow is received by one worker, in
+/// order; socket q is polled by worker q, and a worker sends on its own socket.</para>
 /// </summary>
 public sealed unsafe class AfPacketDevice : Device
 {
@@ -29,6 +34,12 @@ public sealed unsafe class AfPacketDevice : Device
     private const int PACKET_VNET_HDR = 15;
     private const int PACKET_QDISC_BYPASS = 20;
     private const int PACKET_IGNORE_OUTGOING = 23;
+    private const int PACKET_FANOUT = 18;
+    private const int PACKET_FANOUT_HASH = 0;
+    private const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
+    private const int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
+    private const int SO_ATTACH_FILTER = 26;
+    private const int SO_DETACH_FILTER = 27;
     private const int TPACKET_V2 = 1;
     private const uint TP_STATUS_USER = 1;
     private const int FrameSize = 17 * 4096; // 64 KB frame + virtio header + tpacket2 header
@@ -38,23 +49,41 @@ public sealed unsafe class AfPacketDevice : Device
     public const int MinRxFrames = 8, MaxRxFrames = 4096;
 
     private readonly Dataplane _dp;
-    private readonly int _fd;
-    private readonly byte* _ring;
+    // One per socket (fanout member), each touched only by its worker (and the control thread at the barrier).
+    private readonly QueueState[] _queues;
     private readonly bool _vnet;
     private readonly InputNode _input;
     private readonly int _blocks;
-    private int _block;
     private long _ringPackets;
     private long _ringDrops;
     private readonly Lock _statsLock = new();
 
-    private AfPacketDevice(Dataplane dp, int fd, byte* ring, int blocks, bool vnet, string hostIfName)
+    /// <summary>A socket, its ring and the next frame to look at; 64 bytes apart so two workers share no cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    private struct QueueState
+    {
+        [FieldOffset(0)]
+        public nint Ring;
+
+        [FieldOffset(8)]
+        public int Fd;
+
+        [FieldOffset(12)]
+        public int Block;
+    }
+
+    private AfPacketDevice(Dataplane dp, OpenResult opened, int blocks, string hostIfName)
     {
         _dp = dp;
         _blocks = blocks;
-        _fd = fd;
-        _ring = ring;
-        _vnet = vnet;
+        _queues = new QueueState[opened.Fds.Length];
+        for (var q = 0; q < _queues.Length; q++)
+        {
+            _queues[q] = new QueueState { Fd = opened.Fds[q], Ring = opened.Rings[q] };
+        }
+
+        _vnet = opened.Vnet;
+        FanoutGroup = opened.FanoutGroup;
         HostIfName = hostIfName;
         _input = (InputNode)dp.Graph.Find(Dataplane.AfPacketInputNodeName)!;
     }
@@ -62,11 +91,20 @@ public sealed unsafe class AfPacketDevice : Device
     /// <summary>Linux link name.</summary>
     public string HostIfName { get; }
 
-    /// <summary>The packet socket.</summary>
-    public int Fd => _fd;
+    /// <summary>The packet socket of queue 0.</summary>
+    public int Fd => _queues[0].Fd;
+
+    /// <summary>The PACKET_FANOUT group id of the sockets (one per worker), or -1 with a single socket.</summary>
+    public int FanoutGroup { get; }
 
     /// <inheritdoc />
-    public override int RxFd => _fd;
+    public override int RxFd => _queues[0].Fd;
+
+    /// <inheritdoc />
+    public override int RxQueueCount => _queues.Length;
+
+    /// <inheritdoc />
+    public override int QueueFd(int queue) => _queues[queue].Fd;
 
     /// <inheritdoc />
     public override string InputNodeName => Dataplane.AfPacketInputNodeName;
@@ -78,7 +116,8 @@ public sealed unsafe class AfPacketDevice : Device
         {
             var (packets, drops) = RingStatistics();
             return (_vnet ? "Linux PACKET socket interface (TPACKET_V2, vnet hdr)" : "Linux PACKET socket interface (TPACKET_V2)")
-                + $"\n    rx ring {_blocks} frames of {FrameSize} bytes: {packets} packets, {drops} dropped by the kernel (ring full)";
+                + (_queues.Length > 1 ? $"\n    fanout hash group {FanoutGroup}: {_queues.Length} sockets, one per worker" : string.Empty)
+                + $"\n    rx ring {_blocks} frames of {FrameSize} bytes{(_queues.Length > 1 ? " per socket" : string.Empty)}: {packets} packets, {drops} dropped by the kernel (ring full)";
         }
     }
 
@@ -92,11 +131,15 @@ public sealed unsafe class AfPacketDevice : Device
         var len = 8u;
         lock (_statsLock)
         {
-            if (Libc.GetSockOpt(_fd, Libc.SOL_PACKET, PACKET_STATISTICS, st, &len) == 0)
+            foreach (var q in _queues)
             {
-                // tp_packets counts the dropped ones too.
-                _ringPackets += st[0] - st[1];
-                _ringDrops += st[1];
+                len = 8u;
+                if (Libc.GetSockOpt(q.Fd, Libc.SOL_PACKET, PACKET_STATISTICS, st, &len) == 0)
+                {
+                    // tp_packets counts the dropped ones too.
+                    _ringPackets += st[0] - st[1];
+                    _ringDrops += st[1];
+                }
             }
 
             return (_ringPackets, _ringDrops);
@@ -132,24 +175,104 @@ public sealed unsafe class AfPacketDevice : Device
             throw new DataplaneException($"host-{hostIfName}: rx ring of {blocks} frames: must be {MinRxFrames}..{MaxRxFrames}", DataplaneError.Invalid);
         }
 
-        var result = ns is null ? OpenSocket(index, blocks) : ns.Run(() => OpenSocket(index, blocks));
+        // With a socket per worker the interface's ring depth is divided among them (each at least MinRxFrames),
+        // so the resident ring memory of a node does not grow with its workers.
+        var sockets = dp.Options.RxQueuesPerInterface;
+        blocks = sockets > 1 ? Math.Max(MinRxFrames, (blocks + sockets - 1) / sockets) : blocks;
+        var result = ns is null ? OpenSockets(index, blocks, sockets) : ns.Run(() => OpenSockets(index, blocks, sockets));
         if (result.Error is { } err)
         {
             throw new DataplaneException($"host-{hostIfName}: {err}");
         }
 
-        return new AfPacketDevice(dp, result.Fd, (byte*)result.Ring, blocks, result.Vnet, hostIfName);
+        return new AfPacketDevice(dp, result, blocks, hostIfName);
     }
 
-    private readonly record struct OpenResult(int Fd, nint Ring, bool Vnet, string? Error);
+    private sealed record OpenResult(int[] Fds, nint[] Rings, bool Vnet, int FanoutGroup, string? Error);
 
-    private static OpenResult OpenSocket(int ifindex, int blocks)
+    /// <summary>
+    /// Opens <paramref name="count"/> sockets on the link, each with its own ring; more than one are joined
+    /// in one PACKET_FANOUT_HASH group (the first asks the kernel for an unused group id, the others join
+    /// it). A later socket is bound with a drop-everything filter until it has joined, so no frame reaches
+    /// two sockets while the group forms. All sockets are closed when any step fails.
+    /// </summary>
+    private static OpenResult OpenSockets(int ifindex, int blocks, int count)
+    {
+        var fds = new int[count];
+        var rings = new nint[count];
+        var vnet = true;
+        var group = -1;
+        for (var i = 0; i < count; i++)
+        {
+            var (fd, ring, v, error) = OpenSocket(ifindex, blocks, i == 0 ? null : group);
+            if (error is null && i == 0 && count > 1)
+            {
+                error = CreateFanout(fd, out group);
+                if (error is not null)
+                {
+                    Close(fd, ring, blocks);
+                }
+            }
+
+            if (error is not null)
+            {
+                for (var j = 0; j < i; j++)
+                {
+                    Close(fds[j], rings[j], blocks);
+                }
+
+                return new OpenResult([], [], false, -1, error);
+            }
+
+            fds[i] = fd;
+            rings[i] = ring;
+            vnet &= v;
+        }
+
+        return new OpenResult(fds, rings, vnet, group, null);
+    }
+
+    private static void Close(int fd, nint ring, int blocks)
+    {
+        _ = Libc.Munmap((void*)ring, (nuint)BlockSize * (nuint)blocks);
+        _ = Libc.Close(fd);
+    }
+
+    /// <summary>Makes <paramref name="fd"/> (bound) the first member of a new hash fanout group with a kernel-chosen id.</summary>
+    private static string? CreateFanout(int fd, out int group)
+    {
+        group = -1;
+        // Outgoing frames (the host's own sends on the link) are ignored by the group, as PACKET_IGNORE_OUTGOING
+        // does for a single socket; kernels before 6.9 lack the flag and are asked without it.
+        var arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+        if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_FANOUT, &arg, 4) != 0)
+        {
+            arg = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+            if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_FANOUT, &arg, 4) != 0)
+            {
+                return Libc.IoError("PACKET_FANOUT (hash, unique id)").Message;
+            }
+        }
+
+        int val;
+        var len = 4u;
+        if (Libc.GetSockOpt(fd, Libc.SOL_PACKET, PACKET_FANOUT, &val, &len) != 0)
+        {
+            return Libc.IoError("getsockopt PACKET_FANOUT").Message;
+        }
+
+        group = val & 0xffff;
+        return null;
+    }
+
+    /// <summary>One socket with its ring, bound to the link; with <paramref name="joinGroup"/>, joined to that fanout group.</summary>
+    private static (int Fd, nint Ring, bool Vnet, string? Error) OpenSocket(int ifindex, int blocks, int? joinGroup)
     {
         const ushort ethPAll = 0x0300; // htons(ETH_P_ALL)
         var fd = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, ethPAll);
         if (fd < 0)
         {
-            return new OpenResult(-1, 0, false, Libc.IoError("socket(AF_PACKET)").Message);
+            return (-1, 0, false, Libc.IoError("socket(AF_PACKET)").Message);
         }
 
         int v = TPACKET_V2;
@@ -182,6 +305,18 @@ public sealed unsafe class AfPacketDevice : Device
             return Fail(fd, "mmap rx ring");
         }
 
+        // Until it has joined the group a bound socket would get a copy of every frame: drop all (BPF "ret #0").
+        var drop = stackalloc ulong[1];
+        drop[0] = 0x06; // struct sock_filter { code = BPF_RET | BPF_K, jt = 0, jf = 0, k = 0 }
+        var prog = stackalloc nint[2];
+        prog[0] = 1; // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+        prog[1] = (nint)drop;
+        if (joinGroup is not null && Libc.SetSockOpt(fd, Libc.SOL_SOCKET, SO_ATTACH_FILTER, prog, 16) != 0)
+        {
+            _ = Libc.Munmap(ring, (nuint)BlockSize * (nuint)blocks);
+            return Fail(fd, "SO_ATTACH_FILTER");
+        }
+
         // struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8]
         var sll = stackalloc byte[20];
         new Span<byte>(sll, 20).Clear();
@@ -194,14 +329,37 @@ public sealed unsafe class AfPacketDevice : Device
             return Fail(fd, "bind");
         }
 
-        return new OpenResult(fd, (nint)ring, vnet, null);
+        if (joinGroup is { } g)
+        {
+            // Same type and flags as the group's creator (without UNIQUEID, which only creates).
+            var arg = g | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+            if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_FANOUT, &arg, 4) != 0)
+            {
+                arg = g | (PACKET_FANOUT_HASH << 16);
+                if (Libc.SetSockOpt(fd, Libc.SOL_PACKET, PACKET_FANOUT, &arg, 4) != 0)
+                {
+                    _ = Libc.Munmap(ring, (nuint)BlockSize * (nuint)blocks);
+                    return Fail(fd, $"PACKET_FANOUT join group {g}");
+                }
+            }
+
+            // Frames that reached the socket before it joined were dropped by the filter, none is in the ring.
+            var zero = 0;
+            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, SO_DETACH_FILTER, &zero, 4) != 0)
+            {
+                _ = Libc.Munmap(ring, (nuint)BlockSize * (nuint)blocks);
+                return Fail(fd, "SO_DETACH_FILTER");
+            }
+        }
+
+        return (fd, (nint)ring, vnet, null);
     }
 
-    private static OpenResult Fail(int fd, string what)
+    private static (int Fd, nint Ring, bool Vnet, string? Error) Fail(int fd, string what)
     {
         var e = Libc.IoError(what).Message;
         _ = Libc.Close(fd);
-        return new OpenResult(-1, 0, false, e);
+        return (-1, 0, false, e);
     }
 
     /// <inheritdoc />
@@ -213,9 +371,11 @@ public sealed unsafe class AfPacketDevice : Device
         var n = 0;
         ref var c = ref ctx.IfCounters[sw];
         var vnetLen = _vnet ? VirtioNetHeader.Size : 0;
+        ref var queue = ref _queues[QueueOf(ctx)];
+        var ring = (byte*)queue.Ring;
         while (n < budget)
         {
-            var frame = _ring + ((nint)_block * FrameSize);
+            var frame = ring + ((nint)queue.Block * FrameSize);
             // struct tpacket2_hdr: status, len, snaplen, mac(u16), net(u16), sec, nsec, vlan_tci, vlan_tpid
             var status = Volatile.Read(ref *(uint*)frame);
             if ((status & TP_STATUS_USER) == 0)
@@ -263,9 +423,9 @@ public sealed unsafe class AfPacketDevice : Device
             }
 
             Volatile.Write(ref *(uint*)frame, 0u);
-            if (++_block == _blocks)
+            if (++queue.Block == _blocks)
             {
-                _block = 0;
+                queue.Block = 0;
             }
         }
 
@@ -296,14 +456,16 @@ public sealed unsafe class AfPacketDevice : Device
 
         // On a worker the send joins the vector's io_uring batch (a write on the non-blocking packet
         // socket is its send()): one system call for every packet the pass sent, on every device.
-        if (ctx.TryQueueWrite(_fd, p, len, buffer, Interface.SwIfIndex))
+        // The calling worker's own socket (a fanout member sends like any packet socket).
+        var fd = _queues[QueueOf(ctx)].Fd;
+        if (ctx.TryQueueWrite(fd, p, len, buffer, Interface.SwIfIndex))
         {
             return;
         }
 
         while (true)
         {
-            var r = Libc.Send(_fd, p, (nuint)len, Libc.MSG_DONTWAIT);
+            var r = Libc.Send(fd, p, (nuint)len, Libc.MSG_DONTWAIT);
             if (r >= 0 || Libc.LastErrno != Errno.EINTR)
             {
                 if (r < 0)
@@ -321,7 +483,9 @@ public sealed unsafe class AfPacketDevice : Device
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        _ = Libc.Munmap(_ring, (nuint)BlockSize * (nuint)_blocks);
-        _ = Libc.Close(_fd);
+        foreach (var q in _queues)
+        {
+            Close(q.Fd, q.Ring, _blocks);
+        }
     }
 }

@@ -94,8 +94,11 @@ public sealed class SwInterface
     /// <summary>Split-horizon group in the bridge domain.</summary>
     public int SplitHorizonGroup { get; internal set; }
 
-    /// <summary>The worker polling this interface's device, if any.</summary>
-    internal Graph.Worker? Worker { get; set; }
+    /// <summary>The worker polling receive queue 0 of this interface's device, if any.</summary>
+    internal Graph.Worker? Worker => RxQueueWorkers.Length > 0 ? RxQueueWorkers[0] : null;
+
+    /// <summary>The worker polling each receive queue of the device (index = queue), empty without one.</summary>
+    internal Graph.Worker[] RxQueueWorkers { get; set; } = [];
 
     /// <summary>The device, or null for local0.</summary>
     public Device? Device { get; internal set; }

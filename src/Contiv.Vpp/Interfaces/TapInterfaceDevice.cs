@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Contiv.Linux;
 using Contiv.Vpp.Buffers;
 using Contiv.Vpp.Graph;
@@ -18,6 +19,11 @@ namespace Contiv.Vpp.Interfaces;
 /// straight from their buffers, on a worker queued on its io_uring so one system call writes the whole
 /// vector (<see cref="WorkerContext"/>, <c>FlushTx</c>), elsewhere one write() each: no copies in user
 /// space, no allocation.
+/// <para>With several workers the TAP is multi-queue (IFF_MULTI_QUEUE, <see cref="DataplaneOptions.RxQueuesPerInterface"/>
+/// queue fds, each with the same virtio header and offload settings): queue q is polled by worker q, and a
+/// worker writes on its own queue. The kernel puts each frame it sends into the TAP on the queue its flow
+/// hash selects (tun's automatic queue selection: the queue the data plane last wrote that flow's packets
+/// on, else the symmetric flow hash scaled to the queue count), so a flow is read by one worker, in order.</para>
 /// </summary>
 public sealed unsafe class TapInterfaceDevice : Device
 {
@@ -29,14 +35,28 @@ public sealed unsafe class TapInterfaceDevice : Device
     private readonly string _hostIfName;
     private readonly Dataplane _dp;
     private readonly bool _offload;
-    private readonly int _fd;
     private readonly int _inputNode;
     private readonly int _ethernetInput;
     private readonly InputNode _input;
-    private int _spare = -1;
+    // One per queue, each touched only by the queue's worker (and the control thread at the barrier).
+    private readonly QueueState[] _queues;
     // Reads in the next batch (worker with io_uring): grows while batches come back full.
     private const int MinRxBatch = 2;
-    private int _rxBatch = MinRxBatch;
+
+    /// <summary>A queue's fd and receive state; 64 bytes apart so two workers' queues share no cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    private struct QueueState
+    {
+        [FieldOffset(0)]
+        public int Fd;
+
+        // A buffer kept from the last read that returned nothing, or -1.
+        [FieldOffset(4)]
+        public int Spare;
+
+        [FieldOffset(8)]
+        public int RxBatch;
+    }
 
     private TapInterfaceDevice(Dataplane dp, TapDevice tap, bool offload, string hostIfName, NetworkNamespace? home = null)
     {
@@ -45,23 +65,50 @@ public sealed unsafe class TapInterfaceDevice : Device
         _home = home;
         _hostIfName = hostIfName;
         _offload = offload;
-        _fd = tap.Fd;
+        _queues = new QueueState[tap.QueueHandles.Count];
+        for (var q = 0; q < _queues.Length; q++)
+        {
+            _queues[q] = new QueueState { Fd = (int)tap.QueueHandles[q].DangerousGetHandle(), Spare = -1, RxBatch = MinRxBatch };
+        }
+
         _input = (InputNode)dp.Graph.Find(Dataplane.TapInputNodeName)!;
         _inputNode = _input.Index;
         _ethernetInput = _input.EthernetInput;
     }
 
-    /// <summary>The TAP fd.</summary>
-    public int Fd => _fd;
+    /// <summary>The fd of queue 0.</summary>
+    public int Fd => _queues[0].Fd;
 
     /// <inheritdoc />
-    public override int RxFd => _fd;
+    public override int RxFd => _queues[0].Fd;
+
+    /// <inheritdoc />
+    public override int RxQueueCount => _queues.Length;
+
+    /// <summary>Buffers the queues keep for their next read (one per queue that has read; tests, at the barrier).</summary>
+    internal int SpareBuffers
+    {
+        get
+        {
+            var n = 0;
+            foreach (var q in _queues)
+            {
+                n += q.Spare >= 0 ? 1 : 0;
+            }
+
+            return n;
+        }
+    }
+
+    /// <inheritdoc />
+    public override int QueueFd(int queue) => _queues[queue].Fd;
 
     /// <inheritdoc />
     public override string InputNodeName => Dataplane.TapInputNodeName;
 
     /// <inheritdoc />
-    public override string HardwareDescription => _offload ? "VIRTIO interface (tap, gso + csum offload)" : "VIRTIO interface (tap, no offload)";
+    public override string HardwareDescription => (_offload ? "VIRTIO interface (tap, gso + csum offload" : "VIRTIO interface (tap, no offload")
+        + (_queues.Length > 1 ? $", multi-queue: {_queues.Length} queues)" : ")");
 
     /// <inheritdoc />
     public override bool SupportsOffload => _offload;
@@ -94,6 +141,7 @@ public sealed unsafe class TapInterfaceDevice : Device
             Offloads = s.Gso ? TunOffloads.Checksum | TunOffloads.Tso4 | TunOffloads.Tso6 | TunOffloads.TsoEcn : TunOffloads.None,
             NonBlocking = true,
             Napi = dp.Options.TapNapi,
+            Queues = dp.Options.RxQueuesPerInterface,
         };
 
         if (elsewhere)
@@ -271,10 +319,12 @@ public sealed unsafe class TapInterfaceDevice : Device
         var t0 = Stopwatch.GetTimestamp();
         var n = 0;
         ref var c = ref ctx.IfCounters[sw];
+        ref var queue = ref _queues[QueueOf(ctx)];
+        var fd = queue.Fd;
         while (n < budget)
         {
-            var b = _spare;
-            _spare = -1;
+            var b = queue.Spare;
+            queue.Spare = -1;
             if (b < 0)
             {
                 b = ctx.Buffers.Alloc();
@@ -287,10 +337,10 @@ public sealed unsafe class TapInterfaceDevice : Device
             }
 
             var start = pool.Start(b) + BufferPool.Headroom - VirtioNetHeader.Size;
-            var r = Libc.Read(_fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
+            var r = Libc.Read(fd, start, (nuint)(BufferPool.DataSize + VirtioNetHeader.Size));
             if (r < VirtioNetHeader.Size + 14)
             {
-                _spare = b;
+                queue.Spare = b;
                 if (r >= 0)
                 {
                     c.RxErrors++;
@@ -322,7 +372,7 @@ public sealed unsafe class TapInterfaceDevice : Device
     }
 
     /// <summary>
-    /// Receive on a worker with io_uring: <see cref="_rxBatch"/> reads per system call
+    /// Receive on a worker with io_uring: <see cref="QueueState.RxBatch"/> reads per system call
     /// (<see cref="WorkerContext.ReadBatch"/>), each into its own buffer, in order. A batch that came
     /// back full is followed by one twice the size; one that ran into EAGAIN ends the poll and sizes
     /// the next one to what it got plus one (the read that finds the queue empty is in the same call).
@@ -336,14 +386,15 @@ public sealed unsafe class TapInterfaceDevice : Device
         ref var c = ref ctx.IfCounters[sw];
         var buffers = stackalloc int[WorkerContext.MaxRxBatch];
         var dest = stackalloc nint[WorkerContext.MaxRxBatch];
+        ref var queue = ref _queues[QueueOf(ctx)];
         while (n < budget)
         {
-            var count = Math.Min(_rxBatch, budget - n);
+            var count = Math.Min(queue.RxBatch, budget - n);
             var got = 0;
             for (; got < count; got++)
             {
-                var b = _spare;
-                _spare = -1;
+                var b = queue.Spare;
+                queue.Spare = -1;
                 if (b < 0)
                 {
                     b = ctx.Buffers.Alloc();
@@ -368,7 +419,7 @@ public sealed unsafe class TapInterfaceDevice : Device
                 }
             }
 
-            if (!ctx.ReadBatch(_fd, dest, (uint)(BufferPool.DataSize + VirtioNetHeader.Size), count))
+            if (!ctx.ReadBatch(queue.Fd, dest, (uint)(BufferPool.DataSize + VirtioNetHeader.Size), count))
             {
                 for (var i = 0; i < count; i++)
                 {
@@ -404,9 +455,9 @@ public sealed unsafe class TapInterfaceDevice : Device
                         empty = true;
                     }
 
-                    if (_spare < 0)
+                    if (queue.Spare < 0)
                     {
-                        _spare = b;
+                        queue.Spare = b;
                     }
                     else
                     {
@@ -423,11 +474,11 @@ public sealed unsafe class TapInterfaceDevice : Device
             n += frames;
             if (empty || frames < count)
             {
-                _rxBatch = Math.Clamp(frames + 1, MinRxBatch, WorkerContext.MaxRxBatch);
+                queue.RxBatch = Math.Clamp(frames + 1, MinRxBatch, WorkerContext.MaxRxBatch);
                 break;
             }
 
-            _rxBatch = Math.Min(_rxBatch * 2, WorkerContext.MaxRxBatch);
+            queue.RxBatch = Math.Min(queue.RxBatch * 2, WorkerContext.MaxRxBatch);
         }
 
         ctx.AccountInput(_inputNode, n, Stopwatch.GetTimestamp() - t0);
@@ -471,7 +522,10 @@ public sealed unsafe class TapInterfaceDevice : Device
 
         var h = pool.Data(buffer) - VirtioNetHeader.Size;
         VirtioNetHeader.Write(h, ref m);
-        if (ctx.TryQueueWrite(_fd, h, m.CurrentLength + VirtioNetHeader.Size, buffer, Interface.SwIfIndex))
+        // The calling worker's own queue: the kernel also learns from it which queue this flow's
+        // packets in the other direction should go to (tun's flow table), i.e. to this worker.
+        var fd = _queues[QueueOf(ctx)].Fd;
+        if (ctx.TryQueueWrite(fd, h, m.CurrentLength + VirtioNetHeader.Size, buffer, Interface.SwIfIndex))
         {
             return;
         }
@@ -479,7 +533,7 @@ public sealed unsafe class TapInterfaceDevice : Device
         var full = 0;
         while (true)
         {
-            var r = Libc.Write(_fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
+            var r = Libc.Write(fd, h, (nuint)(m.CurrentLength + VirtioNetHeader.Size));
             if (r >= 0)
             {
                 break;
@@ -529,10 +583,13 @@ public sealed unsafe class TapInterfaceDevice : Device
                 _home?.Dispose();
             }
 
-            if (_spare >= 0)
+            for (var q = 0; q < _queues.Length; q++)
             {
-                _dp.Buffers.FreeShared(_spare);
-                _spare = -1;
+                if (_queues[q].Spare >= 0)
+                {
+                    _dp.Buffers.FreeShared(_queues[q].Spare);
+                    _queues[q].Spare = -1;
+                }
             }
         }
     }

@@ -156,10 +156,15 @@ internal sealed class InterfaceCommands(Dataplane dp) : ICliModule
             }
 
             sb.Append("  Link speed: unknown\n");
-            if (i.Device is { RxFd: >= 0 } && i.Worker is { } w)
+            var queues = i.RxQueueWorkers;
+            if (queues.Length > 0)
             {
                 sb.Append("  RX Queues:\n    queue thread         mode\n");
-                sb.Append(CultureInfo.InvariantCulture, $"    0     {w.Context.Name} ({w.Context.Index})  {(_dp.Options.PollMode ? "polling" : "interrupt")}\n");
+                for (var q = 0; q < queues.Length; q++)
+                {
+                    var w = queues[q].Context;
+                    sb.Append(CultureInfo.InvariantCulture, $"    {q,-5} {w.Name} ({w.Index})  {(_dp.Options.PollMode ? "polling" : "interrupt")}\n");
+                }
             }
 
             if (i.Kind != InterfaceKind.Local)
