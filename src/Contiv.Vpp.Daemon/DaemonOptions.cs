@@ -17,9 +17,9 @@ public sealed class DaemonOptions
 
     /// <summary>
     /// With several workers: multi-queue TAPs and AF_PACKET fanout (one queue per worker, flows spread by
-    /// the kernel's flow hash); false: one queue per interface, interfaces given to workers round robin.
+    /// the kernel's flow hash); false (default): one queue per interface, interfaces given to workers round robin.
     /// </summary>
-    public bool MultiQueue { get; set; } = true;
+    public bool MultiQueue { get; set; }
 
     /// <summary>Packet buffers.</summary>
     public int Buffers { get; set; } = 16384;
@@ -84,9 +84,11 @@ public sealed class DaemonOptions
           --http <host:port>        serve /metrics, /liveness, /readiness over HTTP       [off]
           --netns <name|path>       the node's host network namespace for TAPs/AF_PACKET  [own namespace]
           --workers <n>             worker threads                                        [2, or 1 on one CPU]
-          --no-multi-queue          one rx queue per TAP/AF_PACKET interface, interfaces given to workers
-                                    round robin (default with n > 1: a queue per worker on every interface —
-                                    multi-queue TAPs, AF_PACKET fanout — flows spread by the kernel's flow hash)
+          --multi-queue             with n > 1: a queue per worker on every interface     [off]
+                                    (multi-queue TAPs, AF_PACKET fanout; flows spread by the kernel's flow
+                                    hash); off: one rx queue per interface, interfaces round robin. Unsafe
+                                    with NAT44 client-port reuse across services (docs/dataplane.md)
+          --no-multi-queue          turn --multi-queue (or the config file's multiQueue) off again
           --buffers <n>             packet buffers                                        [16384]
           --af-packet-rx-frames <n> frames (68 KB each) of an AF_PACKET interface's rx ring [64]
                                     (resident even when idle; more rides out longer stalls at Gbit/s rates)

@@ -46,9 +46,12 @@ public sealed record DataplaneOptions
     /// With more than one worker, every TAP is opened multi-queue (IFF_MULTI_QUEUE, one queue fd per
     /// worker) and every AF_PACKET interface gets one socket per worker in a PACKET_FANOUT_HASH group, so
     /// one interface's flows are spread over all workers by the kernel's flow hash (each flow stays on
-    /// one worker). False: one queue per interface, interfaces given to workers round robin.
+    /// one worker). False (the default): one queue per interface, interfaces given to workers round robin.
+    /// Off by default: different flows of one interface may then be handled out of order by different workers,
+    /// which NAT44 port reuse does not survive (a client's RST of one service connection overtaken by its SYN
+    /// to another service on the same port, both translating to one backend tuple; docs/dataplane.md, "Threads").
     /// </summary>
-    public bool MultiQueue { get; init; } = true;
+    public bool MultiQueue { get; init; }
 
     /// <summary>Receive queues of a TAP or AF_PACKET interface: one per worker with <see cref="MultiQueue"/>, else 1.</summary>
     public int RxQueuesPerInterface => MultiQueue && Workers > 1 ? Workers : 1;

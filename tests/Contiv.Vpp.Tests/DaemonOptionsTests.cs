@@ -53,9 +53,12 @@ public sealed class DaemonOptionsTests
     public void Workers_and_multi_queue_come_from_options_the_config_files_cpu_section_and_the_environment()
     {
         var d = DaemonOptions.Parse([], out _);
-        Assert.True(d.MultiQueue);
-        Assert.False(DaemonOptions.Parse(["--no-multi-queue"], out _).MultiQueue);
-        Assert.Equal(2, new DataplaneOptions { Workers = 2 }.RxQueuesPerInterface);
+        Assert.False(d.MultiQueue);
+        Assert.False(new DataplaneOptions().MultiQueue);
+        Assert.True(DaemonOptions.Parse(["--multi-queue"], out _).MultiQueue);
+        Assert.False(DaemonOptions.Parse(["--multi-queue", "--no-multi-queue"], out _).MultiQueue);
+        Assert.Equal(1, new DataplaneOptions { Workers = 2 }.RxQueuesPerInterface);
+        Assert.Equal(2, new DataplaneOptions { Workers = 2, MultiQueue = true }.RxQueuesPerInterface);
         Assert.Equal(1, new DataplaneOptions { Workers = 2, MultiQueue = false }.RxQueuesPerInterface);
         Assert.Equal(1, new DataplaneOptions { Workers = 1 }.RxQueuesPerInterface);
 

@@ -64,7 +64,7 @@ public sealed class MultiQueueTests : IDisposable
         var a = Namespace("mqa");
         var c = Namespace("mqc");
         var d = Namespace("mqd");
-        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, Buffers = 4096, HostNamespace = node });
+        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, MultiQueue = true, Buffers = 4096, HostNamespace = node });
         dp.Start();
         var cli = new CliEngine(dp);
         Run(cli, "ip table add 1");
@@ -98,7 +98,7 @@ public sealed class MultiQueueTests : IDisposable
         Shell.Ip($"-n {p} route add default via 10.1.2.1");
         // Rings of 128 frames per socket: a worker that loses its CPU for a while on a busy 2-core machine must
         // not cost datagrams here (this test is about order and spreading, not ring depth).
-        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, Buffers = 4096, HostNamespace = node, AfPacketRxFrames = 256 });
+        using var dp = new Dataplane(new DataplaneOptions { Workers = 2, MultiQueue = true, Buffers = 4096, HostNamespace = node, AfPacketRxFrames = 256 });
         dp.Start();
         var cli = new CliEngine(dp);
         Run(cli, "ip table add 1");
