@@ -369,7 +369,7 @@ internal sealed partial class PodWorker : IPodWorker
         }
     }
 
-    /// <summary>preStop hook (exec, httpGet via the probe runner, or sleep) within the grace period, then SIGTERM/SIGKILL.</summary>
+    /// <summary>preStop hook (exec or sleep; httpGet hooks are not run by the lab, docs/lab.md) within the grace period, then SIGTERM/SIGKILL.</summary>
     private async Task StopContainerAsync(ContainerProcess c, TimeSpan grace)
     {
         if (_probes.Remove(c, out var probes))
