@@ -252,8 +252,11 @@ public sealed partial class EtcdBroker
             {
                 return await _kv.TxnAsync(req, o);
             }
-            catch (Exception e) when (EtcdErrors.IsTransient(e) && !EtcdErrors.CertainlyNotSent(e))
+            catch (Exception e) when (!EtcdErrors.CertainlyNotSent(e)
+                && (EtcdErrors.IsTransient(e) || e is RpcException { StatusCode: StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled }))
             {
+                // Internal/Unknown/Cancelled: also what a call torn down by a channel replacement ends
+                // with (RunAsync retries those); it may have been applied.
                 ambiguous = true;
                 throw;
             }

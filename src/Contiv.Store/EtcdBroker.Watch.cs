@@ -27,7 +27,18 @@ public sealed partial class EtcdBroker
         {
             ct.ThrowIfCancellationRequested();
             Exception? error;
-            using (var call = _watch.Watch(cancellationToken: ct))
+            var generation = Volatile.Read(ref _channelGeneration);
+            AsyncDuplexStreamingCall<WatchRequest, WatchResponse> watchCall;
+            try
+            {
+                watchCall = _watch.Watch(cancellationToken: ct);
+            }
+            catch (ObjectDisposedException) when (ChannelReplacedSince(generation))
+            {
+                continue; // picked up the clients just before they were replaced: the new ones are in place
+            }
+
+            using (var call = watchCall)
             {
                 var create = new WatchRequest
                 {
@@ -88,7 +99,7 @@ public sealed partial class EtcdBroker
             }
 
             error ??= new IOException("watch stream ended");
-            if (!EtcdErrors.IsTransient(error) && error is RpcException rpc)
+            if (!EtcdErrors.IsTransient(error) && error is RpcException rpc && !(ChannelReplacedSince(generation) && IsChannelTeardown(rpc)))
             {
                 throw EtcdErrors.Translate($"watch prefix '{prefix}'", rpc);
             }

@@ -38,6 +38,8 @@ public sealed partial class EtcdBroker : IEtcdBroker
     private volatile Watch.WatchClient _watch;
     private volatile Lease.LeaseClient _lease;
     private DateTime _lastRebuild = DateTime.MinValue;
+    // Incremented each time the clients above are replaced (see ChannelReplacedSince).
+    private int _channelGeneration;
     private readonly ResiliencePipeline _retryAlways;
     private readonly ResiliencePipeline _retryUnsent;
     private readonly CancellationTokenSource _closing = new();
@@ -230,6 +232,7 @@ public sealed partial class EtcdBroker : IEtcdBroker
             var result = await pipeline.ExecuteAsync(
                 async token =>
                 {
+                    var generation = Volatile.Read(ref _channelGeneration);
                     try
                     {
                         var options = new CallOptions(deadline: DateTime.UtcNow + _options.RequestTimeout, cancellationToken: token);
@@ -239,6 +242,11 @@ public sealed partial class EtcdBroker : IEtcdBroker
                     {
                         // Not our cancellation: the HTTP/2 connection died under the call.
                         last = new RpcException(new Status(StatusCode.Unavailable, "call aborted: " + e.Message, e));
+                        throw last;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException && ChannelReplacedSince(generation) && IsChannelTeardown(e))
+                    {
+                        last = new RpcException(new Status(StatusCode.Unavailable, "the gRPC channel was replaced under the call: " + EtcdErrors.Describe(e), new ChannelReplacedException(e)));
                         throw last;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
@@ -484,9 +492,21 @@ public sealed partial class EtcdBroker : IEtcdBroker
         _watch = connection.WatchClient;
         _lease = connection.LeaseClient;
         _client = client;
+        Interlocked.Increment(ref _channelGeneration);
     }
 
-    private void RebuildChannel(string reason)
+    // True when the clients were replaced after a call read the generation: RebuildChannel disposes
+    // the old channel (and dotnet-etcd's token state with it), so a call that picked up the old
+    // clients just before fails to start (ObjectDisposedException, bare or as "Internal: Error
+    // starting gRPC call") or is torn down mid-flight (Internal/Unknown/Cancelled). Such a failure
+    // says nothing about etcd: the call is retried on the new channel.
+    private bool ChannelReplacedSince(int generation) => Volatile.Read(ref _channelGeneration) != generation && _disposed == 0;
+
+    private static bool IsChannelTeardown(Exception e) => e is ObjectDisposedException or InvalidOperationException or IOException or HttpRequestException
+        or RpcException { StatusCode: StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled or StatusCode.Unavailable };
+
+    /// <summary>Replaces the gRPC channel (the health monitor does when the channel is stuck; tests).</summary>
+    internal void RebuildChannel(string reason)
     {
         _log.LogWarning("etcd {Endpoints}: replacing the gRPC channel: {Reason}", EndpointList, reason);
         var old = _client;

@@ -49,6 +49,11 @@ internal static class EtcdErrors
             return false;
         }
 
+        if (r.Status.DebugException is ChannelReplacedException replaced)
+        {
+            return replaced.NotSent;
+        }
+
         if (r.Status.Detail.Contains("Error connecting to subchannel", StringComparison.Ordinal)
             || r.Status.Detail.Contains("No address resolved", StringComparison.Ordinal))
         {
@@ -83,4 +88,17 @@ internal static class EtcdErrors
 
         return new StoreException($"{what} failed: etcd answered {e.StatusCode}: {e.Status.Detail}", e);
     }
+}
+
+/// <summary>A call failed because the broker replaced (and disposed) its gRPC channel under it.</summary>
+internal sealed class ChannelReplacedException(Exception inner) : Exception("the gRPC channel was replaced: " + inner.Message, inner)
+{
+    /// <summary>
+    /// True when the call never started: the disposed channel refused to create it (bare, or as
+    /// gRPC's "Error starting gRPC call" with the ObjectDisposedException as its cause).
+    /// </summary>
+    public bool NotSent { get; } = inner is ObjectDisposedException
+        || (inner is RpcException { StatusCode: StatusCode.Internal } r
+            && r.Status.Detail.StartsWith("Error starting gRPC call", StringComparison.Ordinal)
+            && r.Status.DebugException is ObjectDisposedException);
 }

@@ -197,6 +197,31 @@ public sealed class ConnectionTests
         Assert.Contains("get '/auth/k'", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Requests_racing_a_channel_replacement_with_auth_are_retried_on_the_new_channel()
+    {
+        // The health monitor replaces a stuck channel and disposes the old client (and with it
+        // dotnet-etcd's token state): a request that had just picked up the old client failed with
+        // "Internal: Error starting gRPC call. ObjectDisposedException" instead of being retried.
+        await using var etcd = await EtcdServer.StartAsync();
+        Etcdctl(etcd, "user", "add", "root:s3cret");
+        Etcdctl(etcd, "auth", "enable");
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Username = "root", Password = "s3cret" });
+        await broker.PutAsync("/race/k", "v");
+
+        for (var round = 0; round < 100; round++)
+        {
+            var gets = Enumerable.Range(0, 16).Select(_ => Task.Run(() => broker.GetAsync("/race/k"))).ToArray();
+            broker.RebuildChannel("test: replacing the channel under running requests");
+            foreach (var get in gets)
+            {
+                Assert.Equal("v", (await get)!.Value);
+            }
+        }
+
+        Assert.True(broker.ChannelRebuilds >= 100, $"{broker.ChannelRebuilds} channel replacements");
+    }
+
     [Theory]
     [InlineData("127.0.0.1:2379", "is not an http:// or https:// URL")]
     [InlineData("ftp://127.0.0.1:2379", "ftp://127.0.0.1:2379")]
