@@ -334,12 +334,15 @@ public sealed class NatGraphTests
             ctx.Enqueue(eth, b);
         }
 
-        Run(1000);
+        // Warm up as long as the other allocation tests: with 1 000 rounds (about 16 vectors per node)
+        // the nodes were still below tiered compilation's call-count threshold, so their promotion
+        // happened inside the measured run, and once under the full suite's load 5 872 bytes were counted.
+        Run(20_000);
         var allocated = Run(30_000);
         Assert.Equal(0, allocated);
         // Every packet was translated exactly once: once the SNAT session exists, nat44-in2out on the inside
         // interface translates its packets and the output feature leaves them alone.
-        Assert.Equal(93_000, t.ErrorCount("nat44-out2in", "packets translated") + t.ErrorCount("nat44-in2out", "packets translated")
+        Assert.Equal(150_000, t.ErrorCount("nat44-out2in", "packets translated") + t.ErrorCount("nat44-in2out", "packets translated")
             + t.ErrorCount("nat44-in2out-output", "packets translated"));
         Assert.InRange(t.ErrorCount("nat44-in2out-output", "packets translated"), 1, 1000);
     }
