@@ -27,6 +27,9 @@ public sealed class StoreLease : IAsyncDisposable
     /// <summary>The granted time-to-live.</summary>
     public TimeSpan Ttl { get; }
 
+    /// <summary>Longest wait for etcd to revoke the lease on dispose: the TTL, between 1 and 5 s.</summary>
+    internal TimeSpan RevokeTimeout => TimeSpan.FromTicks(Math.Clamp(Ttl.Ticks, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromSeconds(5).Ticks));
+
     /// <summary>Cancelled when the lease is known to be gone.</summary>
     public CancellationToken Lost => _lost.Token;
 
@@ -54,12 +57,16 @@ public sealed class StoreLease : IAsyncDisposable
         {
             if (!IsLost)
             {
-                await _broker.RevokeLeaseAsync(Id);
+                // Best effort, and bounded: waiting longer than the TTL for etcd buys nothing (the lease
+                // expires by then), and a process stopping must not hang for the broker's whole retry
+                // timeout (30 s by default) on an etcd that just restarted.
+                using var bound = new CancellationTokenSource(RevokeTimeout);
+                await _broker.RevokeLeaseAsync(Id, bound.Token);
             }
         }
-        catch (Exception e) when (e is StoreException or ObjectDisposedException)
+        catch (Exception e) when (e is StoreException or ObjectDisposedException or OperationCanceledException)
         {
-            // etcd unreachable or broker gone: the lease expires on its own after its TTL.
+            // etcd unreachable, broker gone or too slow: the lease expires on its own after its TTL.
         }
         finally
         {

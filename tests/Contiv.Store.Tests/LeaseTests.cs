@@ -72,6 +72,20 @@ public sealed class LeaseTests(EtcdFixture etcd) : IAsyncLifetime
 public sealed class LeaseRestartTests
 {
     [Fact]
+    public async Task Disposing_a_lease_while_etcd_is_down_gives_up_revoking_after_the_ttl_not_the_retry_timeout()
+    {
+        // A KSR or agent stopping right after etcd went away must not hang for the broker's retry timeout.
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { RetryTimeout = TimeSpan.FromSeconds(60) });
+        var lease = await broker.AcquireLeaseAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(2), lease.RevokeTimeout);
+        await etcd.KillAsync();
+        var took = System.Diagnostics.Stopwatch.StartNew();
+        await lease.DisposeAsync();
+        Assert.InRange(took.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Kept_alive_lease_and_its_key_survive_an_etcd_kill_and_restart()
     {
         await using var etcd = await EtcdServer.StartAsync();
