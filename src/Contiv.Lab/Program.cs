@@ -75,7 +75,7 @@ public static class Program
 
         // apply / delete
         var applyFiles = new Option<string[]>("--filename", "-f") { Description = "Manifest file (YAML, multi-document; - for stdin); repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
-        var wait = new Option<bool>("--wait") { Description = "Wait until the pods of the manifests are Ready" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the manifests' pods are Ready and their Deployments, ReplicaSets and DaemonSets have rolled out (every replica updated and available)" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 90 };
         var apply = new Command("apply", "Create or update objects from manifests (server-side apply)") { applyFiles, wait, timeout };
         apply.SetAction((p, ct) => Run(() => ApplyCommand.RunAsync(Lab(p, instance), p.GetValue(applyFiles)!, p.GetValue(wait), TimeSpan.FromSeconds(p.GetValue(timeout)), ct)));

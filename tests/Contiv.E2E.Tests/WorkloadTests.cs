@@ -55,6 +55,59 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
     }
 
     [RootFact]
+    public void Apply_wait_returns_only_once_deployments_and_daemonsets_have_rolled_out()
+    {
+        // `contiv-lab apply --wait` used to wait for bare Pods only: with a Deployment it returned at once,
+        // before the controller-manager had even created the pods.
+        RequireLab();
+        var output = Lab.Apply("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: waited, namespace: default}
+            spec:
+              replicas: 4
+              selector: {matchLabels: {app: waited}}
+              template:
+                metadata: {labels: {app: waited}}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: http
+                    image: none
+                    command: ["python3", "-m", "http.server", "8080", "--bind", "0.0.0.0"]
+                    readinessProbe: {tcpSocket: {port: 8080}, initialDelaySeconds: 2, periodSeconds: 1}
+            ---
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: waited-ds, namespace: default}
+            spec:
+              selector: {matchLabels: {app: waited-ds}}
+              template:
+                metadata: {labels: {app: waited-ds}}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: sleep
+                    image: none
+                    command: ["sleep", "infinity"]
+            """);
+        try
+        {
+            Assert.Contains("2 workload(s) rolled out", output, StringComparison.Ordinal);
+            string ReadyOf(string selector) => Kubectl("get", "pods", "-l", selector, "-o",
+                "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status} {end}").Trim();
+            Assert.Equal(string.Join(' ', Enumerable.Repeat("True", 4)), ReadyOf("app=waited"));
+            var nodes = Kubectl("get", "nodes", "-o", "name").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.Equal(string.Join(' ', Enumerable.Repeat("True", nodes)), ReadyOf("app=waited-ds"));
+        }
+        finally
+        {
+            Kubectl("delete", "deployment", "waited");
+            Kubectl("delete", "daemonset", "waited-ds");
+        }
+    }
+
+    [RootFact]
     public void A_daemonset_runs_one_pod_per_node_including_an_added_node()
     {
         RequireLab();

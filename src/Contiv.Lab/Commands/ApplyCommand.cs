@@ -24,10 +24,102 @@ internal static class ApplyCommand
             return 0;
         }
 
-        var pods = objects.Where(o => o["kind"]?.GetValue<string>() == "Pod")
-            .Select(o => (Ns: o["metadata"]?["namespace"]?.GetValue<string>() ?? "default", Name: o["metadata"]!["name"]!.GetValue<string>()))
+        (string Ns, string Name) Id(System.Text.Json.Nodes.JsonNode o) => (o["metadata"]?["namespace"]?.GetValue<string>() ?? "default", o["metadata"]!["name"]!.GetValue<string>());
+        var pods = objects.Where(o => o["kind"]?.GetValue<string>() == "Pod").Select(Id).ToList();
+        var workloads = objects.Where(o => o["kind"]?.GetValue<string>() is "Deployment" or "ReplicaSet" or "DaemonSet")
+            .Select(o => (Kind: o["kind"]!.GetValue<string>(), Id(o).Ns, Id(o).Name))
             .ToList();
-        return await WaitPodsReadyAsync(lab, pods, timeout, ct).ConfigureAwait(false) ? 0 : 1;
+        var deadline = DateTime.UtcNow + timeout;
+        return await WaitPodsReadyAsync(lab, pods, timeout, ct).ConfigureAwait(false)
+            && await WaitWorkloadsRolledOutAsync(lab, workloads, deadline - DateTime.UtcNow, ct).ConfigureAwait(false) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Waits until every Deployment, ReplicaSet and DaemonSet has rolled out, as <c>kubectl rollout status</c>
+    /// judges it: its controller has seen the current generation, every replica (every scheduled node) runs
+    /// the current template, no old replica is left, and all of them are available (Ready).
+    /// </summary>
+    public static async Task<bool> WaitWorkloadsRolledOutAsync(LabInstance lab, IReadOnlyList<(string Kind, string Ns, string Name)> workloads, TimeSpan timeout, CancellationToken ct)
+    {
+        if (workloads.Count == 0)
+        {
+            return true;
+        }
+
+        using var k = KubeClients.FromKubeconfig(lab.KubeconfigPath);
+        var deadline = DateTime.UtcNow + timeout;
+        List<string> waiting;
+        do
+        {
+            waiting = [];
+            foreach (var (kind, ns, name) in workloads)
+            {
+                var progress = await RolloutProgressAsync(k, kind, ns, name, ct).ConfigureAwait(false);
+                if (progress is not null)
+                {
+                    waiting.Add($"{kind.ToLowerInvariant()} {ns}/{name} ({progress})");
+                }
+            }
+
+            if (waiting.Count == 0)
+            {
+                LabConsole.Say($"{workloads.Count} workload(s) rolled out");
+                return true;
+            }
+
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        await Console.Error.WriteLineAsync($"not rolled out after {timeout.TotalSeconds:0}s: {string.Join("; ", waiting)}").ConfigureAwait(false);
+        return false;
+    }
+
+    // Null when the workload has rolled out, else what it is waiting for.
+    private static async Task<string?> RolloutProgressAsync(IKubernetes k, string kind, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            switch (kind)
+            {
+                case "Deployment":
+                {
+                    var d = await k.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct).ConfigureAwait(false);
+                    var want = d.Spec.Replicas ?? 1;
+                    var s = d.Status;
+                    return (s?.ObservedGeneration ?? 0) < (d.Metadata.Generation ?? 0) ? "not yet observed by its controller"
+                        : (s?.UpdatedReplicas ?? 0) < want ? $"{s?.UpdatedReplicas ?? 0} of {want} replicas updated"
+                        : (s?.Replicas ?? 0) > (s?.UpdatedReplicas ?? 0) ? $"{s!.Replicas - s.UpdatedReplicas} old replicas pending termination"
+                        : (s?.AvailableReplicas ?? 0) < want ? $"{s?.AvailableReplicas ?? 0} of {want} updated replicas available"
+                        : null;
+                }
+
+                case "ReplicaSet":
+                {
+                    var rs = await k.AppsV1.ReadNamespacedReplicaSetAsync(name, ns, cancellationToken: ct).ConfigureAwait(false);
+                    var want = rs.Spec.Replicas ?? 1;
+                    var s = rs.Status;
+                    return (s?.ObservedGeneration ?? 0) < (rs.Metadata.Generation ?? 0) ? "not yet observed by its controller"
+                        : (s?.Replicas ?? 0) != want ? $"{s?.Replicas ?? 0} replicas, {want} wanted"
+                        : (s?.AvailableReplicas ?? 0) < want ? $"{s?.AvailableReplicas ?? 0} of {want} replicas available"
+                        : null;
+                }
+
+                default:
+                {
+                    var ds = await k.AppsV1.ReadNamespacedDaemonSetAsync(name, ns, cancellationToken: ct).ConfigureAwait(false);
+                    var s = ds.Status;
+                    return s is null || s.ObservedGeneration < (ds.Metadata.Generation ?? 0) ? "not yet observed by its controller"
+                        : (s.UpdatedNumberScheduled ?? 0) < s.DesiredNumberScheduled ? $"{s.UpdatedNumberScheduled ?? 0} of {s.DesiredNumberScheduled} pods updated"
+                        : (s.NumberAvailable ?? 0) < s.DesiredNumberScheduled ? $"{s.NumberAvailable ?? 0} of {s.DesiredNumberScheduled} updated pods available"
+                        : null;
+                }
+            }
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return "not found";
+        }
     }
 
     /// <summary>Waits until the pods are Ready; prints the ones that are not on timeout.</summary>

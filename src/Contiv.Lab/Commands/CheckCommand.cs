@@ -74,11 +74,17 @@ internal static class CheckCommand
         {
             AnsiConsole.MarkupLine(report.Results.Count == 0
                 ? "[red]FAIL[/]: nothing to probe (no running pods?)"
-                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed{blockedNote}{services}");
+                : $"[red]FAIL[/]: {passed}/{report.Results.Count} pairs passed{blockedNote}{services}{NotProbedNote(report)}");
         }
 
         return report.Passed ? 0 : 1;
     }
+
+    // Every probe can pass while the check still fails because some pod could not be probed at all (no IP
+    // yet, terminating, no sandbox record): the verdict line says so, not only the lines above the matrix.
+    private static string NotProbedNote(CheckReport report) => report.Problems.Count == 0
+        ? string.Empty
+        : $"; {report.Problems.Count} not probed (listed above)";
 
     /// <summary>Rows: pods and node hosts; columns: ClusterIP:port and each NodePort on each node IP.</summary>
     private static void WriteServiceMatrix(CheckReport report)
