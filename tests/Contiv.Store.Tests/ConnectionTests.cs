@@ -178,11 +178,8 @@ public sealed class ConnectionTests
     [Fact]
     public async Task Basic_auth_credentials_are_used_and_missing_ones_are_rejected()
     {
-        await using var etcd = await EtcdServer.StartAsync();
-        Etcdctl(etcd, "user", "add", "root:s3cret");
-        Etcdctl(etcd, "auth", "enable");
-
-        await using var authed = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Username = "root", Password = "s3cret" });
+        await using var etcd = await StartWithAuthAsync();
+        await using var authed = await ConnectAsRootAsync(etcd);
         await authed.PutAsync("/auth/k", "v");
         Assert.Equal("v", (await authed.GetAsync("/auth/k"))!.Value);
 
@@ -203,10 +200,8 @@ public sealed class ConnectionTests
         // The health monitor replaces a stuck channel and disposes the old client (and with it
         // dotnet-etcd's token state): a request that had just picked up the old client failed with
         // "Internal: Error starting gRPC call. ObjectDisposedException" instead of being retried.
-        await using var etcd = await EtcdServer.StartAsync();
-        Etcdctl(etcd, "user", "add", "root:s3cret");
-        Etcdctl(etcd, "auth", "enable");
-        await using var broker = await TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Username = "root", Password = "s3cret" });
+        await using var etcd = await StartWithAuthAsync();
+        await using var broker = await ConnectAsRootAsync(etcd);
         await broker.PutAsync("/race/k", "v");
 
         for (var round = 0; round < 100; round++)
@@ -239,6 +234,26 @@ public sealed class ConnectionTests
         Assert.Contains("username 'u'", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { Username = "u" }.Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("mix http and https", Assert.Throws<ArgumentException>(() => new EtcdBrokerOptions { Endpoints = ["http://a:1", "https://b:2"] }.Validate()).Message, StringComparison.Ordinal);
     }
+
+    // A private etcd with authentication on and one user, root:s3cret.
+    private static async Task<EtcdServer> StartWithAuthAsync()
+    {
+        var etcd = await EtcdServer.StartAsync();
+        try
+        {
+            Etcdctl(etcd, "user", "add", "root:s3cret");
+            Etcdctl(etcd, "auth", "enable");
+            return etcd;
+        }
+        catch
+        {
+            await etcd.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static Task<EtcdBroker> ConnectAsRootAsync(EtcdServer etcd)
+        => TestBrokers.ConnectAsync(etcd.ClientUrl, o => o with { Username = "root", Password = "s3cret" });
 
     private static void Etcdctl(EtcdServer etcd, params string[] args)
         => Shell.Run("/usr/bin/etcdctl", ["--endpoints", etcd.ClientUrl, .. args], env: new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" })

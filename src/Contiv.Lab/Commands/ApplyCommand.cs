@@ -47,23 +47,34 @@ internal static class ApplyCommand
         }
 
         using var k = KubeClients.FromKubeconfig(lab.KubeconfigPath);
+        return await PollAsync(
+            async () =>
+            {
+                var waiting = new List<string>();
+                foreach (var (kind, ns, name) in workloads)
+                {
+                    if (await RolloutProgressAsync(k, kind, ns, name, ct).ConfigureAwait(false) is { } progress)
+                    {
+                        waiting.Add($"{kind.ToLowerInvariant()} {ns}/{name} ({progress})");
+                    }
+                }
+
+                return waiting;
+            },
+            timeout, $"{workloads.Count} workload(s) rolled out", "not rolled out", ct).ConfigureAwait(false);
+    }
+
+    // Asks what is still pending every 250 ms until nothing is or the timeout passes; says the outcome.
+    private static async Task<bool> PollAsync(Func<Task<List<string>>> pending, TimeSpan timeout, string done, string notDone, CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow + timeout;
         List<string> waiting;
         do
         {
-            waiting = [];
-            foreach (var (kind, ns, name) in workloads)
-            {
-                var progress = await RolloutProgressAsync(k, kind, ns, name, ct).ConfigureAwait(false);
-                if (progress is not null)
-                {
-                    waiting.Add($"{kind.ToLowerInvariant()} {ns}/{name} ({progress})");
-                }
-            }
-
+            waiting = await pending().ConfigureAwait(false);
             if (waiting.Count == 0)
             {
-                LabConsole.Say($"{workloads.Count} workload(s) rolled out");
+                LabConsole.Say(done);
                 return true;
             }
 
@@ -71,7 +82,7 @@ internal static class ApplyCommand
         }
         while (DateTime.UtcNow < deadline);
 
-        await Console.Error.WriteLineAsync($"not rolled out after {timeout.TotalSeconds:0}s: {string.Join("; ", waiting)}").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"{notDone} after {timeout.TotalSeconds:0}s: {string.Join("; ", waiting)}").ConfigureAwait(false);
         return false;
     }
 
@@ -131,33 +142,23 @@ internal static class ApplyCommand
         }
 
         using var k = KubeClients.FromKubeconfig(lab.KubeconfigPath);
-        var deadline = DateTime.UtcNow + timeout;
-        List<string> waiting;
-        do
-        {
-            waiting = [];
-            var all = await k.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct).ConfigureAwait(false);
-            foreach (var (ns, name) in pods)
+        return await PollAsync(
+            async () =>
             {
-                var pod = all.Items.FirstOrDefault(p => p.Namespace() == ns && p.Name() == name);
-                if (pod?.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") != true)
+                var waiting = new List<string>();
+                var all = await k.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct).ConfigureAwait(false);
+                foreach (var (ns, name) in pods)
                 {
-                    var why = pod?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Message;
-                    waiting.Add($"{ns}/{name} ({pod?.Status?.Phase ?? "missing"}{(string.IsNullOrEmpty(why) ? string.Empty : ": " + why)})");
+                    var pod = all.Items.FirstOrDefault(p => p.Namespace() == ns && p.Name() == name);
+                    if (pod?.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") != true)
+                    {
+                        var why = pod?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Message;
+                        waiting.Add($"{ns}/{name} ({pod?.Status?.Phase ?? "missing"}{(string.IsNullOrEmpty(why) ? string.Empty : ": " + why)})");
+                    }
                 }
-            }
 
-            if (waiting.Count == 0)
-            {
-                LabConsole.Say($"{pods.Count} pod(s) ready");
-                return true;
-            }
-
-            await Task.Delay(250, ct).ConfigureAwait(false);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        await Console.Error.WriteLineAsync($"not ready after {timeout.TotalSeconds:0}s: {string.Join("; ", waiting)}").ConfigureAwait(false);
-        return false;
+                return waiting;
+            },
+            timeout, $"{pods.Count} pod(s) ready", "not ready", ct).ConfigureAwait(false);
     }
 }
