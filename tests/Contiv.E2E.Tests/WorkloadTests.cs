@@ -108,6 +108,48 @@ public sealed class WorkloadTests(WorkloadLabFixture fixture) : IClassFixture<Wo
     }
 
     [RootFact]
+    public void A_prestop_httpGet_hook_is_sent_from_the_pod_before_it_stops()
+    {
+        RequireLab();
+        Lab.Apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hook-listener, namespace: default}
+            spec:
+              containers:
+              - name: http
+                image: none
+                command: ["python3", "-m", "http.server", "8080", "--bind", "0.0.0.0"]
+                readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+            """);
+        try
+        {
+            var listener = Kubectl("get", "pod", "hook-listener", "-o", "jsonpath={.status.podIP}");
+            Lab.Apply($$"""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: hooked, namespace: default}
+                spec:
+                  terminationGracePeriodSeconds: 10
+                  containers:
+                  - name: sleep
+                    image: none
+                    command: ["sleep", "infinity"]
+                    lifecycle:
+                      preStop:
+                        httpGet: {host: "{{listener}}", port: 8080, path: /prestop-from-hooked}
+                """);
+            Kubectl("delete", "pod", "hooked", "--wait=true", "--timeout=60s");
+            Assert.True(Eventually(() => Kubectl("logs", "hook-listener").Contains("GET /prestop-from-hooked", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                Kubectl("logs", "hook-listener"));
+        }
+        finally
+        {
+            Lab.Kubectl("delete", "pod", "hooked", "hook-listener", "--ignore-not-found", "--wait=false");
+        }
+    }
+
+    [RootFact]
     public void A_daemonset_runs_one_pod_per_node_including_an_added_node()
     {
         RequireLab();

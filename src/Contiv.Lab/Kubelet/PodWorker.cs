@@ -369,7 +369,7 @@ internal sealed partial class PodWorker : IPodWorker
         }
     }
 
-    /// <summary>preStop hook (exec or sleep; httpGet hooks are not run by the lab, docs/lab.md) within the grace period, then SIGTERM/SIGKILL.</summary>
+    /// <summary>preStop hook (exec, httpGet or sleep) within the grace period, then SIGTERM/SIGKILL.</summary>
     private async Task StopContainerAsync(ContainerProcess c, TimeSpan grace)
     {
         if (_probes.Remove(c, out var probes))
@@ -378,13 +378,26 @@ internal sealed partial class PodWorker : IPodWorker
         }
 
         var started = DateTime.UtcNow;
-        if (c.IsRunning && _pod.Spec.Containers.FirstOrDefault(s => s.Name == c.Name)?.Lifecycle?.PreStop is { } hook && _sandbox is { } sandbox)
+        var spec = _pod.Spec.Containers.FirstOrDefault(s => s.Name == c.Name);
+        if (c.IsRunning && spec?.Lifecycle?.PreStop is { } hook && _sandbox is { } sandbox)
         {
             try
             {
                 if (hook.Sleep is { } sleep)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(sleep.Seconds, grace.TotalSeconds))).ConfigureAwait(false);
+                }
+                else if (hook.HttpGet is { } http)
+                {
+                    // As kubelet: a GET to the pod IP (or host) from inside the pod's network, bounded by the grace
+                    // period; any answer below 400 is success. Run as a one-shot httpGet probe.
+                    var podIp = sandbox.HostNetwork ? _options.HostIp : PodIp(sandbox.ResultJson);
+                    var once = new V1Probe { HttpGet = http, TimeoutSeconds = (int)Math.Max(1, Math.Ceiling(grace.TotalSeconds)) };
+                    var get = new ProbeRunner("PreStop hook", once, spec, sandbox.NetnsPath, podIp, (_, _, _) => Task.FromResult((-1, string.Empty)), (_, _) => { });
+                    if (await get.ProbeOnceAsync(CancellationToken.None).ConfigureAwait(false) is { } failure)
+                    {
+                        _events?.Warning(_pod, "FailedPreStopHook", $"PreStopHook failed: {failure}", c.Name);
+                    }
                 }
                 else if (hook.Exec?.Command is { Count: > 0 } command)
                 {
