@@ -43,7 +43,10 @@ public sealed class StealReleaseTests
     public void What_is_removed_right_after_a_release_is_repaired()
     {
         using var node = new HostNic();
-        using var stn = new StnDaemon(node.Host); // repair interval 0.5 s
+        // The repair loop stops at its first check that finds the link consistent, so the damage below must land
+        // before that check: with 0.5 s, two `ip` commands under a loaded CI machine came too late (the check saw a
+        // consistent link and nothing was ever repaired).
+        using var stn = new StnDaemon(node.Host, repairIntervalSeconds: 3);
         var before = node.Dump();
         stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });
         stn.Client.ReleaseInterface(new STNRequest { InterfaceName = HostNic.Nic });
@@ -53,7 +56,7 @@ public sealed class StealReleaseTests
         Shell.Ip($"-n {node.Host} addr del 10.20.0.5/16 dev eth0");
         Assert.NotEqual(before, node.Dump());
 
-        HostNic.WaitFor(() => node.Dump() == before, TimeSpan.FromSeconds(5), "route and address repaired\n" + stn.Output);
+        HostNic.WaitFor(() => node.Dump() == before, TimeSpan.FromSeconds(10), "route and address repaired\n" + stn.Output);
         Assert.Contains("repairing", stn.Output, StringComparison.Ordinal);
     }
 
@@ -106,7 +109,7 @@ public sealed class StealReleaseTests
     {
         using var node = new HostNic();
         var port = FreePort();
-        using var stn = new StnDaemon(node.Host, 30, null, "--http", $"127.0.0.1:{port}");
+        using var stn = new StnDaemon(node.Host, 30, null, 0.5, "--http", $"127.0.0.1:{port}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var idle = await http.GetStringAsync(new Uri("/readiness", UriKind.Relative));
         stn.Client.StealInterface(new STNRequest { InterfaceName = HostNic.Nic });

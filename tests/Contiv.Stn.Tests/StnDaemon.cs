@@ -14,12 +14,14 @@ internal sealed class StnDaemon : IDisposable
     private readonly string _netns;
     private readonly double _healthDelaySeconds;
     private readonly string[] _extraArgs;
+    private readonly double _repairIntervalSeconds;
     private Process? _process;
     private GrpcChannel? _channel;
 
-    public StnDaemon(string netns, double healthDelaySeconds = 30, string? dir = null, params string[] extraArgs)
+    public StnDaemon(string netns, double healthDelaySeconds = 30, string? dir = null, double repairIntervalSeconds = 0.5, params string[] extraArgs)
     {
         _extraArgs = extraArgs;
+        _repairIntervalSeconds = repairIntervalSeconds;
         _netns = netns;
         _healthDelaySeconds = healthDelaySeconds;
         _dir = dir ?? Directory.CreateTempSubdirectory("ct-stn-").FullName;
@@ -46,7 +48,7 @@ internal sealed class StnDaemon : IDisposable
         foreach (var a in new[]
         {
             "--socket", Socket, "--netns", _netns, "--state-file", StateFile,
-            "--health-check-delay", _healthDelaySeconds.ToString(CultureInfo.InvariantCulture), "--repair-interval", "0.5",
+            "--health-check-delay", _healthDelaySeconds.ToString(CultureInfo.InvariantCulture), "--repair-interval", _repairIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
