@@ -27,7 +27,8 @@ internal static class ApplyCommand
         (string Ns, string Name) Id(System.Text.Json.Nodes.JsonNode o) => (o["metadata"]?["namespace"]?.GetValue<string>() ?? "default", o["metadata"]!["name"]!.GetValue<string>());
         var pods = objects.Where(o => o["kind"]?.GetValue<string>() == "Pod").Select(Id).ToList();
         var workloads = objects.Where(o => o["kind"]?.GetValue<string>() is "Deployment" or "ReplicaSet" or "DaemonSet")
-            .Select(o => (Kind: o["kind"]!.GetValue<string>(), Id(o).Ns, Id(o).Name))
+            .Select(o => (Kind: o["kind"]!.GetValue<string>(), Id: Id(o)))
+            .Select(w => (w.Kind, w.Id.Ns, w.Id.Name))
             .ToList();
         var deadline = DateTime.UtcNow + timeout;
         return await WaitPodsReadyAsync(lab, pods, timeout, ct).ConfigureAwait(false)

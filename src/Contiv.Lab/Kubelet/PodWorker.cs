@@ -341,7 +341,7 @@ internal sealed partial class PodWorker : IPodWorker
         }
 
         var spec = _pod.Spec.Containers.First(s => s.Name == c.Name);
-        var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
+        var podIp = SandboxAddress;
         var netns = _sandbox!.NetnsPath;
         _probes[c] = new ContainerProbes(spec, netns, podIp, (argv, timeout, ct) => PodCommand.RunAsync(netns, c.MountNamespacePath, argv, timeout, ct), (probe, failure) =>
         {
@@ -369,6 +369,9 @@ internal sealed partial class PodWorker : IPodWorker
         }
     }
 
+    // The address probes and hooks reach the pod at: its IP, or the node's for a host-network pod.
+    private string? SandboxAddress => _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
+
     /// <summary>preStop hook (exec, httpGet or sleep) within the grace period, then SIGTERM/SIGKILL.</summary>
     private async Task StopContainerAsync(ContainerProcess c, TimeSpan grace)
     {
@@ -391,9 +394,8 @@ internal sealed partial class PodWorker : IPodWorker
                 {
                     // As kubelet: a GET to the pod IP (or host) from inside the pod's network, bounded by the grace
                     // period; any answer below 400 is success. Run as a one-shot httpGet probe.
-                    var podIp = sandbox.HostNetwork ? _options.HostIp : PodIp(sandbox.ResultJson);
                     var once = new V1Probe { HttpGet = http, TimeoutSeconds = (int)Math.Max(1, Math.Ceiling(grace.TotalSeconds)) };
-                    var get = new ProbeRunner("PreStop hook", once, spec, sandbox.NetnsPath, podIp, (_, _, _) => Task.FromResult((-1, string.Empty)), (_, _) => { });
+                    var get = new ProbeRunner("PreStop hook", once, spec, sandbox.NetnsPath, SandboxAddress, (_, _, _) => Task.FromResult((-1, string.Empty)), (_, _) => { });
                     if (await get.ProbeOnceAsync(CancellationToken.None).ConfigureAwait(false) is { } failure)
                     {
                         _events?.Warning(_pod, "FailedPreStopHook", $"PreStopHook failed: {failure}", c.Name);
@@ -525,7 +527,7 @@ internal sealed partial class PodWorker : IPodWorker
 
         _statusAt = DateTimeOffset.UtcNow;
         var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var podIp = _sandbox is null ? null : _sandbox.HostNetwork ? _options.HostIp : PodIp(_sandbox.ResultJson);
+        var podIp = SandboxAddress;
         var networkReady = podIp is not null;
         var running = networkReady && _containers.Count > 0 && _containers.All(c => c.IsRunning);
         var containersReady = running && _containers.All(ContainerReady);
