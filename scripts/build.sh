@@ -17,7 +17,7 @@ run() {
 }
 run dotnet build Contiv.sln -c Release -nologo -v q -clp:ErrorsOnly
 # Publishing one project at a time keeps copies into the shared artifacts/bin from racing. The ReadyToRun
-# projects (contiv-apiserver, contiv-ksr, contiv-crd) go last, so their precompiled copies of the libraries they share with other
+# projects (contiv-apiserver, contiv-ksr, contiv-crd, contiv-lab) go last, so their precompiled copies of the libraries they share with other
 # executables (KubernetesClient.dll, Contiv.*.dll, …) are the ones kept; the other executables load them as usual.
 exes=$(grep -l '<OutputType>Exe</OutputType>' src/*/*.csproj)
 # shellcheck disable=SC2086

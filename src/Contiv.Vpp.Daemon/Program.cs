@@ -130,6 +130,8 @@ catch (Exception e) when (e is IOException or InvalidOperationException or Argum
     return 1;
 }
 
+// Published after the API: an agent that finds it can probe the API at once (docs/dataplane.md, "Liveness socket").
+await using var liveness = new LivenessSocketServer(Contiv.Model.Vpp.DataplaneLiveness.PathFor(options.ApiSocket), options.SocketGroup, ProcessInstance.Id, log);
 log.LogInformation("contiv-vpp {Version} ready: cli {Cli}, api {Api}, {Workers} worker(s), {Buffers} buffers{Netns}", CliEngine.Version,
     options.CliSocket, options.ApiSocket, options.Workers, options.Buffers, options.Netns is null ? string.Empty : ", host netns " + options.Netns);
 await app.WaitForShutdownAsync();

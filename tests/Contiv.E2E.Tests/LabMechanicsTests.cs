@@ -65,6 +65,38 @@ public sealed class LabMechanicsTests(BridgeLabFixture fixture) : IClassFixture<
     }
 
     [RootFact]
+    public void Lab_daemons_run_without_tiered_compilation_and_their_pods_do_not_inherit_it()
+    {
+        const string setting = "DOTNET_TieredCompilation=0";
+        Lab.Apply(Pods.Sleeper("tc1", "node1"));
+        try
+        {
+            // The kubelet stand-in (and its supervisor): idle daemons must not re-compile methods in the background.
+            var kubelets = Shell.Run($"pgrep -f \"contiv-lab kubelet --instance {Lab.Instance} --node node1\"").StdOut
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+            Assert.NotEmpty(kubelets);
+            Assert.All(kubelets, pid => Assert.Contains(setting, Environ(pid)));
+
+            // The pod's process runs with the lab's marker but without the daemons' runtime setting.
+            var ns = Shell.Run("ip netns list").StdOut.Split('\n').Select(l => l.Split(' ')[0]).Single(n => n.StartsWith(Lab.NetnsPrefix + "pod-tc1-", StringComparison.Ordinal));
+            var pods = Shell.Run($"ip netns pids {ns}").StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+            Assert.NotEmpty(pods);
+            Assert.All(pods, pid =>
+            {
+                var env = Environ(pid);
+                Assert.Contains($"CONTIV_LAB_INSTANCE={Lab.Instance}", env);
+                Assert.DoesNotContain(env, e => e.StartsWith("DOTNET_TieredCompilation=", StringComparison.Ordinal));
+            });
+        }
+        finally
+        {
+            Lab.Delete(Pods.Sleeper("tc1", "node1"));
+        }
+
+        static string[] Environ(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [RootFact]
     public void Deleting_a_pod_runs_cni_del_frees_its_ip_and_removes_its_namespace_and_processes()
     {
         Lab.Apply(Pods.Web("del1", "node1"));

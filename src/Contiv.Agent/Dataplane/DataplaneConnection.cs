@@ -36,6 +36,10 @@ internal sealed class DataplaneConnection : IDisposable, IDataplaneConfigApi
                 }
             },
             ConnectTimeout = TimeSpan.FromSeconds(3),
+            // An idle agent keeps no connection to the API open (liveness has its own socket: DataplaneLiveness): the
+            // API's server ticks every open HTTP/2 connection once a second on a pool thread. Reconnecting over a unix
+            // socket after a quiet spell costs well under a millisecond.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(20),
         };
         _channel = GrpcChannel.ForAddress("http://contiv-vpp", new GrpcChannelOptions
         {

@@ -19,12 +19,14 @@ internal sealed class DataplaneRestarted(string oldInstance, string newInstance)
 }
 
 /// <summary>
-/// Watches <c>contiv-vpp</c>'s liveness. While it answers, a streaming call to it (<c>WatchInterfaces</c>) stays open:
-/// the moment the process dies its socket closes, the stream breaks and the data plane is probed at once, so an idle
-/// agent sends no request (govpp probes every second); a hung data plane is caught by a probe every
-/// <c>10 × interval</c> as a fallback. While it does not answer it is probed every interval and the loop's readiness
-/// is false; when it answers with another instance identity (a restart, even with the same pid, as in a container) a
-/// <see cref="DataplaneRestarted"/> resync gives it its whole configuration back without an agent restart.
+/// Watches <c>contiv-vpp</c>'s liveness. While it answers, a connection to its liveness socket (<see cref="DataplaneLiveness"/>)
+/// stays open: the moment the process dies the kernel closes it and the data plane is probed at once, so an idle agent
+/// sends no request (govpp probes every second) and keeps no HTTP/2 connection open to the API (whose server would tick
+/// it every second); a hung data plane is caught by a ping on that connection every <c>10 × interval</c>. While it does not
+/// answer it is probed every interval and the loop's readiness is false; when it answers with another instance identity
+/// (a restart, even with the same pid, as in a container) a <see cref="DataplaneRestarted"/> resync gives it its whole
+/// configuration back without an agent restart. A data plane without the liveness socket is probed every
+/// <c>10 × interval</c> instead.
 /// </summary>
 /// <param name="dataplane">The data plane client.</param>
 /// <param name="loop">Where a restart and the reachability are reported.</param>
@@ -33,8 +35,11 @@ internal sealed class DataplaneRestarted(string oldInstance, string newInstance)
 /// <param name="time">Clock of the probe interval and of <see cref="WaitUpAsync"/>'s deadline (null: the system clock).</param>
 internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop loop, ILogger log, TimeSpan interval, TimeProvider? time = null) : IAsyncDisposable
 {
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _livenessPath = DataplaneLiveness.PathFor(dataplane.SocketPath);
+    private bool _noLiveness;
     private Task? _task;
     private string? _instance;
     private bool _down;
@@ -113,13 +118,15 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
         var wait = interval;
         while (!_stop.IsCancellationRequested)
         {
-            // Opened before the probe on the same connection: a restart after the probe breaks this stream.
-            using var stream = _instance is not null && !_down ? OpenLivenessStream() : null;
-            if (wait > TimeSpan.Zero || stream is null)
+            // Opened before the probe: a restart after the probe ends this connection, one before it shows as another instance.
+            var tryLiveness = _instance is not null && !_down;
+            using var live = tryLiveness ? await LivenessConnection.TryOpenAsync(_livenessPath, ProbeTimeout, _stop.Token).ConfigureAwait(false) : null;
+            var delay = live is not null ? wait : tryLiveness && _noLiveness ? fallback : interval;
+            if (delay > TimeSpan.Zero)
             {
                 try
                 {
-                    await Task.Delay(stream is null ? interval : wait, _time, _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -170,52 +177,35 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
                 continue;
             }
 
-            if (stream is null)
+            if (live is null)
             {
-                wait = TimeSpan.Zero; // open the stream, probe once more
+                if (tryLiveness && !_noLiveness)
+                {
+                    // A data plane without the socket (or one this agent may not open): restarts are seen by the fallback probe.
+                    log.LogWarning("data plane at {Socket} has no usable liveness socket {Liveness}; probing it every {Fallback}", dataplane.SocketPath, _livenessPath, fallback);
+                    _noLiveness = true;
+                }
+
+                wait = TimeSpan.Zero; // open it, probe once more
                 continue;
             }
 
-            // Idle: until the stream breaks (the data plane died or restarted) or the fallback probe is due.
-            var started = _time.GetTimestamp();
-            var broke = await WaitStreamEndAsync(stream, fallback).ConfigureAwait(false);
-            // A stream that ends at once (a data plane without the call) must not make this a busy loop.
-            wait = broke && _time.GetElapsedTime(started) < interval ? interval : TimeSpan.Zero;
-        }
-    }
-
-    private AsyncServerStreamingCall<InterfaceEvent>? OpenLivenessStream()
-    {
-        try
-        {
-            return dataplane.Client.WatchInterfaces(new Empty(), new CallOptions(cancellationToken: _stop.Token));
-        }
-        catch (RpcException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Reads (and ignores) the stream's events until it ends or <paramref name="timeout"/> passes; true when it ended.</summary>
-    private async Task<bool> WaitStreamEndAsync(AsyncServerStreamingCall<InterfaceEvent> stream, TimeSpan timeout)
-    {
-        using var due = new CancellationTokenSource(timeout, _time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, due.Token);
-        try
-        {
-            while (await stream.ResponseStream.MoveNext(deadline.Token).ConfigureAwait(false))
+            _noLiveness = false;
+            if (live.Instance != instance)
             {
+                wait = TimeSpan.Zero; // restarted between the connection and the probe: look again
+                continue;
             }
 
-            return true;
-        }
-        catch (RpcException) when (!deadline.IsCancellationRequested)
-        {
-            return true;
-        }
-        catch (Exception e) when (e is OperationCanceledException or RpcException)
-        {
-            return false; // fallback probe due, or stopping
+            // Idle: until the connection ends (the data plane died or restarted) or a ping every fallback interval goes unanswered.
+            var started = _time.GetTimestamp();
+            if (!await live.WatchAsync(fallback, ProbeTimeout, _time, _stop.Token).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // A connection that ends at once (a data plane closing it for some reason) must not make this a busy loop.
+            wait = _time.GetElapsedTime(started) < interval ? interval : TimeSpan.Zero;
         }
     }
 
@@ -223,7 +213,7 @@ internal sealed class DataplaneWatcher(DataplaneConnection dataplane, EventLoop 
     {
         try
         {
-            return await dataplane.Client.GetVersionAsync(new Empty(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct)).ConfigureAwait(false);
+            return await dataplane.Client.GetVersionAsync(new Empty(), new CallOptions(deadline: DateTime.UtcNow + ProbeTimeout, cancellationToken: ct)).ConfigureAwait(false);
         }
         catch (RpcException)
         {

@@ -119,6 +119,7 @@ public sealed class ContainerProcess
         }
 
         psi.Environment["CONTIV_LAB_LOG"] = LogFile;
+        DaemonRuntime.Scrub(psi.Environment);
         foreach (var (k, v) in extraEnvironment)
         {
             psi.Environment[k] = v;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Contiv.Lab.Lab;
+using Contiv.Lab.Processes;
 
 namespace Contiv.Lab.Kubelet;
 
@@ -210,6 +211,7 @@ internal static class KubeletExec
             RedirectStandardError = true,
             WorkingDirectory = "/",
         };
+        DaemonRuntime.Scrub(psi.Environment);
         foreach (var a in argv.Skip(1))
         {
             psi.ArgumentList.Add(a);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Contiv.Lab.Processes;
 
 namespace Contiv.Lab.Kubelet;
 
@@ -73,7 +74,7 @@ internal sealed partial class PtyProcess : IDisposable
             }
 
             var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                .Select(e => $"{e.Key}={e.Value}").Where(e => !e.StartsWith("TERM=", StringComparison.Ordinal)).Append("TERM=xterm").ToList();
+                .Select(e => $"{e.Key}={e.Value}").Where(e => !e.StartsWith("TERM=", StringComparison.Ordinal) && !DaemonRuntime.IsSetting(e)).Append("TERM=xterm").ToList();
             var argvPtrs = argv.Select(Utf8).Append(0).ToArray();
             var envPtrs = env.Select(Utf8).Append(0).ToArray();
 

@@ -46,6 +46,7 @@ public static class DetachedProcess
 
         psi.Environment["CONTIV_LAB_LOG"] = logFile;
         psi.Environment[LabInstance.MarkerVariable] = lab.Name;
+        DaemonRuntime.Apply(psi.Environment);
         if (environment is not null)
         {
             foreach (var (k, v) in environment)

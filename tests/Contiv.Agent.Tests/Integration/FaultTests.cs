@@ -55,6 +55,36 @@ public sealed class FaultTests : SingleNodeTestBase
     }
 
     [RootFact]
+    public async Task An_idle_node_keeps_only_the_liveness_connection_to_the_data_plane_open()
+    {
+        var node = Node!;
+        var live = Contiv.Model.Vpp.DataplaneLiveness.PathFor(node.ApiSocket);
+
+        // The agent's API connection closes after 20 s without calls (+ the pool's 5 s cleaning period): an idle data
+        // plane then has no HTTP/2 connection for Kestrel's heartbeat to tick every second. The liveness one stays.
+        VswitchNode.WaitUntil(() => ServerConnections(node.ApiSocket) == 0, TimeSpan.FromSeconds(40),
+            $"the agent's API connection to the data plane stayed open while idle:\n{Shell.Run("ss -xH").StdOut}");
+        Assert.Equal(1, ServerConnections(live));
+
+        // The next call opens a new one, and the node works as before.
+        var ns = Ns.Create("pod3");
+        Assert.Equal("10.1.1.4/32", (await node.AddPodAsync("pod3", ns, "cidfault3")).Interfaces[0].IpAddresses[0].Address);
+        Assert.True(NetnsScope.Ping(ns, "10.1.1.2", count: 1));
+        await node.DeletePodAsync("pod3", ns, "cidfault3");
+        Assert.Equal(1, ServerConnections(live));
+    }
+
+    /// <summary>Established connections whose server end is the unix socket published at <paramref name="path"/> (bound in a staging directory beside it).</summary>
+    private static int ServerConnections(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        var name = "/" + Path.GetFileName(path);
+        return Shell.Run("ss -xH").StdOut.Split('\n')
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(f => f.Length >= 5 && f[1] == "ESTAB" && f[4].StartsWith(dir + "/", StringComparison.Ordinal) && f[4].EndsWith(name, StringComparison.Ordinal));
+    }
+
+    [RootFact]
     public async Task Data_plane_restarted_with_the_same_pid_is_detected_and_gets_its_configuration_back()
     {
         var node = Node!;
