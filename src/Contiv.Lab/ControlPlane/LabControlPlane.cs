@@ -30,7 +30,12 @@ public static class LabControlPlane
             "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
             .. LabSecurity.EtcdServerArguments(lab, state),
         ];
-        var record = DetachedProcess.Start(lab, "etcd", LabBinaries.Etcd, args, Path.Combine(lab.LogDir, "etcd.log"));
+        // One Go scheduler thread: an idle etcd's own loops (raft ticker, watch sync, lease checks) then wake one thread
+        // instead of handing work between several — 0.5 % of a core instead of 1 % for an idle standalone etcd here, the
+        // largest single item of an idle lab (docs/performance.md, "Idle lab, round three"). The lab's load (one KSR,
+        // the agents' watches) is far below what one thread serves.
+        var record = DetachedProcess.Start(lab, "etcd", LabBinaries.Etcd, args, Path.Combine(lab.LogDir, "etcd.log"),
+            environment: new Dictionary<string, string> { ["GOMAXPROCS"] = "1" });
         Record(lab, state, record);
         await WaitHttpAsync("etcd", record, client + "/health", body => body.Contains("\"health\":\"true\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), ct, LabSecurity.HttpClient(state.Secure ? LabCertificates.Of(lab).Directory : null, restCredentials: false)).ConfigureAwait(false);
     }
