@@ -72,7 +72,7 @@ public sealed class LabMechanicsTests(BridgeLabFixture fixture) : IClassFixture<
         try
         {
             // The kubelet stand-in (and its supervisor): idle daemons must not re-compile methods in the background.
-            var kubelets = Shell.Run($"pgrep -f \"contiv-lab kubelet --instance {Lab.Instance} --node node1\"").StdOut
+            var kubelets = Shell.Run("pgrep", ["-f", $"contiv-lab kubelet --instance {Lab.Instance} --node node1"]).StdOut
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
             Assert.NotEmpty(kubelets);
             Assert.All(kubelets, pid => Assert.Contains(setting, Environ(pid)));
