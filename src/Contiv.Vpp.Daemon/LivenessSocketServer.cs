@@ -10,20 +10,16 @@ namespace Contiv.Vpp.Daemon;
 /// receives until the client closes. An open, idle connection costs nothing (a pending receive, no timer); the agent keeps
 /// one open instead of a streaming API call. Published like the API socket (mode 0600, or 0660 with a group).
 /// </summary>
-public sealed class LivenessSocketServer : IAsyncDisposable
+public sealed class LivenessSocketServer : UnixSocketServer
 {
-    private readonly string _path;
     private readonly byte[] _hello;
     private readonly ILogger _log;
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accept;
 
     /// <summary>Binds <paramref name="path"/> (replacing a stale file) and starts accepting.</summary>
     public LivenessSocketServer(string path, string? group, string instanceId, ILogger log)
+        : base(path, group)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        _path = path;
         _hello = Encoding.UTF8.GetBytes(instanceId + "\n");
         if (_hello.Length > DataplaneLiveness.MaxInstanceLineBytes)
         {
@@ -31,72 +27,30 @@ public sealed class LivenessSocketServer : IAsyncDisposable
         }
 
         _log = log;
-        var socket = Contiv.Hosting.PrivateUnixSocket.Prepare(path, group);
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(socket.StagingPath));
-        _listener.Listen(16);
-        socket.Publish();
-        _accept = AcceptLoop();
-    }
-
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket s;
-            try
-            {
-                s = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => Serve(s));
-        }
-    }
-
-    private async Task Serve(Socket s)
-    {
-        using (s)
-        {
-            var buffer = new byte[64];
-            try
-            {
-                await s.SendAsync(_hello, SocketFlags.None, _stop.Token);
-                while (true)
-                {
-                    var n = await s.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-                    if (n == 0)
-                    {
-                        return;
-                    }
-
-                    await s.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _stop.Token);
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                _log.LogDebug(e, "liveness connection ended");
-            }
-        }
+        Start();
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    protected override async Task ServeAsync(Socket s, CancellationToken stop)
     {
-        await _stop.CancelAsync();
-        _listener.Dispose();
+        var buffer = new byte[64];
         try
         {
-            await _accept;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+            await s.SendAsync(_hello, SocketFlags.None, stop);
+            while (true)
+            {
+                var n = await s.ReceiveAsync(buffer, SocketFlags.None, stop);
+                if (n == 0)
+                {
+                    return;
+                }
 
-        File.Delete(_path);
-        _stop.Dispose();
+                await s.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, stop);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            _log.LogDebug(e, "liveness connection ended");
+        }
     }
 }

@@ -71,10 +71,8 @@ public sealed class LivenessConnectionTests : IDisposable
     [Fact]
     public async Task Pings_are_answered_while_the_peer_echoes_and_a_missing_echo_ends_the_watch()
     {
-        var server = AcceptAsync("id-2\n");
-        using var live = await LivenessConnection.TryOpenAsync(Path, TimeSpan.FromSeconds(2), CancellationToken.None);
-        Assert.NotNull(live);
-        using var peer = await server;
+        using var connected = await ConnectAsync("id-2");
+        var (live, peer) = (connected.Live, connected.Peer);
 
         // The peer echoes three pings, then stops answering (alive but hung).
         var echoed = 0;
@@ -104,12 +102,19 @@ public sealed class LivenessConnectionTests : IDisposable
     [Fact]
     public async Task Stopping_ends_the_watch_without_calling_it_an_end()
     {
-        var server = AcceptAsync("id-3\n");
-        using var live = await LivenessConnection.TryOpenAsync(Path, TimeSpan.FromSeconds(2), CancellationToken.None);
-        Assert.NotNull(live);
-        using var peer = await server;
+        using var connected = await ConnectAsync("id-3");
+        var (live, peer) = (connected.Live, connected.Peer);
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         Assert.False(await live.WatchAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), TimeProvider.System, stop.Token).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>The agent's end, opened against a peer that sent <paramref name="instance"/>, and the peer's end.</summary>
+    private async Task<Connected> ConnectAsync(string instance)
+    {
+        var server = AcceptAsync(instance + "\n");
+        var live = await LivenessConnection.TryOpenAsync(Path, TimeSpan.FromSeconds(2), CancellationToken.None);
+        Assert.NotNull(live);
+        return new Connected(live, await server);
     }
 
     private async Task<Socket> AcceptAsync(string? hello)
@@ -121,5 +126,14 @@ public sealed class LivenessConnectionTests : IDisposable
         }
 
         return s;
+    }
+
+    private sealed record Connected(LivenessConnection Live, Socket Peer) : IDisposable
+    {
+        public void Dispose()
+        {
+            Live.Dispose();
+            Peer.Dispose();
+        }
     }
 }
