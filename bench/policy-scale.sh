@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
 SCALES="${SCALES:-1 1000 10000}"; DURATION="${DURATION:-5}"; STREAM="${STREAM:-5}"; REPS="${REPS:-3}"; STREAM_REPS="${STREAM_REPS:-8}"
 RULES_PER_ACL="${RULES_PER_ACL:-50}"
 for tool in iperf3 python3 iptables-restore nft; do
-  command -v "$tool" >/dev/null || { echo "policy-scale: $tool is required" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "policy-scale: $tool is required (Debian: apt-get install $(case $tool in nft) echo nftables ;; iptables*) echo iptables ;; *) echo "$tool" ;; esac))" >&2; exit 1; }
 done
 max_scale=0; for s in $SCALES; do ((s > max_scale)) && max_scale=$s; done
 ((max_scale <= 60000)) || { echo "policy-scale: at most 60000 rules (peers 10.200.0.0/16)" >&2; exit 1; }

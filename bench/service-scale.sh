@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/dataplane-lib.sh"
 SCALES="${SCALES:-10 1000 10000}"; CONNS="${CONNS:-2000}"; WARMUP="${WARMUP:-200}"
 DURATION="${DURATION:-3}"; SESSIONS="${SESSIONS:-20000}"
 for tool in iperf3 python3 iptables-restore nft; do
-  command -v "$tool" >/dev/null || { echo "service-scale: $tool is required" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "service-scale: $tool is required (Debian: apt-get install $(case $tool in nft) echo nftables ;; iptables*) echo iptables ;; *) echo "$tool" ;; esac))" >&2; exit 1; }
 done
 max_scale=0; for s in $SCALES; do ((s > max_scale)) && max_scale=$s; done
 ((max_scale <= 65000)) || { echo "service-scale: at most 65000 Services (VIPs 10.96.0.0/16)" >&2; exit 1; }
