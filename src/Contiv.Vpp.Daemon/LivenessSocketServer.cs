@@ -16,18 +16,27 @@ public sealed class LivenessSocketServer : UnixSocketServer
     private readonly ILogger _log;
 
     /// <summary>Binds <paramref name="path"/> (replacing a stale file) and starts accepting.</summary>
+    /// <exception cref="ArgumentException">The instance identity is empty or too long (checked before anything is bound).</exception>
     public LivenessSocketServer(string path, string? group, string instanceId, ILogger log)
+        : this(path, group, HelloLine(instanceId), log)
+    {
+    }
+
+    private LivenessSocketServer(string path, string? group, byte[] hello, ILogger log)
         : base(path, group)
     {
-        ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        _hello = Encoding.UTF8.GetBytes(instanceId + "\n");
-        if (_hello.Length > DataplaneLiveness.MaxInstanceLineBytes)
-        {
-            throw new ArgumentException($"instance identity longer than {DataplaneLiveness.MaxInstanceLineBytes - 1} bytes", nameof(instanceId));
-        }
-
+        _hello = hello;
         _log = log;
         Start();
+    }
+
+    private static byte[] HelloLine(string instanceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var hello = Encoding.UTF8.GetBytes(instanceId + "\n");
+        return hello.Length <= DataplaneLiveness.MaxInstanceLineBytes
+            ? hello
+            : throw new ArgumentException($"instance identity longer than {DataplaneLiveness.MaxInstanceLineBytes - 1} bytes", nameof(instanceId));
     }
 
     /// <inheritdoc />
